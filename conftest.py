@@ -1,0 +1,80 @@
+"""Fixtures shared by every test: real HTTP requests to /graphql/ through Django's test client."""
+
+import itertools
+import json
+
+import pytest
+from django.test import Client
+
+from users import services
+from users.models import User
+
+PASSWORD = "correct-horse-battery-42"
+_counter = itertools.count(1)
+
+
+class GraphQLClient:
+    """Posts GraphQL operations to /graphql/ as a real client would."""
+
+    def __init__(self, client: Client):
+        self.client = client
+
+    def post(self, query: str, variables: dict | None = None, *, token: str | None = None, **headers) -> dict:
+        if token is not None:
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        response = self.client.post(
+            "/graphql/",
+            data=json.dumps({"query": query, "variables": variables or {}}),
+            content_type="application/json",
+            **headers,
+        )
+        assert response.status_code == 200, (response.status_code, response.content[:2000])
+        return response.json()
+
+    def data(self, query: str, variables: dict | None = None, *, token: str | None = None) -> dict:
+        """The `data` of a response that must have no top-level errors."""
+        body = self.post(query, variables, token=token)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+
+@pytest.fixture
+def gql(client) -> GraphQLClient:
+    return GraphQLClient(client)
+
+
+class Tenant:
+    """A company with its first user (company_admin + workflow_creator) and a token."""
+
+    def __init__(self, name: str):
+        pair = services.company_create(
+            company_name=name, username=f"admin{next(_counter)}", email="admin@example.com", password=PASSWORD
+        )
+        self.admin: User = pair.user
+        self.company = pair.user.company
+        self.token = pair.access_token
+
+    def user(self, *, system_roles: list[str] = (), company_roles: list[str] = ()) -> tuple[User, str]:
+        """A further user of this company with the given roles, and an access token of theirs."""
+        for role in company_roles:
+            if not self.company.roles.filter(name=role).exists():
+                services.company_role_create(acting_user=self.admin, name=role, description="")
+        user = services.user_create(
+            acting_user=self.admin,
+            username=f"user{next(_counter)}",
+            email="user@example.com",
+            password=PASSWORD,
+            system_roles=list(system_roles),
+            company_roles=list(company_roles),
+        )
+        return user, services.token_pair_issue(user=user).access_token
+
+
+@pytest.fixture
+def tenant_a(db) -> Tenant:
+    return Tenant("Acme")
+
+
+@pytest.fixture
+def tenant_b(db) -> Tenant:
+    return Tenant("Globex")

@@ -1,0 +1,29 @@
+"""The GraphQL schema: Query and Mutation composed from the domain modules."""
+
+import strawberry
+from strawberry.extensions import MaskErrors
+from strawberry_django.optimizer import DjangoOptimizerExtension
+
+from schema.errors import is_expected_error
+from schema.users.mutations import UsersMutation
+from schema.users.queries import UsersQuery
+
+
+@strawberry.type
+class Query(UsersQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(UsersMutation):
+    pass
+
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[
+        DjangoOptimizerExtension,
+        lambda: MaskErrors(should_mask_error=lambda error: not is_expected_error(error)),
+    ],
+)

@@ -1,0 +1,100 @@
+"""What every part of the GraphQL layer shares.
+
+- `CompanyScopedType`: the base of every model type. Its `get_queryset` hands
+  each queryset (lists, single objects and nested relations alike, since the
+  optimizer prefetches through it) to `scoping.visible_to`, so no resolver
+  can forget the tenant filter.
+- Permission extensions raising `UNAUTHENTICATED` / `FORBIDDEN`.
+- `Problem`, the one error shape of every mutation payload.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+from django.db.models import QuerySet
+from graphql import GraphQLError
+from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.types import Info
+
+from ticketflower import problems as domain
+from ticketflower.scoping import visible_to
+from users.roles import DESIGN_WORKFLOWS, MANAGE_COMPANY
+
+UNAUTHENTICATED = "UNAUTHENTICATED"
+FORBIDDEN = "FORBIDDEN"
+
+_ROLE_OF_PERMISSION = {MANAGE_COMPANY: "company_admin", DESIGN_WORKFLOWS: "workflow_creator"}
+
+
+def acting_user(info: Info):
+    return info.context.request.user
+
+
+class CompanyScopedType:
+    """Base of every strawberry-django model type: rows of the acting user's company only."""
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs: Any) -> QuerySet:
+        return visible_to(queryset, acting_user(info))
+
+
+def unauthenticated_error(info: Info) -> GraphQLError:
+    reason = (
+        getattr(info.context.request, "auth_error", None) or "log in and send 'Authorization: Bearer <accessToken>'"
+    )
+    return GraphQLError(f"Authentication required: {reason}", extensions={"code": UNAUTHENTICATED})
+
+
+class IsAuthenticated(BasePermission):
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        if not acting_user(info).is_authenticated:
+            raise unauthenticated_error(info)
+        return True
+
+
+class HasSystemPermission(IsAuthenticated):
+    error_extensions = {"code": FORBIDDEN}
+
+    def __init__(self, permission: str):
+        self.permission = permission
+        self.message = f"This operation needs the system role '{_ROLE_OF_PERMISSION[permission]}'."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return super().has_permission(source, info) and acting_user(info).has_perm(self.permission)
+
+
+def login_required() -> list[PermissionExtension]:
+    return [PermissionExtension(permissions=[IsAuthenticated()], use_directives=False)]
+
+
+def company_admin_required() -> list[PermissionExtension]:
+    return [PermissionExtension(permissions=[HasSystemPermission(MANAGE_COMPANY)], use_directives=False)]
+
+
+def workflow_creator_required() -> list[PermissionExtension]:
+    return [PermissionExtension(permissions=[HasSystemPermission(DESIGN_WORKFLOWS)], use_directives=False)]
+
+
+@strawberry.type(description="A located problem: `path` is a JSON Pointer into the input that was sent.")
+class Problem:
+    code: str = strawberry.field(description="Stable, machine-readable code, e.g. REQUIRED or UNKNOWN_TASK.")
+    message: str = strawberry.field(description="What is wrong and what was expected.")
+    path: str = strawberry.field(description='RFC 6901 JSON Pointer into the input; "" for the whole input.')
+
+    @classmethod
+    def from_domain(cls, problem: domain.Problem) -> "Problem":
+        return cls(code=problem.code, message=problem.message, path=problem.path)
+
+    @classmethod
+    def list_from(cls, problems: list[domain.Problem]) -> list["Problem"]:
+        return [cls.from_domain(p) for p in problems]
+
+
+def payload_of(payload_type: type, run: Callable[[], dict[str, Any]]):
+    """Runs a service call; its refusal becomes the payload's `errors`, never a top-level error."""
+    try:
+        fields = run()
+    except domain.ServiceError as exc:
+        return payload_type(errors=Problem.list_from(exc.problems))
+    return payload_type(**fields)

@@ -1,0 +1,75 @@
+import strawberry
+import strawberry_django
+from django.contrib.auth.models import Group
+from django.db.models import Prefetch
+
+from schema.base import CompanyScopedType, Problem
+from users import models
+from users.selectors import user_company_role_names, user_system_roles
+
+_ROLE_GROUPS = Prefetch("groups", queryset=Group.objects.select_related("company_role"))
+
+
+@strawberry_django.type(models.Company, name="Company")
+class CompanyType(CompanyScopedType):
+    id: strawberry.ID
+    name: str
+
+
+@strawberry_django.type(models.CompanyRole, name="CompanyRole")
+class CompanyRoleType(CompanyScopedType):
+    id: strawberry.ID
+    name: str
+    description: str
+
+
+@strawberry_django.type(models.User, name="User")
+class UserType(CompanyScopedType):
+    id: strawberry.ID
+    username: str
+    email: str
+    is_active: bool
+    company: CompanyType
+
+    @strawberry_django.field(
+        prefetch_related=[_ROLE_GROUPS], description="System roles: company_admin, workflow_creator."
+    )
+    def system_roles(self, root: models.User) -> list[str]:
+        return user_system_roles(root)
+
+    @strawberry_django.field(prefetch_related=[_ROLE_GROUPS], description="Names of the company roles the user holds.")
+    def company_roles(self, root: models.User) -> list[str]:
+        return user_company_role_names(root)
+
+
+@strawberry.type
+class AuthPayload:
+    access_token: str | None = None
+    refresh_token: str | None = None
+    user: UserType | None = None
+    errors: list[Problem] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class TokenPayload:
+    access_token: str | None = None
+    refresh_token: str | None = None
+    errors: list[Problem] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class UserPayload:
+    user: UserType | None = None
+    errors: list[Problem] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CompanyRolePayload:
+    company_role: CompanyRoleType | None = None
+    errors: list[Problem] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class OkPayload:
+    ok: bool = False
+    errors: list[Problem] = strawberry.field(default_factory=list)

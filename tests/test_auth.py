@@ -1,0 +1,191 @@
+"""Sign-up, login, tokens and `me`, over HTTP."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from conftest import PASSWORD
+from users.tokens import access_token_encode
+
+SIGN_UP = """
+mutation($input: CreateCompanyInput!) {
+  createCompany(input: $input) {
+    accessToken refreshToken
+    user { username email company { name } systemRoles companyRoles }
+    errors { code message path }
+  }
+}"""
+LOGIN = """
+mutation($username: String!, $password: String!) {
+  login(username: $username, password: $password) {
+    accessToken refreshToken user { username } errors { code message path }
+  }
+}"""
+REFRESH = """
+mutation($token: String!) {
+  refreshToken(refreshToken: $token) { accessToken refreshToken errors { code message path } }
+}"""
+LOGOUT = "mutation($token: String!) { logout(refreshToken: $token) { ok errors { code path } } }"
+ME = "{ me { username email company { id name } systemRoles companyRoles } }"
+
+
+def sign_up(gql, **overrides) -> dict:
+    fields = {"companyName": "Initech", "username": "peter", "email": "peter@initech.example", "password": PASSWORD}
+    return gql.data(SIGN_UP, {"input": fields | overrides})["createCompany"]
+
+
+def login(gql, username: str, password: str) -> dict:
+    return gql.data(LOGIN, {"username": username, "password": password})["login"]
+
+
+@pytest.mark.django_db
+class TestSignUp:
+    def test_creates_company_and_admin_who_can_use_the_token(self, gql):
+        payload = sign_up(gql)
+        assert payload["errors"] == []
+        assert payload["user"] == {
+            "username": "peter",
+            "email": "peter@initech.example",
+            "company": {"name": "Initech"},
+            "systemRoles": ["company_admin", "workflow_creator"],
+            "companyRoles": [],
+        }
+        me = gql.data(ME, token=payload["accessToken"])["me"]
+        assert me["username"] == "peter"
+        assert me["company"]["name"] == "Initech"
+
+    def test_refuses_weak_password_taken_username_and_bad_email_with_located_problems(self, gql):
+        sign_up(gql)
+        payload = sign_up(gql, username="PETER", password="123", email="not-an-email", companyName=" ")
+        assert payload["accessToken"] is None
+        assert payload["user"] is None
+        codes = {(p["code"], p["path"]) for p in payload["errors"]}
+        assert codes == {
+            ("REQUIRED", "/companyName"),
+            ("DUPLICATE", "/username"),
+            ("INVALID_EMAIL", "/email"),
+            ("INVALID_PASSWORD", "/password"),
+        }
+
+
+@pytest.mark.django_db
+class TestLogin:
+    def test_success_returns_tokens_for_me(self, gql, tenant_a):
+        payload = login(gql, tenant_a.admin.username, PASSWORD)
+        assert payload["errors"] == []
+        assert gql.data(ME, token=payload["accessToken"])["me"]["username"] == tenant_a.admin.username
+
+    def test_wrong_password_and_unknown_user_get_the_same_answer(self, gql, tenant_a):
+        wrong_password = login(gql, tenant_a.admin.username, "not-the-password")
+        unknown_user = login(gql, "nobody-here", "not-the-password")
+        assert wrong_password == unknown_user
+        assert wrong_password["accessToken"] is None
+        assert wrong_password["errors"] == [
+            {"code": "INVALID_CREDENTIALS", "message": "unknown username or wrong password", "path": ""}
+        ]
+
+    def test_repeated_failures_are_throttled_even_with_the_right_password(self, gql, tenant_a, settings):
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            assert login(gql, tenant_a.admin.username, "wrong")["errors"][0]["code"] == "INVALID_CREDENTIALS"
+        locked = login(gql, tenant_a.admin.username, PASSWORD)
+        assert locked["accessToken"] is None
+        assert locked["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+        assert "try again in 15 minutes" in locked["errors"][0]["message"]
+        # Another user from the same address is not locked out.
+        _, _ = tenant_a.user()
+        other = tenant_a.admin.company.users.exclude(pk=tenant_a.admin.pk).get()
+        assert login(gql, other.username, PASSWORD)["errors"] == []
+
+
+@pytest.mark.django_db
+class TestTokens:
+    def test_refresh_rotates_and_the_old_refresh_token_is_refused(self, gql, tenant_a):
+        first = login(gql, tenant_a.admin.username, PASSWORD)
+        second = gql.data(REFRESH, {"token": first["refreshToken"]})["refreshToken"]
+        assert second["errors"] == []
+        assert second["refreshToken"] != first["refreshToken"]
+        assert gql.data(ME, token=second["accessToken"])["me"]["username"] == tenant_a.admin.username
+
+        reused = gql.data(REFRESH, {"token": first["refreshToken"]})["refreshToken"]
+        assert reused["accessToken"] is None
+        assert reused["errors"][0]["code"] == "INVALID_TOKEN"
+        assert reused["errors"][0]["path"] == "/refreshToken"
+        # Reuse of a rotated token revokes the whole family, including the newest token.
+        assert gql.data(REFRESH, {"token": second["refreshToken"]})["refreshToken"]["errors"][0]["code"] == (
+            "INVALID_TOKEN"
+        )
+
+    def test_unknown_refresh_token_is_refused(self, gql, db):
+        payload = gql.data(REFRESH, {"token": "made-up"})["refreshToken"]
+        assert payload["errors"][0]["code"] == "INVALID_TOKEN"
+
+    def test_logout_revokes_the_refresh_token(self, gql, tenant_a):
+        tokens = login(gql, tenant_a.admin.username, PASSWORD)
+        assert gql.data(LOGOUT, {"token": tokens["refreshToken"]}, token=tokens["accessToken"])["logout"] == {
+            "ok": True,
+            "errors": [],
+        }
+        assert gql.data(REFRESH, {"token": tokens["refreshToken"]})["refreshToken"]["errors"][0]["code"] == (
+            "INVALID_TOKEN"
+        )
+
+    def test_logout_cannot_revoke_another_users_token(self, gql, tenant_a, tenant_b):
+        victim = login(gql, tenant_b.admin.username, PASSWORD)
+        payload = gql.data(LOGOUT, {"token": victim["refreshToken"]}, token=tenant_a.token)["logout"]
+        assert payload["ok"] is False
+        assert payload["errors"][0]["code"] == "INVALID_TOKEN"
+        assert gql.data(REFRESH, {"token": victim["refreshToken"]})["refreshToken"]["errors"] == []
+
+    def test_expired_access_token_is_refused(self, gql, tenant_a, settings):
+        issued = timezone.now() - settings.ACCESS_TOKEN_LIFETIME - timedelta(seconds=1)
+        expired = access_token_encode(user_id=tenant_a.admin.pk, now=issued)
+        body = gql.post(ME, token=expired)
+        assert body["data"] is None
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert "expired" in body["errors"][0]["message"]
+
+    @pytest.mark.parametrize("header", ["Bearer not-a-jwt", "Basic dXNlcjpwYXNz", "Bearer "])
+    def test_bad_credentials_are_unauthenticated(self, gql, db, header):
+        body = gql.post(ME, HTTP_AUTHORIZATION=header)
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+    def test_anonymous_me_is_unauthenticated(self, gql, db):
+        body = gql.post(ME)
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+    def test_token_of_deactivated_user_is_refused(self, gql, tenant_a):
+        user, token = tenant_a.user()
+        user.is_active = False
+        user.save()
+        assert gql.post(ME, token=token)["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+@pytest.mark.django_db
+class TestSessionAuth:
+    def test_session_requests_need_the_csrf_token(self, tenant_a):
+        browser = Client(enforce_csrf_checks=True)
+        browser.force_login(tenant_a.admin)
+        body = json.dumps({"query": ME})
+        refused = browser.post("/graphql/", data=body, content_type="application/json")
+        assert refused.status_code == 403
+        assert refused.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+        browser.get("/graphql/", HTTP_ACCEPT="text/html")  # GraphiQL sets the csrftoken cookie
+        csrf = browser.cookies["csrftoken"].value
+        accepted = browser.post("/graphql/", data=body, content_type="application/json", HTTP_X_CSRFTOKEN=csrf)
+        assert accepted.status_code == 200
+        assert accepted.json()["data"]["me"]["username"] == tenant_a.admin.username
+
+    def test_bearer_requests_need_no_csrf_token(self, tenant_a):
+        api_client = Client(enforce_csrf_checks=True)
+        response = api_client.post(
+            "/graphql/",
+            data=json.dumps({"query": ME}),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {tenant_a.token}",
+        )
+        assert response.status_code == 200
+        assert response.json()["data"]["me"]["username"] == tenant_a.admin.username

@@ -1,0 +1,32 @@
+"""Who may see a row: the one tenant-scoping rule of the service.
+
+Each app registers, per model, a function narrowing a queryset to what an
+authenticated user may see (its `selectors` module does so at import, which
+the app's `ready()` triggers). `visible_to` applies it; a model without a
+registered rule is refused rather than served unscoped.
+"""
+
+from collections.abc import Callable
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Model, QuerySet
+
+ScopeRule = Callable[[QuerySet, object], QuerySet]
+_rules: dict[type[Model], ScopeRule] = {}
+
+
+def register_scope(model: type[Model]) -> Callable[[ScopeRule], ScopeRule]:
+    def register(rule: ScopeRule) -> ScopeRule:
+        _rules[model] = rule
+        return rule
+
+    return register
+
+
+def visible_to(queryset: QuerySet, user) -> QuerySet:
+    rule = _rules.get(queryset.model)
+    if rule is None:
+        raise ImproperlyConfigured(f"no scoping rule registered for {queryset.model.__name__}")
+    if user is None or not user.is_authenticated:
+        return queryset.none()
+    return rule(queryset, user)

@@ -1,0 +1,102 @@
+import re
+
+from django.contrib.auth.models import AbstractUser, Group, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+
+COMPANY_ROLE_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+
+
+class Company(models.Model):
+    """A tenant: every user and every definition belongs to exactly one company."""
+
+    name = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "company"
+        verbose_name_plural = "companies"
+        permissions = [
+            ("manage_company", "Manage the company's users and company roles"),
+            ("design_workflows", "Use everything under workflow design"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CompanyUserManager(UserManager):
+    def get_queryset(self):
+        # The company is needed by nearly every permission check: fetch it with the user.
+        return super().get_queryset().select_related("company")
+
+
+class User(AbstractUser):
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="users")
+
+    objects = CompanyUserManager()
+
+    REQUIRED_FIELDS = ["email", "company"]
+
+    class Meta:
+        db_table = "users"
+        indexes = [models.Index(fields=["company", "username"])]
+
+
+class CompanyRoleManager(models.Manager):
+    def create_with_group(self, *, company_id: int, name: str, description: str = "") -> "CompanyRole":
+        group = Group.objects.create(name=CompanyRole.group_name(company_id, name))
+        return self.create(company_id=company_id, name=name, description=description, group=group)
+
+
+class CompanyRole(models.Model):
+    """A named role a company defines for itself (e.g. `support_agent`).
+
+    Each role is backed by a Django group; a user holds the role by being in the
+    group, so guardian object permissions granted to the group (ticket
+    definition access) reach exactly the role's holders.
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="roles")
+    name = models.CharField(
+        max_length=100,
+        validators=[RegexValidator(COMPANY_ROLE_NAME_PATTERN, "lowercase letters, digits and _; starts with a letter")],
+    )
+    description = models.TextField(blank=True, default="")
+    group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="company_role")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CompanyRoleManager()
+
+    class Meta:
+        db_table = "company_roles"
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["company", "name"], name="company_role_name_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.company_id})"
+
+    @staticmethod
+    def group_name(company_id: int, name: str) -> str:
+        return f"company:{company_id}:{name}"
+
+
+class RefreshToken(models.Model):
+    """An opaque refresh token, stored as a SHA-256 hash; rotated on every use.
+
+    Tokens issued from one login share a `family`: presenting an already rotated
+    token (a sign it was stolen) revokes the whole family.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    family = models.UUIDField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "refresh_tokens"
+
+    def __str__(self) -> str:
+        return f"refresh token of user {self.user_id} ({'revoked' if self.revoked_at else 'active'})"

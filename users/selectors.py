@@ -1,0 +1,42 @@
+"""Reads of the users domain; every one is scoped to the acting user's company."""
+
+from django.db.models import QuerySet
+
+from ticketflower.scoping import register_scope, visible_to
+from users.models import Company, CompanyRole, User
+from users.roles import SYSTEM_ROLES
+from users.tokens import InvalidToken, access_token_user_id
+
+
+def user_from_access_token(token: str) -> User:
+    user = User.objects.filter(pk=access_token_user_id(token), is_active=True).first()
+    if user is None:
+        raise InvalidToken("the access token's user no longer exists or is inactive")
+    return user
+
+
+@register_scope(Company)
+def _own_company(queryset: QuerySet, user: User) -> QuerySet:
+    return queryset.filter(pk=user.company_id)
+
+
+@register_scope(User)
+@register_scope(CompanyRole)
+def _company_members(queryset: QuerySet, user: User) -> QuerySet:
+    return queryset.filter(company_id=user.company_id)
+
+
+def user_list(*, acting_user: User) -> QuerySet[User]:
+    return visible_to(User.objects.all(), acting_user)
+
+
+def company_role_list(*, acting_user: User) -> QuerySet[CompanyRole]:
+    return visible_to(CompanyRole.objects.all(), acting_user)
+
+
+def user_system_roles(user: User) -> list[str]:
+    return sorted(group.name for group in user.groups.all() if group.name in SYSTEM_ROLES)
+
+
+def user_company_role_names(user: User) -> list[str]:
+    return sorted(group.company_role.name for group in user.groups.all() if hasattr(group, "company_role"))

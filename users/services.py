@@ -1,0 +1,260 @@
+"""Writes of the users domain (companies, users, roles, tokens).
+
+Each service is keyword-only and atomic, and refuses bad input with a
+ServiceError whose problems point into the GraphQL `input` that was sent.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from ticketflower.problems import Problem, ServiceError
+from users.models import COMPANY_ROLE_NAME_PATTERN, Company, CompanyRole, RefreshToken, User
+from users.roles import COMPANY_ADMIN, SYSTEM_ROLES, WORKFLOW_CREATOR
+from users.tokens import access_token_encode, refresh_token_generate, refresh_token_hash
+from workflow_design.selectors import ticket_definitions_granting_role
+
+NAME_MAX = 255
+USERNAME_MAX = User._meta.get_field("username").max_length
+DESCRIPTION_MAX = 10_000
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    user: User
+
+
+# --- tokens --------------------------------------------------------------------------
+
+
+def token_pair_issue(*, user: User, family: uuid.UUID | None = None) -> TokenPair:
+    now = timezone.now()
+    raw_refresh = refresh_token_generate()
+    RefreshToken.objects.create(
+        user=user,
+        token_hash=refresh_token_hash(raw_refresh),
+        family=family or uuid.uuid4(),
+        expires_at=now + settings.REFRESH_TOKEN_LIFETIME,
+    )
+    return TokenPair(access_token_encode(user_id=user.pk, now=now), raw_refresh, user)
+
+
+def user_login(*, request: HttpRequest, username: str, password: str) -> TokenPair:
+    """Checks credentials; an unknown user and a wrong password get one answer."""
+    credentials = {"username": username}
+    if not AxesProxyHandler.is_allowed(request, credentials):
+        raise ServiceError.single(
+            "TOO_MANY_ATTEMPTS",
+            f"too many failed login attempts; try again in {_cooloff_text()}",
+        )
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        raise ServiceError.single("INVALID_CREDENTIALS", "unknown username or wrong password")
+    return token_pair_issue(user=user)
+
+
+def _cooloff_text() -> str:
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return f"{minutes} minutes" if minutes != 1 else "1 minute"
+
+
+def refresh_token_rotate(*, raw_token: str) -> TokenPair:
+    """Exchanges a refresh token for a new pair; the old one is dead afterwards."""
+    now = timezone.now()
+    with transaction.atomic():
+        token = (
+            RefreshToken.objects.select_for_update()
+            .select_related("user__company")
+            .filter(token_hash=refresh_token_hash(raw_token))
+            .first()
+        )
+        refusal = _refresh_token_refusal(token, now)
+        if refusal is None:
+            token.revoked_at = now
+            token.save(update_fields=["revoked_at"])
+            return token_pair_issue(user=token.user, family=token.family)
+    # Raised after the commit: a reuse must revoke the token family for good.
+    raise ServiceError.single("INVALID_TOKEN", refusal, "/refreshToken")
+
+
+def _refresh_token_refusal(token: RefreshToken | None, now: datetime) -> str | None:
+    if token is None:
+        return "unknown refresh token"
+    if token.revoked_at is not None:
+        # A rotated token used again: whoever holds the family may be an attacker.
+        RefreshToken.objects.filter(family=token.family, revoked_at__isnull=True).update(revoked_at=now)
+        return "this refresh token was already used or revoked; log in again"
+    if token.expires_at <= now:
+        return "the refresh token has expired; log in again"
+    if not token.user.is_active:
+        return "the user is inactive"
+    return None
+
+
+def refresh_token_revoke(*, acting_user: User, raw_token: str) -> None:
+    revoked = RefreshToken.objects.filter(
+        user=acting_user, token_hash=refresh_token_hash(raw_token), revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    if not revoked:
+        raise ServiceError.single("INVALID_TOKEN", "no active refresh token of yours matches", "/refreshToken")
+
+
+# --- companies and users -------------------------------------------------------------
+
+
+@transaction.atomic
+def company_create(*, company_name: str, username: str, email: str, password: str) -> TokenPair:
+    """A new company and its first user, who holds every system role."""
+    problems = _text_problems(company_name.strip(), "/companyName", NAME_MAX)
+    problems += _new_user_problems(username=username, email=email, password=password)
+    if problems:
+        raise ServiceError(problems)
+    company = Company.objects.create(name=company_name.strip())
+    user = _user_insert(company=company, username=username, email=email, password=password)
+    user.groups.set(Group.objects.filter(name__in=[COMPANY_ADMIN, WORKFLOW_CREATOR]))
+    return token_pair_issue(user=user)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    acting_user: User,
+    username: str,
+    email: str,
+    password: str,
+    system_roles: list[str],
+    company_roles: list[str],
+) -> User:
+    problems = _new_user_problems(username=username, email=email, password=password)
+    groups, role_problems = _role_groups(acting_user.company_id, system_roles, company_roles)
+    if problems or role_problems:
+        raise ServiceError(problems + role_problems)
+    user = _user_insert(company=acting_user.company, username=username, email=email, password=password)
+    user.groups.set(groups)
+    return user
+
+
+@transaction.atomic
+def user_set_roles(*, acting_user: User, user_id: str, system_roles: list[str], company_roles: list[str]) -> User:
+    user = _own_company_object(User.objects.select_for_update(), acting_user, user_id, "/userId", "user")
+    groups, problems = _role_groups(acting_user.company_id, system_roles, company_roles)
+    if user.pk == acting_user.pk and COMPANY_ADMIN not in system_roles:
+        # Otherwise a company could lose its last administrator by accident.
+        problems.append(Problem("FORBIDDEN", "you cannot remove company_admin from yourself", "/systemRoles"))
+    if problems:
+        raise ServiceError(problems)
+    user.groups.set(groups)
+    return user
+
+
+def _new_user_problems(*, username: str, email: str, password: str) -> list[Problem]:
+    problems = _text_problems(username, "/username", USERNAME_MAX)
+    if not problems:
+        try:
+            User._meta.get_field("username").run_validators(username)
+        except ValidationError as exc:
+            problems.append(Problem("INVALID_USERNAME", " ".join(exc.messages), "/username"))
+        if User.objects.filter(username__iexact=username).exists():
+            problems.append(Problem("DUPLICATE", f"the username '{username}' is taken", "/username"))
+    try:
+        validate_email(email)
+    except ValidationError:
+        problems.append(Problem("INVALID_EMAIL", "expected an email address like name@example.com", "/email"))
+    try:
+        password_validation.validate_password(password, User(username=username, email=email))
+    except ValidationError as exc:
+        problems.append(Problem("INVALID_PASSWORD", " ".join(exc.messages), "/password"))
+    return problems
+
+
+def _user_insert(*, company: Company, username: str, email: str, password: str) -> User:
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(username=username, email=email, password=password, company=company)
+    except IntegrityError as exc:  # a concurrent sign-up took the name between check and insert
+        raise ServiceError.single("DUPLICATE", f"the username '{username}' is taken", "/username") from exc
+
+
+def _role_groups(company_id: int, system_roles: list[str], company_roles: list[str]):
+    problems = [
+        Problem(
+            "UNKNOWN_ROLE",
+            f"unknown system role '{name}'; expected one of {', '.join(SYSTEM_ROLES)}",
+            f"/systemRoles/{i}",
+        )
+        for i, name in enumerate(system_roles)
+        if name not in SYSTEM_ROLES
+    ]
+    roles = {
+        role.name: role.group_id for role in CompanyRole.objects.filter(company_id=company_id, name__in=company_roles)
+    }
+    problems += [
+        Problem("UNKNOWN_ROLE", f"the company has no role '{name}'", f"/companyRoles/{i}")
+        for i, name in enumerate(company_roles)
+        if name not in roles
+    ]
+    group_ids = list(Group.objects.filter(name__in=system_roles).values_list("pk", flat=True))
+    return group_ids + list(roles.values()), problems
+
+
+def _own_company_object(queryset, acting_user: User, object_id: str, path: str, noun: str):
+    """The object with that id in the acting user's company; another company's is NOT_FOUND."""
+    found = None
+    if str(object_id).isdigit():
+        found = queryset.filter(company_id=acting_user.company_id, pk=int(object_id)).first()
+    if found is None:
+        raise ServiceError.single("NOT_FOUND", f"no {noun} with id {object_id}", path)
+    return found
+
+
+def _text_problems(value: str, path: str, max_length: int) -> list[Problem]:
+    if not value.strip():
+        return [Problem("REQUIRED", "must not be empty", path)]
+    if len(value) > max_length:
+        return [Problem("TOO_LONG", f"at most {max_length} characters, got {len(value)}", path)]
+    return []
+
+
+# --- company roles -------------------------------------------------------------------
+
+
+@transaction.atomic
+def company_role_create(*, acting_user: User, name: str, description: str) -> CompanyRole:
+    problems = []
+    if not COMPANY_ROLE_NAME_PATTERN.match(name):
+        problems.append(
+            Problem(
+                "INVALID_KEY", "a role name is 1-100 lowercase letters, digits or _, starting with a letter", "/name"
+            )
+        )
+    elif CompanyRole.objects.filter(company_id=acting_user.company_id, name=name).exists():
+        problems.append(Problem("DUPLICATE", f"the company already has a role '{name}'", "/name"))
+    if len(description) > DESCRIPTION_MAX:
+        problems.append(Problem("TOO_LONG", f"at most {DESCRIPTION_MAX} characters", "/description"))
+    if problems:
+        raise ServiceError(problems)
+    return CompanyRole.objects.create_with_group(company_id=acting_user.company_id, name=name, description=description)
+
+
+@transaction.atomic
+def company_role_delete(*, acting_user: User, name: str) -> None:
+    role = CompanyRole.objects.select_for_update().filter(company_id=acting_user.company_id, name=name).first()
+    if role is None:
+        raise ServiceError.single("NOT_FOUND", f"the company has no role '{name}'", "/name")
+    granting = list(ticket_definitions_granting_role(role=role).values_list("title", flat=True)[:5])
+    if granting:
+        titles = ", ".join(f"'{title}'" for title in granting)
+        raise ServiceError.single("IN_USE", f"ticket definitions grant access to '{name}': {titles}", "/name")
+    role.group.delete()  # cascades to the role

@@ -1,0 +1,53 @@
+"""Token primitives: signed JWT access tokens (PyJWT) and opaque refresh tokens."""
+
+import hashlib
+import secrets
+import uuid
+from datetime import datetime
+
+import jwt
+from django.conf import settings
+
+ACCESS_TOKEN_TYPE = "access"
+_ALGORITHM = "HS256"
+
+
+class InvalidToken(Exception):
+    """The token is malformed, forged, expired or revoked; the message says which."""
+
+
+def access_token_encode(*, user_id: int, now: datetime) -> str:
+    claims = {
+        "sub": str(user_id),
+        "typ": ACCESS_TOKEN_TYPE,
+        "iat": now,
+        "exp": now + settings.ACCESS_TOKEN_LIFETIME,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, settings.JWT_SIGNING_KEY, algorithm=_ALGORITHM)
+
+
+def access_token_user_id(token: str) -> int:
+    """The user id an access token was issued to; raises InvalidToken."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.JWT_SIGNING_KEY,
+            algorithms=[_ALGORITHM],
+            options={"require": ["sub", "exp", "iat", "typ"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise InvalidToken("the access token has expired; get a new one with refreshToken") from exc
+    except jwt.InvalidTokenError as exc:
+        raise InvalidToken("the access token is invalid") from exc
+    if claims["typ"] != ACCESS_TOKEN_TYPE or not str(claims["sub"]).isdigit():
+        raise InvalidToken("the access token is invalid")
+    return int(claims["sub"])
+
+
+def refresh_token_generate() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def refresh_token_hash(raw_token: str) -> str:
+    return hashlib.sha256(raw_token.encode()).hexdigest()

@@ -1,0 +1,70 @@
+"""Reads of workflow design; each takes the acting user and stays in their company.
+
+The scoping rules registered here are the only place that decides which
+definitions a user sees: workflow creators see all of their company's; other
+users see the ticket definitions whose access list names one of their company
+roles (guardian object permissions of the roles' groups), and the workflows
+those run on.
+"""
+
+from django.db.models import QuerySet
+from guardian.shortcuts import get_objects_for_group, get_objects_for_user
+
+from ticketflower.scoping import register_scope
+from users.models import CompanyRole, User
+from users.roles import DESIGN_WORKFLOWS
+from workflow_design.models import (
+    TaskDefinition,
+    TicketDefinition,
+    WorkflowDefinition,
+    WorkflowTransition,
+    WorkflowVersion,
+)
+
+VIEW_TICKET_DEFINITION = "workflow_design.view_ticketdefinition"
+
+
+def is_workflow_creator(user: User) -> bool:
+    return user.has_perm(DESIGN_WORKFLOWS)
+
+
+@register_scope(TicketDefinition)
+def _ticket_definitions(queryset: QuerySet, user: User) -> QuerySet:
+    queryset = queryset.filter(company_id=user.company_id)
+    if is_workflow_creator(user):
+        return queryset
+    return get_objects_for_user(user, VIEW_TICKET_DEFINITION, klass=queryset, accept_global_perms=False)
+
+
+def _granted_workflow_ids(user: User) -> QuerySet:
+    return _ticket_definitions(TicketDefinition.objects.all(), user).values("workflow_id")
+
+
+@register_scope(WorkflowDefinition)
+def _workflows(queryset: QuerySet, user: User) -> QuerySet:
+    queryset = queryset.filter(company_id=user.company_id)
+    if is_workflow_creator(user):
+        return queryset
+    return queryset.filter(pk__in=_granted_workflow_ids(user))
+
+
+@register_scope(TaskDefinition)
+@register_scope(WorkflowTransition)
+def _workflow_parts(queryset: QuerySet, user: User) -> QuerySet:
+    queryset = queryset.filter(company_id=user.company_id)
+    if is_workflow_creator(user):
+        return queryset
+    return queryset.filter(workflow_id__in=_granted_workflow_ids(user))
+
+
+@register_scope(WorkflowVersion)
+def _workflow_versions(queryset: QuerySet, user: User) -> QuerySet:
+    if not is_workflow_creator(user):
+        return queryset.none()
+    return queryset.filter(company_id=user.company_id)
+
+
+def ticket_definitions_granting_role(*, role: CompanyRole) -> QuerySet[TicketDefinition]:
+    return get_objects_for_group(
+        role.group, VIEW_TICKET_DEFINITION, klass=TicketDefinition.objects.filter(company_id=role.company_id)
+    )
