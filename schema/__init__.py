@@ -7,10 +7,11 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 from schema.errors import is_expected_error
 from schema.users.mutations import UsersMutation
 from schema.users.queries import UsersQuery
+from schema.workflow_design.queries import WorkflowDesignQuery
 
 
 @strawberry.type
-class Query(UsersQuery):
+class Query(UsersQuery, WorkflowDesignQuery):
     pass
 
 

@@ -98,3 +98,11 @@ def payload_of(payload_type: type, run: Callable[[], dict[str, Any]]):
     except domain.ServiceError as exc:
         return payload_type(errors=Problem.list_from(exc.problems))
     return payload_type(**fields)
+
+
+def rows_with_id(model: type, object_id: str) -> QuerySet:
+    """The row with that id, as a queryset for strawberry-django to scope (through the
+    type's get_queryset), optimize and unwrap; a malformed id matches nothing, like an unknown one."""
+    if not str(object_id).isdigit():
+        return model._default_manager.none()
+    return model._default_manager.filter(pk=int(object_id))

@@ -1,0 +1,127 @@
+"""GraphQL types mirroring the four workflow design tables, every column included.
+
+JSON columns whose shape the seed fixes (`extRef`, workflow `fields`) are typed
+objects; free JSON (schemas, transforms, conditions, ticket field values) is
+`JSON`. Every type derives from CompanyScopedType, so each list, single
+object and nested relation is scoped to the acting user's company.
+"""
+
+import strawberry
+import strawberry_django
+from strawberry.scalars import JSON
+
+from schema.base import CompanyScopedType
+from schema.users.types import CompanyType, UserType
+from workflow_design import models
+from workflow_design.codec import ext_ref_from_storage, workflow_fields_from_storage
+
+TaskType = strawberry.enum(models.TaskType, name="TaskType", description="What a task is: a form or an action.")
+
+
+@strawberry.type(description="A link to external material: runbook, policy, documentation.")
+class ExtRef:
+    label: str
+    uri: str
+    desc: str | None = None
+
+
+@strawberry.type(description="A typed field that every ticket of a workflow carries.")
+class WorkflowField:
+    field_name: str
+    field_type: str
+
+
+def _ext_refs(stored: list) -> list[ExtRef]:
+    return [ExtRef(label=ref["label"], uri=ref["uri"], desc=ref.get("desc")) for ref in ext_ref_from_storage(stored)]
+
+
+@strawberry_django.type(models.WorkflowDefinition, name="WorkflowDefinition")
+class WorkflowDefinitionType(CompanyScopedType):
+    id: strawberry.ID
+    company: CompanyType
+    title: str
+    description: str | None
+    display_layout: str | None
+    version: int
+    created_at: strawberry.auto
+    updated_at: strawberry.auto
+    created_by: UserType | None
+    tasks: list["TaskDefinitionType"]
+    transitions: list["WorkflowTransitionType"]
+    ticket_definitions: list["TicketDefinitionType"]
+
+    @strawberry_django.field(only=["ext_ref"])
+    def ext_ref(self, root: models.WorkflowDefinition) -> list[ExtRef]:
+        return _ext_refs(root.ext_ref)
+
+    @strawberry_django.field(only=["fields"])
+    def fields(self, root: models.WorkflowDefinition) -> list[WorkflowField]:
+        return [
+            WorkflowField(field_name=field["fieldName"], field_type=field["fieldType"])
+            for field in workflow_fields_from_storage(root.fields)
+        ]
+
+
+@strawberry_django.type(models.TaskDefinition, name="TaskDefinition")
+class TaskDefinitionType(CompanyScopedType):
+    id: strawberry.ID
+    company: CompanyType
+    workflow: WorkflowDefinitionType
+    key: str
+    position: int
+    title: str
+    description: str | None
+    task_type: TaskType
+    input_schema: JSON | None
+    output_schema: JSON | None
+    edit_layout: str | None
+    display_layout: str | None
+    action_url: str | None
+    input_transform: JSON | None
+    output_transform: JSON | None
+    timeout_seconds: int | None
+    version: int
+    created_at: strawberry.auto
+    updated_at: strawberry.auto
+    created_by: UserType | None
+    outgoing: list["WorkflowTransitionType"] = strawberry_django.field(description="Transitions leaving this task.")
+    incoming: list["WorkflowTransitionType"] = strawberry_django.field(description="Transitions entering this task.")
+
+    @strawberry_django.field(only=["ext_ref"])
+    def ext_ref(self, root: models.TaskDefinition) -> list[ExtRef]:
+        return _ext_refs(root.ext_ref)
+
+
+@strawberry_django.type(models.WorkflowTransition, name="WorkflowTransition")
+class WorkflowTransitionType(CompanyScopedType):
+    id: strawberry.ID
+    company: CompanyType
+    workflow: WorkflowDefinitionType
+    from_task: TaskDefinitionType | None = strawberry_django.field(description="null: a start transition.")
+    to_task: TaskDefinitionType | None = strawberry_django.field(description="null: the workflow ends here.")
+    condition: JSON | None = strawberry_django.field(description="JsonLogic; null means always.")
+    priority: int
+    position: int
+
+
+@strawberry_django.type(models.TicketDefinition, name="TicketDefinition")
+class TicketDefinitionType(CompanyScopedType):
+    id: strawberry.ID
+    company: CompanyType
+    title: str
+    description: str | None
+    workflow: WorkflowDefinitionType
+    fields: JSON = strawberry_django.field(description="Values of the workflow's fields: {fieldName: value}.")
+    company_role_access: list[str] = strawberry_django.field(
+        description="Company roles whose holders may see this ticket definition."
+    )
+    edit_layout: str | None
+    display_layout: str | None
+    version: int
+    created_at: strawberry.auto
+    updated_at: strawberry.auto
+    created_by: UserType | None
+
+    @strawberry_django.field(only=["ext_ref"])
+    def ext_ref(self, root: models.TicketDefinition) -> list[ExtRef]:
+        return _ext_refs(root.ext_ref)
