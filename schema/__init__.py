@@ -7,6 +7,7 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 from schema.errors import is_expected_error
 from schema.users.mutations import UsersMutation
 from schema.users.queries import UsersQuery
+from schema.workflow_design.mutations import WorkflowDesignMutation
 from schema.workflow_design.queries import WorkflowDesignQuery
 
 
@@ -16,11 +17,17 @@ class Query(UsersQuery, WorkflowDesignQuery):
 
 
 @strawberry.type
-class Mutation(UsersMutation):
+class Mutation(UsersMutation, WorkflowDesignMutation):
     pass
 
 
-schema = strawberry.Schema(
+class TicketFlowerSchema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:
+        # Expected errors (bad input, auth) are the client's answer; only failures are logged.
+        super().process_errors([e for e in errors if not is_expected_error(e)], execution_context)
+
+
+schema = TicketFlowerSchema(
     query=Query,
     mutation=Mutation,
     extensions=[

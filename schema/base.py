@@ -91,6 +91,12 @@ class Problem:
         return [cls.from_domain(p) for p in problems]
 
 
+@strawberry.type(description="The result of an operation that returns nothing else.")
+class OkPayload:
+    ok: bool = False
+    errors: list[Problem] = strawberry.field(default_factory=list)
+
+
 def payload_of(payload_type: type, run: Callable[[], dict[str, Any]]):
     """Runs a service call; its refusal becomes the payload's `errors`, never a top-level error."""
     try:

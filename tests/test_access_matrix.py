@@ -3,22 +3,32 @@
 A new query field is covered without editing this file: it must declare who
 may call it (a permission extension), anonymous callers get UNAUTHENTICATED,
 callers without the system role get FORBIDDEN, and another company's objects
-are invisible: null for a single object (exactly as for a nonexistent id),
-absent from lists.
+are invisible: a lookup by their id answers exactly as for a nonexistent id,
+and lists never contain them. Only a field whose arguments or id target
+cannot be derived needs a line in the tables below (the test says which).
 """
 
 import pytest
-from graphql import GraphQLObjectType, get_named_type
+from graphql import GraphQLObjectType, GraphQLScalarType, get_named_type, is_non_null_type
 from strawberry.permission import PermissionExtension
 from strawberry.utils.str_converters import to_camel_case
 
 from schema import Query, schema
 from schema.base import HasSystemPermission, IsAuthenticated
-from tests.builders import build_ticket_definition, build_workflow
+from tests.builders import build_ticket_definition
+from workflow_design.services import workflow_upload
+from workflow_design.tests.test_validation import example
 
 GRAPHQL_QUERY_FIELDS = schema._schema.query_type.fields
 STRAWBERRY_QUERY_FIELDS = {to_camel_case(f.python_name): f for f in Query.__strawberry_definition__.fields}
 UNUSED_ID = "987654321"
+# Values for required arguments other than `id`, by GraphQL input type.
+SAMPLE_ARGUMENTS = {"WorkflowInput": example}
+# The type an `id` argument names, where it is not the type the field returns.
+ID_TARGETS = {"exportWorkflow": "WorkflowDefinition", "workflowVersions": "WorkflowDefinition"}
+# Fields that read no stored data (nothing of another company to leak).
+STATELESS = {"validateWorkflow"}
+DESIGN_TYPES = {"WorkflowDefinition", "TaskDefinition", "TicketDefinition", "WorkflowVersion"}
 
 
 def declared_requirement(field_name: str) -> str:
@@ -45,27 +55,64 @@ def item_type_name(field) -> str:
     return named.name
 
 
-def operation(field_name: str, field) -> str:
-    selection = "{ totalCount results { id } }" if is_paginated(field) else "{ id }"
-    if "id" in field.args:
-        return f"query($id: ID!) {{ {field_name}(id: $id) {selection} }}"
-    return f"{{ {field_name} {selection} }}"
+def id_target(name: str, field) -> str:
+    return ID_TARGETS.get(name, item_type_name(field))
 
 
-def variables_for(field, object_id: str | None = None) -> dict:
-    return {"id": object_id or UNUSED_ID} if "id" in field.args else {}
+def selection(field) -> str:
+    named = get_named_type(field.type)
+    if isinstance(named, GraphQLScalarType):
+        return ""
+    if is_paginated(field):
+        return "{ totalCount results { id } }"
+    return "{ id }" if "id" in named.fields else "{ __typename }"
+
+
+def operation(name: str, field) -> str:
+    required = {arg_name: arg for arg_name, arg in field.args.items() if is_non_null_type(arg.type)}
+    if not required:
+        return f"{{ {name} {selection(field)} }}"
+    declared = ", ".join(f"${arg_name}: {arg.type}" for arg_name, arg in required.items())
+    passed = ", ".join(f"{arg_name}: ${arg_name}" for arg_name in required)
+    return f"query({declared}) {{ {name}({passed}) {selection(field)} }}"
+
+
+def variables(name: str, field, object_id: str = UNUSED_ID) -> dict:
+    values = {}
+    for arg_name, arg in field.args.items():
+        if not is_non_null_type(arg.type):
+            continue
+        if arg_name == "id":
+            values["id"] = object_id
+        else:
+            type_name = get_named_type(arg.type).name
+            assert type_name in SAMPLE_ARGUMENTS, f"add a sample {type_name} to SAMPLE_ARGUMENTS for {name}"
+            values[arg_name] = SAMPLE_ARGUMENTS[type_name]()
+    return values
+
+
+def ids_in(value) -> set[str]:
+    """Ids of the objects a response value holds (a page, a list, an object, an exported document)."""
+    if value is None:
+        return set()
+    if isinstance(value, list):
+        return {item["id"] for item in value}
+    if "results" in value:
+        return {item["id"] for item in value["results"]}
+    return {value["id"]} if "id" in value else set()
 
 
 @pytest.fixture
 def company_a_objects(tenant_a) -> dict[str, list[str]]:
     """Ids of company A's objects, by GraphQL type name."""
-    workflow = build_workflow(tenant_a.admin)
+    workflow = workflow_upload(acting_user=tenant_a.admin, document=example()).workflow
     ticket = build_ticket_definition(workflow, roles=["support_agent"])
     role_holder, _ = tenant_a.user(company_roles=["support_agent"])
     return {
         "WorkflowDefinition": [str(workflow.pk)],
         "TaskDefinition": [str(pk) for pk in workflow.tasks.values_list("pk", flat=True)],
         "TicketDefinition": [str(ticket.pk)],
+        "WorkflowVersion": [str(pk) for pk in workflow.versions.values_list("pk", flat=True)],
         "User": [str(tenant_a.admin.pk), str(role_holder.pk)],
         "CompanyRole": [str(pk) for pk in tenant_a.company.roles.values_list("pk", flat=True)],
     }
@@ -88,7 +135,7 @@ def test_http_introspection_lists_the_fields_the_matrix_covers(gql, tenant_a):
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "field"), FIELDS, ids=FIELD_IDS)
 def test_anonymous_gets_unauthenticated(gql, name, field):
-    body = gql.post(operation(name, field), variables_for(field))
+    body = gql.post(operation(name, field), variables(name, field))
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", body
     assert body["errors"][0]["path"] == [name]
 
@@ -99,37 +146,36 @@ def test_user_without_system_roles(gql, tenant_a, company_a_objects, name, field
     """FORBIDDEN where a system role is required; where login suffices, nothing of the
     company's definitions (no company role grants them)."""
     _, token = tenant_a.user()
-    ids = company_a_objects.get(item_type_name(field), [None])
-    body = gql.post(operation(name, field), variables_for(field, ids[0]), token=token)
-    requirement = declared_requirement(name)
-    if requirement != "login":
+    object_id = company_a_objects.get(id_target(name, field), [UNUSED_ID])[0]
+    body = gql.post(operation(name, field), variables(name, field, object_id), token=token)
+    if declared_requirement(name) != "login":
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", body
         return
     assert "errors" not in body, body
-    if item_type_name(field) in {"WorkflowDefinition", "TaskDefinition", "TicketDefinition"}:
-        value = body["data"][name]
-        assert value is None or value == {"totalCount": 0, "results": []}, body
+    if item_type_name(field) in DESIGN_TYPES:
+        assert ids_in(body["data"][name]) == set(), body
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "field"), FIELDS, ids=FIELD_IDS)
 def test_another_company_cannot_see_company_a_objects(gql, tenant_a, tenant_b, company_a_objects, name, field):
-    type_name = item_type_name(field)
-    company_a_ids = company_a_objects.get(type_name)
-    assert company_a_ids, f"add company A objects of type {type_name} to the company_a_objects fixture"
+    if name in STATELESS:
+        return
+    target = id_target(name, field)
+    assert target in company_a_objects, f"add company A objects of type {target} to company_a_objects"
     query = operation(name, field)
 
-    # Company A's own creator/admin sees them (so the check below is not vacuous).
-    own = gql.data(query, variables_for(field, company_a_ids[0]), token=tenant_a.token)[name]
-    own_ids = {r["id"] for r in own["results"]} if is_paginated(field) else {own["id"]}
-    assert own_ids & set(company_a_ids)
-
     if "id" in field.args:
-        for object_id in company_a_ids:
-            foreign = gql.post(query, {"id": object_id}, token=tenant_b.token)
-            nonexistent = gql.post(query, {"id": UNUSED_ID}, token=tenant_b.token)
-            assert foreign == nonexistent == {"data": {name: None}}
+        for object_id in company_a_objects[target]:
+            own = gql.data(query, variables(name, field, object_id), token=tenant_a.token)[name]
+            assert own, f"company A cannot see its own {target} {object_id}: the check below would be vacuous"
+            foreign = gql.post(query, variables(name, field, object_id), token=tenant_b.token)
+            nonexistent = gql.post(query, variables(name, field, UNUSED_ID), token=tenant_b.token)
+            assert foreign == nonexistent
+            assert "errors" not in foreign
+            assert ids_in(foreign["data"][name]) == set()
     else:
-        seen = gql.data(query, token=tenant_b.token)[name]
-        seen_ids = {r["id"] for r in seen["results"]} if is_paginated(field) else {seen["id"]}
-        assert not seen_ids & set(company_a_ids), f"company B sees company A's {type_name}: {seen_ids}"
+        company_a_ids = set(company_a_objects[target])
+        assert ids_in(gql.data(query, variables(name, field), token=tenant_a.token)[name]) & company_a_ids
+        seen = ids_in(gql.data(query, variables(name, field), token=tenant_b.token)[name])
+        assert not seen & company_a_ids, f"company B sees company A's {target}: {seen & company_a_ids}"

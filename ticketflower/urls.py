@@ -4,9 +4,12 @@ from django.views.decorators.csrf import csrf_exempt
 
 from schema import schema
 from schema.views import TicketFlowerGraphQLView
+from workflow_design.views import ticket_definition_schema, workflow_document_schema
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     # CSRF is checked inside the view, for session-authenticated requests only.
     path("graphql/", csrf_exempt(TicketFlowerGraphQLView.as_view(schema=schema)), name="graphql"),
+    path("schemas/workflow-document.json", workflow_document_schema, name="workflow-document-schema"),
+    path("schemas/ticket-definition.json", ticket_definition_schema, name="ticket-definition-schema"),
 ]

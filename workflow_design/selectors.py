@@ -7,10 +7,10 @@ roles (guardian object permissions of the roles' groups), and the workflows
 those run on.
 """
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from guardian.shortcuts import get_objects_for_group, get_objects_for_user
 
-from ticketflower.scoping import register_scope
+from ticketflower.scoping import register_scope, visible_to
 from users.models import CompanyRole, User
 from users.roles import DESIGN_WORKFLOWS
 from workflow_design.models import (
@@ -68,3 +68,26 @@ def ticket_definitions_granting_role(*, role: CompanyRole) -> QuerySet[TicketDef
     return get_objects_for_group(
         role.group, VIEW_TICKET_DEFINITION, klass=TicketDefinition.objects.filter(company_id=role.company_id)
     )
+
+
+def workflow_versions(*, acting_user: User, workflow_id: str) -> QuerySet[WorkflowVersion]:
+    if not str(workflow_id).isdigit():
+        return WorkflowVersion.objects.none()
+    return visible_to(WorkflowVersion.objects.filter(workflow_id=int(workflow_id)), acting_user).order_by("version")
+
+
+def workflow_export(*, acting_user: User, workflow_id: str, version: int | None = None) -> dict | None:
+    """The workflow document of a version (the current one by default), in exactly the
+    upload format; `id` and the current version make an edited export re-upload as an
+    edit. None when the workflow or version is not there for this user."""
+    versions = workflow_versions(acting_user=acting_user, workflow_id=workflow_id).select_related("workflow")
+    snapshot = (
+        versions.filter(version=version).first()
+        if version is not None
+        else versions.filter(version=F("workflow__version")).first()
+    )
+    return workflow_document_of(snapshot) if snapshot else None
+
+
+def workflow_document_of(snapshot: WorkflowVersion) -> dict:
+    return {"id": str(snapshot.workflow_id), "expectedVersion": snapshot.workflow.version, **snapshot.document}

@@ -1,22 +1,319 @@
-"""Writes of workflow design: every write goes through here, atomically."""
+"""Writes of workflow design. Every write goes through here, in one transaction.
+
+An upload is validated as a whole document first (the same pure validator as
+`validateWorkflow` and the import command); only a document without errors is
+written, with batched statements whose number does not grow with its size.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
 from guardian.models import GroupObjectPermission
 from guardian.shortcuts import assign_perm
 
-from users.models import CompanyRole
-from workflow_design.models import TicketDefinition
+from ticketflower.problems import Problem, ServiceError
+from ticketflower.scoping import visible_to
+from users.models import CompanyRole, User
+from workflow_design import document as doc
+from workflow_design.codec import canonical, row_document, row_values, workflow_fields_from_storage
+from workflow_design.models import (
+    TaskDefinition,
+    TicketDefinition,
+    WorkflowDefinition,
+    WorkflowTransition,
+    WorkflowVersion,
+)
 from workflow_design.selectors import VIEW_TICKET_DEFINITION
+from workflow_design.validation import errors, validate_ticket_definition, validate_workflow, warnings
+
+_NESTED_ROWS = ("tasks", "transitions")
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    """What an upload did: with any error, nothing was written and no object is set."""
+
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    workflow: WorkflowDefinition | None = None
+    task: TaskDefinition | None = None
+    ticket_definition: TicketDefinition | None = None
+
+    @classmethod
+    def refused(cls, problems: list[Problem]) -> "UploadOutcome":
+        return cls(errors=errors(problems), warnings=warnings(problems))
+
+
+# --- lookups shared by every edit --------------------------------------------------------
+
+
+def own_row(queryset, *, acting_user: User, object_id: Any, path: str, noun: str, lock: bool = False):
+    """The row with that id among those the acting user sees; another company's row is
+    NOT_FOUND, worded exactly as for an id that does not exist."""
+    row = None
+    if str(object_id).isdigit():
+        scoped = visible_to(queryset, acting_user).filter(pk=int(object_id))
+        row = (scoped.select_for_update(of=("self",)) if lock else scoped).first()
+    if row is None:
+        raise ServiceError.single("NOT_FOUND", f"no {noun} with id {object_id}", path)
+    return row
+
+
+def check_version(row, expected_version: Any, path: str = "/expectedVersion") -> None:
+    if row.version != expected_version:
+        raise ServiceError.single(
+            "VERSION_CONFLICT",
+            f"it is at version {row.version}, not {expected_version}: someone changed it since you read it; "
+            "read it again and re-apply your change",
+            path,
+        )
+
+
+# --- workflows ---------------------------------------------------------------------------
+
+
+def workflow_upload(*, acting_user: User, document: Any) -> UploadOutcome:
+    """Creates a workflow, or edits one (document `id` + `expectedVersion`), all or nothing."""
+    problems = validate_workflow(document)
+    outcome = UploadOutcome.refused(problems)
+    if outcome.errors:
+        return outcome
+    try:
+        workflow = _workflow_write(acting_user=acting_user, document=document)
+    except ServiceError as exc:
+        return UploadOutcome(errors=exc.problems, warnings=outcome.warnings)
+    return UploadOutcome(warnings=outcome.warnings, workflow=workflow)
+
+
+@transaction.atomic
+def _workflow_write(*, acting_user: User, document: dict[str, Any]) -> WorkflowDefinition:
+    content = canonical(doc.WORKFLOW, document)
+    previous: dict[str, Any] = {}
+    if document.get("id") is None:
+        workflow = WorkflowDefinition(company_id=acting_user.company_id, created_by=acting_user, version=0)
+    else:
+        # The row lock serializes concurrent edits: the second one sees the new version.
+        workflow = own_row(
+            WorkflowDefinition.objects.all(),
+            acting_user=acting_user,
+            object_id=document["id"],
+            path="/id",
+            noun="workflow",
+            lock=True,
+        )
+        check_version(workflow, document.get("expectedVersion"))
+        previous = workflow.versions.get(version=workflow.version).document
+        if previous == content:
+            return workflow  # identical upload: nothing changes
+    for name, value in row_values(doc.WORKFLOW, content, skip=_NESTED_ROWS).items():
+        setattr(workflow, name, value)
+    workflow.version += 1
+    workflow.save()
+    tasks_by_key = _tasks_write(workflow, content.get("tasks", []), previous.get("tasks", []), acting_user)
+    _transitions_write(workflow, content.get("transitions", []), tasks_by_key)
+    WorkflowVersion.objects.create(
+        company_id=workflow.company_id,
+        workflow=workflow,
+        version=workflow.version,
+        document=content,
+        created_by=acting_user,
+    )
+    return workflow
+
+
+def _tasks_write(
+    workflow: WorkflowDefinition, tasks: list[dict], previous_tasks: list[dict], acting_user: User
+) -> dict[str, TaskDefinition]:
+    """Matches tasks by key: a changed task gets version + 1, an unchanged one keeps its
+    row and version, a removed one is deleted, a new one starts at version 1."""
+    existing = {task.key: task for task in workflow.tasks.all()} if previous_tasks else {}
+    previous = {task["key"]: task for task in previous_tasks}
+    now = timezone.now()
+    created, changed, moved, by_key = [], [], [], {}
+    for position, task_content in enumerate(tasks):
+        key = task_content["key"]
+        row = existing.pop(key, None)
+        if row is None:
+            row = TaskDefinition(
+                company_id=workflow.company_id,
+                workflow=workflow,
+                position=position,
+                created_by=acting_user,
+                **row_values(doc.TASK, task_content),
+            )
+            created.append(row)
+        elif previous.get(key) != task_content:
+            for name, value in row_values(doc.TASK, task_content).items():
+                setattr(row, name, value)
+            row.position, row.version, row.updated_at = position, row.version + 1, now
+            changed.append(row)
+        elif row.position != position:
+            row.position = position
+            moved.append(row)
+        by_key[key] = row
+    # Transitions are rewritten as a whole, so removed tasks leave no dangling edge.
+    WorkflowTransition.objects.filter(workflow=workflow).delete()
+    if existing:
+        TaskDefinition.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
+    TaskDefinition.objects.bulk_create(created)
+    if changed:
+        columns = [*row_values(doc.TASK, {}).keys(), "position", "version", "updated_at"]
+        TaskDefinition.objects.bulk_update(changed, columns)
+    if moved:
+        TaskDefinition.objects.bulk_update(moved, ["position"])
+    return by_key
+
+
+def _transitions_write(workflow: WorkflowDefinition, transitions: list[dict], tasks_by_key: dict) -> None:
+    WorkflowTransition.objects.bulk_create(
+        WorkflowTransition(
+            company_id=workflow.company_id,
+            workflow=workflow,
+            from_task=tasks_by_key.get(transition["fromTask"]),
+            to_task=tasks_by_key.get(transition["toTask"]),
+            condition=transition.get("condition"),
+            priority=transition.get("priority", 0),
+            position=position,
+        )
+        for position, transition in enumerate(transitions)
+    )
+
+
+def task_upload(*, acting_user: User, workflow_id: Any, expected_version: int, task_document: Any) -> UploadOutcome:
+    """Creates or replaces one task (matched by key) of a workflow, validated and written
+    exactly as the whole workflow would be. Problems point into the task sent; one
+    elsewhere in the workflow points at "" and says where it is."""
+    try:
+        workflow = own_row(
+            WorkflowDefinition.objects.all(),
+            acting_user=acting_user,
+            object_id=workflow_id,
+            path="/workflowId",
+            noun="workflow",
+        )
+        check_version(workflow, expected_version)
+    except ServiceError as exc:
+        return UploadOutcome(errors=exc.problems)
+    document = {"id": str(workflow.pk), "expectedVersion": expected_version}
+    document |= workflow.versions.get(version=workflow.version).document
+    tasks = list(document.get("tasks", []))
+    key = task_document.get("key") if isinstance(task_document, dict) else None
+    index = next((i for i, task in enumerate(tasks) if task["key"] == key), len(tasks))
+    tasks[index : index + 1] = [task_document]
+    document["tasks"] = tasks
+
+    outcome = workflow_upload(acting_user=acting_user, document=document)
+    task_prefix = f"/tasks/{index}"
+    outcome = UploadOutcome(
+        errors=[_relocated(p, task_prefix) for p in outcome.errors],
+        warnings=[_relocated(p, task_prefix) for p in outcome.warnings],
+        workflow=outcome.workflow,
+        task=outcome.workflow.tasks.get(key=key) if outcome.workflow else None,
+    )
+    return outcome
+
+
+def _relocated(problem: Problem, task_prefix: str) -> Problem:
+    if problem.path == task_prefix or problem.path.startswith(task_prefix + "/"):
+        return Problem(problem.code, problem.message, problem.path[len(task_prefix) :], problem.severity)
+    if problem.path in ("/expectedVersion", "/workflowId"):
+        return problem
+    return Problem(problem.code, f"in the workflow at {problem.path or '/'}: {problem.message}", "", problem.severity)
+
+
+@transaction.atomic
+def workflow_delete(*, acting_user: User, workflow_id: Any, expected_version: int) -> None:
+    workflow = own_row(
+        WorkflowDefinition.objects.all(),
+        acting_user=acting_user,
+        object_id=workflow_id,
+        path="/id",
+        noun="workflow",
+        lock=True,
+    )
+    check_version(workflow, expected_version)
+    users = list(workflow.ticket_definitions.values_list("title", flat=True)[:5])
+    if users:
+        titles = ", ".join(f"'{title}'" for title in users)
+        raise ServiceError.single("IN_USE", f"ticket definitions use this workflow: {titles}", "/id")
+    WorkflowTransition.objects.filter(workflow=workflow).delete()
+    workflow.delete()
+
+
+# --- ticket definitions ------------------------------------------------------------------
+
+
+def ticket_definition_upload(*, acting_user: User, document: Any) -> UploadOutcome:
+    """Creates or edits a ticket definition; its role access becomes guardian permissions."""
+    workflow_id = document.get("workflowId") if isinstance(document, dict) else None
+    workflow = None
+    if workflow_id is not None and str(workflow_id).isdigit():
+        workflow = visible_to(WorkflowDefinition.objects.all(), acting_user).filter(pk=int(workflow_id)).first()
+    roles = set(CompanyRole.objects.filter(company_id=acting_user.company_id).values_list("name", flat=True))
+    problems = validate_ticket_definition(
+        document,
+        workflow_fields=workflow_fields_from_storage(workflow.fields) if workflow else None,
+        company_roles=roles,
+    )
+    if workflow is None and workflow_id is not None and not any(p.path == "/workflowId" for p in problems):
+        problems.insert(0, Problem("NOT_FOUND", f"no workflow with id {workflow_id}", "/workflowId"))
+    outcome = UploadOutcome.refused(problems)
+    if outcome.errors:
+        return outcome
+    try:
+        ticket = _ticket_definition_write(acting_user=acting_user, document=document)
+    except ServiceError as exc:
+        return UploadOutcome(errors=exc.problems, warnings=outcome.warnings)
+    return UploadOutcome(warnings=outcome.warnings, ticket_definition=ticket)
+
+
+@transaction.atomic
+def _ticket_definition_write(*, acting_user: User, document: dict[str, Any]) -> TicketDefinition:
+    content = canonical(doc.TICKET_DEFINITION, document)
+    if document.get("id") is None:
+        ticket = TicketDefinition(company_id=acting_user.company_id, created_by=acting_user, version=0)
+    else:
+        ticket = own_row(
+            TicketDefinition.objects.all(),
+            acting_user=acting_user,
+            object_id=document["id"],
+            path="/id",
+            noun="ticket definition",
+            lock=True,
+        )
+        check_version(ticket, document.get("expectedVersion"))
+        if row_document(doc.TICKET_DEFINITION, ticket) == content:
+            return ticket
+    for name, value in row_values(doc.TICKET_DEFINITION, content).items():
+        setattr(ticket, name, value)
+    ticket.version += 1
+    ticket.save()
+    ticket_definition_access_sync(ticket_definition=ticket)
+    return ticket
+
+
+@transaction.atomic
+def ticket_definition_delete(*, acting_user: User, ticket_definition_id: Any, expected_version: int) -> None:
+    ticket = own_row(
+        TicketDefinition.objects.all(),
+        acting_user=acting_user,
+        object_id=ticket_definition_id,
+        path="/id",
+        noun="ticket definition",
+        lock=True,
+    )
+    check_version(ticket, expected_version)
+    _object_permissions(ticket).delete()  # generic relations: not removed by the delete itself
+    ticket.delete()
 
 
 def ticket_definition_access_sync(*, ticket_definition: TicketDefinition) -> None:
     """Makes the guardian view permissions of a ticket definition match its
     `company_role_access`: exactly the groups of the named company roles hold it."""
-    GroupObjectPermission.objects.filter(
-        content_type__app_label="workflow_design",
-        content_type__model="ticketdefinition",
-        object_pk=str(ticket_definition.pk),
-    ).delete()
+    _object_permissions(ticket_definition).delete()
     groups = Group.objects.filter(
         company_role__in=CompanyRole.objects.filter(
             company_id=ticket_definition.company_id, name__in=ticket_definition.company_role_access
@@ -24,3 +321,11 @@ def ticket_definition_access_sync(*, ticket_definition: TicketDefinition) -> Non
     )
     if groups:
         assign_perm(VIEW_TICKET_DEFINITION, groups, ticket_definition)
+
+
+def _object_permissions(ticket_definition: TicketDefinition):
+    return GroupObjectPermission.objects.filter(
+        content_type__app_label="workflow_design",
+        content_type__model="ticketdefinition",
+        object_pk=str(ticket_definition.pk),
+    )

@@ -1,9 +1,9 @@
 import strawberry
 from strawberry.types import Info
 
-from schema.base import acting_user, company_admin_required, login_required, payload_of
+from schema.base import OkPayload, acting_user, company_admin_required, login_required, payload_of
 from schema.users.inputs import CreateCompanyInput, CreateUserInput
-from schema.users.types import AuthPayload, CompanyRolePayload, OkPayload, TokenPayload, UserPayload
+from schema.users.types import AuthPayload, CompanyRolePayload, TokenPayload, UserPayload
 from users import services
 
 

@@ -67,9 +67,3 @@ class UserPayload:
 class CompanyRolePayload:
     company_role: CompanyRoleType | None = None
     errors: list[Problem] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class OkPayload:
-    ok: bool = False
-    errors: list[Problem] = strawberry.field(default_factory=list)

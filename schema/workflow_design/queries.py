@@ -1,8 +1,10 @@
 import strawberry
 import strawberry_django
+from strawberry.scalars import JSON
+from strawberry.types import Info
 from strawberry_django.pagination import OffsetPaginated
 
-from schema.base import login_required, rows_with_id, workflow_creator_required
+from schema.base import Problem, acting_user, login_required, rows_with_id, workflow_creator_required
 from schema.workflow_design.filters import (
     TaskDefinitionFilter,
     TaskDefinitionOrder,
@@ -11,8 +13,17 @@ from schema.workflow_design.filters import (
     WorkflowDefinitionFilter,
     WorkflowDefinitionOrder,
 )
-from schema.workflow_design.types import TaskDefinitionType, TicketDefinitionType, WorkflowDefinitionType
-from workflow_design import models
+from schema.workflow_design.inputs import WorkflowInput, input_to_document
+from schema.workflow_design.types import (
+    TaskDefinitionType,
+    TicketDefinitionType,
+    ValidationReport,
+    WorkflowDefinitionType,
+    WorkflowVersionType,
+)
+from workflow_design import document as doc
+from workflow_design import models, selectors
+from workflow_design.validation import errors, validate_workflow, warnings
 
 _NOT_FOUND_IS_NULL = "null when it does not exist or belongs to another company."
 
@@ -45,3 +56,25 @@ class WorkflowDesignQuery:
     @strawberry_django.field(extensions=login_required(), description=f"One ticket definition; {_NOT_FOUND_IS_NULL}")
     def ticket_definition(self, id: strawberry.ID) -> TicketDefinitionType | None:
         return rows_with_id(models.TicketDefinition, id)
+
+    @strawberry.field(extensions=workflow_creator_required(), description="Check a workflow document; writes nothing.")
+    def validate_workflow(self, input: WorkflowInput) -> ValidationReport:
+        problems = validate_workflow(input_to_document(doc.WORKFLOW, input))
+        found_errors = errors(problems)
+        return ValidationReport(
+            valid=not found_errors,
+            errors=Problem.list_from(found_errors),
+            warnings=Problem.list_from(warnings(problems)),
+        )
+
+    @strawberry.field(
+        extensions=workflow_creator_required(),
+        description="The workflow document of a version (default: the current one), in the upload format; "
+        "null when the workflow or version does not exist or belongs to another company.",
+    )
+    def export_workflow(self, info: Info, id: strawberry.ID, version: int | None = None) -> JSON | None:
+        return selectors.workflow_export(acting_user=acting_user(info), workflow_id=id, version=version)
+
+    @strawberry_django.field(extensions=workflow_creator_required(), description="Every version, oldest first.")
+    def workflow_versions(self, info: Info, id: strawberry.ID) -> list[WorkflowVersionType]:
+        return selectors.workflow_versions(acting_user=acting_user(info), workflow_id=id)

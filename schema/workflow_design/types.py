@@ -10,7 +10,7 @@ import strawberry
 import strawberry_django
 from strawberry.scalars import JSON
 
-from schema.base import CompanyScopedType
+from schema.base import CompanyScopedType, Problem
 from schema.users.types import CompanyType, UserType
 from workflow_design import models
 from workflow_design.codec import ext_ref_from_storage, workflow_fields_from_storage
@@ -125,3 +125,40 @@ class TicketDefinitionType(CompanyScopedType):
     @strawberry_django.field(only=["ext_ref"])
     def ext_ref(self, root: models.TicketDefinition) -> list[ExtRef]:
         return _ext_refs(root.ext_ref)
+
+
+@strawberry_django.type(models.WorkflowVersion, name="WorkflowVersion")
+class WorkflowVersionType(CompanyScopedType):
+    id: strawberry.ID
+    version: int
+    created_at: strawberry.auto
+    created_by: UserType | None
+
+
+@strawberry.type(description="What validateWorkflow found; nothing was written.")
+class ValidationReport:
+    valid: bool
+    errors: list[Problem]
+    warnings: list[Problem]
+
+
+@strawberry.type
+class UploadWorkflowPayload:
+    workflow: WorkflowDefinitionType | None = strawberry.field(description="null when there is any error.")
+    errors: list[Problem]
+    warnings: list[Problem]
+
+
+@strawberry.type
+class UploadTaskDefinitionPayload:
+    task: TaskDefinitionType | None = strawberry.field(description="null when there is any error.")
+    workflow: WorkflowDefinitionType | None
+    errors: list[Problem]
+    warnings: list[Problem]
+
+
+@strawberry.type
+class UploadTicketDefinitionPayload:
+    ticket_definition: TicketDefinitionType | None = strawberry.field(description="null when there is any error.")
+    errors: list[Problem]
+    warnings: list[Problem]

@@ -1,11 +1,16 @@
-"""Demo data: two companies (so tenant isolation can be seen), users with each role."""
+"""Demo data: two companies (so tenant isolation can be seen), users with each role,
+company roles, and realistic workflows imported through `import_workflows`."""
 
+from pathlib import Path
+
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from users import services
 from users.models import Company, User
 from users.roles import COMPANY_ADMIN, WORKFLOW_CREATOR
+from workflow_design.models import WorkflowDefinition
 
 DEMO_PASSWORD = "ticketflower-demo-1"
 
@@ -26,6 +31,14 @@ DEMO_COMPANIES = {
             ("globex_agent", [], ["support_agent"]),
         ],
     ),
+}
+
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
+# company name -> demo documents (<name>.workflow.json with its <name>.ticket.json)
+DEMO_WORKFLOWS = {
+    "Acme Corp": ["it-incident", "expense-approval", "employee-onboarding"],
+    "Globex": ["employee-onboarding"],
 }
 
 
@@ -62,6 +75,7 @@ class Command(BaseCommand):
                     )
                 logins.append((username, company_name, system_roles, company_roles))
         self._superuser(Company.objects.get(name="Acme Corp"))
+        self._workflows()
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, company_name, system_roles, company_roles in logins:
             roles = ", ".join(system_roles + company_roles) or "-"
@@ -73,3 +87,10 @@ class Command(BaseCommand):
             User.objects.create_superuser(
                 username="admin", email="admin@example.com", password=DEMO_PASSWORD, company=company
             )
+
+    def _workflows(self) -> None:
+        for company_name, names in DEMO_WORKFLOWS.items():
+            if WorkflowDefinition.objects.filter(company__name=company_name).exists():
+                continue
+            files = [DEMO_DIR / f"{name}{suffix}" for name in names for suffix in (".workflow.json", ".ticket.json")]
+            call_command("import_workflows", *files, company=company_name, stdout=self.stdout)

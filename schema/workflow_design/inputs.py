@@ -1,0 +1,68 @@
+"""GraphQL input types generated from the document definition (workflow_design/document.py).
+
+The GraphQL inputs, the served JSON Schema and the validator all derive from
+that one definition, so they cannot disagree. Every input field is optional at
+the GraphQL level: a missing required value is reported by the validator as a
+located REQUIRED problem rather than as a GraphQL parse error.
+"""
+
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from workflow_design import document as doc
+
+_SCALARS = {
+    doc.STRING: str,
+    doc.TEXT: str,
+    doc.URL: str,
+    doc.ENUM: str,  # a located problem beats a GraphQL enum error for an unknown value
+    doc.INTEGER: int,
+    doc.ID: strawberry.ID,
+    doc.JSON: JSON,
+    doc.STRING_LIST: list[str],
+}
+
+
+def graphql_input_name(obj: doc.DocObject) -> str:
+    # ExtRef and WorkflowField are also output type names.
+    return obj.name if obj.name.endswith("Input") else f"{obj.name}Input"
+
+
+def _build(obj: doc.DocObject, built: dict[str, type]) -> type:
+    if obj.name in built:
+        return built[obj.name]
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {}
+    for prop in obj.props:
+        python_type = list[_build(prop.item, built)] if prop.kind == doc.OBJECT_LIST else _SCALARS[prop.kind]
+        required = "Required. " if prop.required else ""
+        annotations[prop.python_name] = python_type | None
+        namespace[prop.python_name] = strawberry.field(
+            default=strawberry.UNSET, description=required + prop.description
+        )
+    namespace["__annotations__"] = annotations
+    cls = type(graphql_input_name(obj), (), namespace)
+    built[obj.name] = strawberry.input(cls, name=graphql_input_name(obj), description=obj.description)
+    return built[obj.name]
+
+
+_BUILT: dict[str, type] = {}
+WorkflowInput = _build(doc.WORKFLOW, _BUILT)
+TaskInput = _BUILT[doc.TASK.name]
+TicketDefinitionInput = _build(doc.TICKET_DEFINITION, _BUILT)
+
+
+def input_to_document(obj: doc.DocObject, value: Any) -> dict[str, Any]:
+    """The plain-dict document (camelCase keys) of a strawberry input; fields the client
+    left out stay out, an explicit null stays null."""
+    result: dict[str, Any] = {}
+    for prop in obj.props:
+        field_value = getattr(value, prop.python_name)
+        if field_value is strawberry.UNSET:
+            continue
+        if prop.kind == doc.OBJECT_LIST and field_value is not None:
+            field_value = [input_to_document(prop.item, item) for item in field_value]
+        result[prop.name] = field_value
+    return result

@@ -1,0 +1,152 @@
+"""Who may call each mutation (generated from the schema), and that another company's
+objects are NOT_FOUND to every mutation, exactly like a nonexistent id."""
+
+import pytest
+from graphql import get_named_type, is_list_type, is_non_null_type
+from strawberry.permission import PermissionExtension
+from strawberry.utils.str_converters import to_camel_case
+
+from conftest import PASSWORD
+from schema import Mutation, schema
+from tests.builders import build_ticket_definition
+from workflow_design.services import workflow_upload
+from workflow_design.tests.test_validation import example
+
+MUTATIONS = sorted(schema._schema.mutation_type.fields.items())
+STRAWBERRY_MUTATIONS = {to_camel_case(f.python_name): f for f in Mutation.__strawberry_definition__.fields}
+PUBLIC = {"createCompany", "login", "refreshToken"}
+UNUSED_ID = "987654321"
+SAMPLES = {
+    "ID": UNUSED_ID,
+    "Int": 1,
+    "String": "sample",
+    "WorkflowInput": example(),
+    "TaskInput": example()["tasks"][0],
+    "TicketDefinitionInput": {"title": "T", "workflowId": UNUSED_ID},
+    "CreateUserInput": {"username": "someone", "email": "s@example.com", "password": PASSWORD},
+    "CreateCompanyInput": {"companyName": "C", "username": "u", "email": "u@example.com", "password": PASSWORD},
+}
+
+
+def call(name: str, field) -> tuple[str, dict]:
+    required = {n: a for n, a in field.args.items() if is_non_null_type(a.type)}
+    values = {}
+    for arg_name, arg in required.items():
+        inner = arg.type.of_type
+        values[arg_name] = [] if is_list_type(inner) else SAMPLES[get_named_type(arg.type).name]
+    declared = ", ".join(f"${n}: {a.type}" for n, a in required.items())
+    passed = ", ".join(f"{n}: ${n}" for n in required)
+    return f"mutation({declared}) {{ {name}({passed}) {{ __typename }} }}", values
+
+
+def required_permission(name: str) -> str | None:
+    """The system permission a mutation needs, "login", or None for a public one."""
+    for extension in STRAWBERRY_MUTATIONS[name].extensions:
+        if isinstance(extension, PermissionExtension):
+            for permission in extension.permissions:
+                return getattr(permission, "permission", "login")
+    return None
+
+
+def test_every_mutation_is_public_on_purpose_or_guarded():
+    unguarded = {name for name, _ in MUTATIONS if required_permission(name) is None}
+    assert unguarded == PUBLIC
+
+
+GUARDED = [m for m in MUTATIONS if m[0] not in PUBLIC]
+NEEDS_SYSTEM_ROLE = [m for m in GUARDED if required_permission(m[0]) != "login"]
+
+
+def mutation_ids(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "field"), GUARDED, ids=mutation_ids)
+def test_anonymous_gets_unauthenticated(gql, name, field):
+    query, values = call(name, field)
+    body = gql.post(query, values)
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "field"), NEEDS_SYSTEM_ROLE, ids=mutation_ids)
+def test_user_without_the_system_role_gets_forbidden(gql, tenant_a, name, field):
+    _, token = tenant_a.user(company_roles=["support_agent"])
+    query, values = call(name, field)
+    body = gql.post(query, values, token=token)
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", body
+
+
+@pytest.fixture
+def company_a(tenant_a):
+    workflow = workflow_upload(acting_user=tenant_a.admin, document=example()).workflow
+    ticket = build_ticket_definition(workflow)
+    return workflow, ticket
+
+
+def both_answers(gql, tenant, query: str, foreign: dict, nonexistent: dict) -> tuple[dict, dict]:
+    return gql.post(query, foreign, token=tenant.token), gql.post(query, nonexistent, token=tenant.token)
+
+
+@pytest.mark.django_db
+class TestAnotherCompanysObjectsAreNotFound:
+    def test_edit_workflow(self, gql, tenant_b, company_a):
+        workflow, _ = company_a
+        query = """mutation($input: WorkflowInput!) {
+          uploadWorkflow(input: $input) { workflow { id } errors { code message path } } }"""
+        foreign, nonexistent = both_answers(
+            gql,
+            tenant_b,
+            query,
+            {"input": {**example(), "id": str(workflow.pk), "expectedVersion": 1}},
+            {"input": {**example(), "id": UNUSED_ID, "expectedVersion": 1}},
+        )
+        assert foreign["data"]["uploadWorkflow"]["errors"][0]["code"] == "NOT_FOUND"
+        assert_same_answer(foreign, nonexistent, str(workflow.pk))
+
+    def test_upload_task(self, gql, tenant_b, company_a):
+        workflow, _ = company_a
+        query = """mutation($id: ID!, $task: TaskInput!) {
+          uploadTaskDefinition(workflowId: $id, expectedVersion: 1, input: $task) {
+            task { id } errors { code message path } } }"""
+        task = example()["tasks"][0]
+        foreign, nonexistent = both_answers(
+            gql, tenant_b, query, {"id": str(workflow.pk), "task": task}, {"id": UNUSED_ID, "task": task}
+        )
+        assert foreign["data"]["uploadTaskDefinition"]["errors"] == [
+            {"code": "NOT_FOUND", "message": f"no workflow with id {workflow.pk}", "path": "/workflowId"}
+        ]
+        assert_same_answer(foreign, nonexistent, str(workflow.pk))
+
+    def test_ticket_definition_on_another_companys_workflow(self, gql, tenant_b, company_a):
+        workflow, _ = company_a
+        query = """mutation($input: TicketDefinitionInput!) {
+          uploadTicketDefinition(input: $input) { ticketDefinition { id } errors { code message path } } }"""
+        foreign, nonexistent = both_answers(
+            gql,
+            tenant_b,
+            query,
+            {"input": {"title": "Outage", "workflowId": str(workflow.pk)}},
+            {"input": {"title": "Outage", "workflowId": UNUSED_ID}},
+        )
+        assert foreign["data"]["uploadTicketDefinition"]["errors"][0]["code"] == "NOT_FOUND"
+        assert foreign["data"]["uploadTicketDefinition"]["errors"][0]["path"] == "/workflowId"
+        assert_same_answer(foreign, nonexistent, str(workflow.pk))
+
+    @pytest.mark.parametrize("mutation", ["deleteWorkflowDefinition", "deleteTicketDefinition"])
+    def test_delete(self, gql, tenant_b, company_a, mutation):
+        workflow, ticket = company_a
+        target = workflow if mutation == "deleteWorkflowDefinition" else ticket
+        query = (
+            f"mutation($id: ID!) {{ {mutation}(id: $id, expectedVersion: 1) {{ ok errors {{ code message path }} }} }}"
+        )
+        foreign, nonexistent = both_answers(gql, tenant_b, query, {"id": str(target.pk)}, {"id": UNUSED_ID})
+        assert foreign["data"][mutation]["errors"][0]["code"] == "NOT_FOUND"
+        assert_same_answer(foreign, nonexistent, str(target.pk))
+        target.refresh_from_db()  # still there
+
+
+def assert_same_answer(foreign: dict, nonexistent: dict, foreign_id: str) -> None:
+    """Identical but for the id the caller sent themselves."""
+    assert str(foreign).replace(foreign_id, "<id>") == str(nonexistent).replace(UNUSED_ID, "<id>")

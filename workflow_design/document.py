@@ -1,0 +1,459 @@
+"""The single definition of the workflow document's shape.
+
+Everything that knows what a workflow document (``WorkflowInput``) or a ticket
+definition document (``TicketDefinitionInput``) looks like derives from the
+declarations in this module: the validator (``workflow_design.validation``),
+the generated JSON Schema (``schema/workflow_document.schema.json``) and the
+strawberry GraphQL input types.
+
+Design decisions that the declarations encode:
+
+* Every prop is optional at the type level (GraphQL input type, JSON Schema).
+  ``required`` is a rule the validator reports as a located ``REQUIRED``
+  problem, so a client gets a JSON Pointer instead of a GraphQL parse error.
+* For the same reason enums (``taskType``, ``fieldType``) are plain strings at
+  the GraphQL level: an unknown value becomes a located problem.
+* ``nullable`` props (``fromTask``/``toTask``) give ``null`` a meaning, so the
+  GraphQL layer must keep "absent" (strawberry ``UNSET``) apart from ``null``.
+* ``invalid_code`` is the problem code for a value of the wrong type or form;
+  missing values are always ``REQUIRED`` and oversized ones ``TOO_LONG`` /
+  ``TOO_MANY``.
+
+Run ``python -m workflow_design.document`` to regenerate the JSON Schema file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+# --- constants ---------------------------------------------------------------
+
+TASK_TYPES = ("FORM", "SYNC_ACTION", "ASYNC_ACTION")
+FIELD_TYPES = ("string", "text", "integer", "number", "boolean", "date", "datetime", "email", "url", "json")
+TASK_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+ID_PATTERN = r"^[0-9]+$"
+
+MAX_TASKS = 1000
+MAX_TRANSITIONS = 5000
+MAX_JSON_BYTES = 256 * 1024
+MAX_LAYOUT_BYTES = 256 * 1024
+MAX_TITLE = 255
+MAX_SYNC_TIMEOUT_SECONDS = 300
+# Not in the contract: bounds the recursion of every checker (and of
+# jsonschema, which fails near 200 levels); real schemas and rules stay far below.
+MAX_JSON_DEPTH = 64
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+# --- kinds of props ----------------------------------------------------------
+
+STRING = "string"  # short single-line string
+TEXT = "text"  # long string (descriptions, React layout source)
+INTEGER = "integer"
+ID = "id"  # GraphQL ID: a string of digits (an integer is accepted too)
+ENUM = "enum"  # a string out of `values`
+URL = "url"  # an absolute http(s) URL
+JSON = "json"  # free JSON (schemas, JsonLogic, ticket field values)
+OBJECT_LIST = "object_list"  # a list of `item` objects
+STRING_LIST = "string_list"  # a list of strings
+KINDS = (STRING, TEXT, INTEGER, ID, ENUM, URL, JSON, OBJECT_LIST, STRING_LIST)
+
+# --- what a JSON prop contains (drives the deeper checks) --------------------
+
+JSON_SCHEMA = "json-schema"  # a JSON Schema 2020-12
+CONDITION = "jsonlogic-condition"  # a JsonLogic expression
+TRANSFORM = "jsonlogic-transform"  # an object whose values are JsonLogic expressions
+FIELD_VALUES = "ticket-field-values"  # an object {fieldName: value}
+
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def snake_case(camel: str) -> str:
+    """``timeoutSeconds`` -> ``timeout_seconds``, ``extRef`` -> ``ext_ref``."""
+    return _CAMEL_BOUNDARY.sub("_", camel).lower()
+
+
+@dataclass(frozen=True)
+class Prop:
+    """One property of a document object."""
+
+    name: str  # camelCase, as in GraphQL and the JSON document
+    kind: str  # one of KINDS
+    description: str  # one line; becomes the GraphQL / JSON Schema description
+    required: bool = False  # reported as REQUIRED when absent (or null/blank unless nullable)
+    nullable: bool = False  # null is a meaningful value, distinct from "absent"
+    required_with: str | None = None  # required when this other prop is given
+    max_length: int | None = None  # characters
+    max_bytes: int | None = None  # UTF-8 bytes of a string, or of serialized JSON
+    max_items: int | None = None  # for lists; TOO_MANY above it
+    values: tuple[str, ...] = ()  # for ENUM
+    pattern: str | None = None  # regex a string value must match
+    minimum: int | None = None  # for INTEGER (JSON Schema only; rules check ranges)
+    item: DocObject | None = None  # for OBJECT_LIST
+    json_types: tuple[str, ...] = ()  # for JSON: allowed JSON types, empty = any
+    content: str | None = None  # for JSON: what the value means (JSON_SCHEMA, CONDITION, ...)
+    invalid_code: str = "INVALID_TYPE"  # code for a value of the wrong type or form
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown kind {self.kind!r} for {self.name!r}")
+        if (self.kind == OBJECT_LIST) != (self.item is not None):
+            raise ValueError(f"{self.name!r}: `item` goes with kind object_list, and only with it")
+
+    @property
+    def python_name(self) -> str:
+        return snake_case(self.name)
+
+
+@dataclass(frozen=True)
+class DocObject:
+    """A JSON object of the document (a GraphQL input type)."""
+
+    name: str  # the GraphQL input type name
+    description: str
+    props: tuple[Prop, ...] = field(default=())
+
+    @cached_property
+    def by_name(self) -> dict[str, Prop]:
+        return {prop.name: prop for prop in self.props}
+
+    def prop(self, name: str) -> Prop:
+        return self.by_name[name]
+
+
+# --- the document ------------------------------------------------------------
+
+_LAYOUT = "React component source (at most 256 KiB)"
+
+EXT_REF = DocObject(
+    "ExtRef",
+    "A link to an external resource (runbook, wiki page, ...).",
+    (
+        Prop("label", STRING, "Short text shown for the link.", required=True),
+        Prop("desc", TEXT, "What the linked resource is about."),
+        Prop("uri", URL, "Absolute http(s) URL of the resource.", required=True, invalid_code="INVALID_URL"),
+    ),
+)
+
+WORKFLOW_FIELD = DocObject(
+    "WorkflowField",
+    "A field that every ticket of the workflow carries; read in JsonLogic as ticket.<fieldName>.",
+    (
+        Prop("fieldName", STRING, "Name of the field, unique in the workflow.", required=True),
+        Prop(
+            "fieldType",
+            ENUM,
+            "Type of the field's value.",
+            required=True,
+            values=FIELD_TYPES,
+            invalid_code="UNKNOWN_FIELD_TYPE",
+        ),
+    ),
+)
+
+
+def _ext_ref_prop() -> Prop:
+    return Prop("extRef", OBJECT_LIST, "Links to external resources.", item=EXT_REF)
+
+
+def _layout_prop(name: str, what: str) -> Prop:
+    return Prop(name, TEXT, f"{what}: {_LAYOUT}.", max_bytes=MAX_LAYOUT_BYTES)
+
+
+def _json_prop(name: str, description: str, content: str, json_types: tuple[str, ...], code: str) -> Prop:
+    return Prop(
+        name,
+        JSON,
+        description,
+        max_bytes=MAX_JSON_BYTES,
+        json_types=json_types,
+        content=content,
+        invalid_code=code,
+    )
+
+
+def _schema_prop(name: str, description: str) -> Prop:
+    # A 2020-12 schema is an object or a boolean.
+    return _json_prop(name, description, JSON_SCHEMA, ("object", "boolean"), "INVALID_JSON_SCHEMA")
+
+
+def _transform_prop(name: str, description: str) -> Prop:
+    return _json_prop(name, description, TRANSFORM, ("object",), "INVALID_TRANSFORM")
+
+
+TASK = DocObject(
+    "TaskInput",
+    "One task of the workflow, identified by its key.",
+    (
+        Prop(
+            "key",
+            STRING,
+            "Identifier of the task, unique in the workflow: lowercase letters, digits and _, "
+            "starting with a letter, at most 64 characters.",
+            required=True,
+            pattern=TASK_KEY_PATTERN,
+            invalid_code="INVALID_KEY",
+        ),
+        Prop("title", STRING, "Title of the task (at most 255 characters).", required=True, max_length=MAX_TITLE),
+        Prop("description", TEXT, "What the task is for."),
+        _ext_ref_prop(),
+        Prop(
+            "taskType",
+            ENUM,
+            "FORM (a person fills in outputSchema), SYNC_ACTION (an HTTP call answered within "
+            "timeoutSeconds, at most 300) or ASYNC_ACTION (an HTTP call answered later).",
+            required=True,
+            values=TASK_TYPES,
+        ),
+        _schema_prop("inputSchema", "JSON Schema (2020-12) of the data the task receives."),
+        _schema_prop("outputSchema", "JSON Schema (2020-12) of the data the task produces; for a FORM, the form."),
+        _layout_prop("editLayout", "Form layout of a FORM task"),
+        _layout_prop("displayLayout", "How the task is shown"),
+        Prop(
+            "actionUrl",
+            URL,
+            "Absolute http(s) URL an action task calls; actions only.",
+            invalid_code="INVALID_URL",
+        ),
+        _transform_prop(
+            "inputTransform",
+            "Object of JsonLogic expressions building the request of an action task.",
+        ),
+        _transform_prop(
+            "outputTransform",
+            "Object of JsonLogic expressions turning the action's response (variable response) into its output.",
+        ),
+        Prop(
+            "timeoutSeconds",
+            INTEGER,
+            "Seconds to wait for an action task (positive; at most 300 for SYNC_ACTION).",
+            minimum=1,
+            invalid_code="INVALID_TIMEOUT",
+        ),
+    ),
+)
+
+TRANSITION = DocObject(
+    "TransitionInput",
+    "An edge of the workflow graph. From a task, transitions are tried in descending priority, "
+    "then in document order; the first whose condition holds is taken.",
+    (
+        Prop(
+            "fromTask",
+            STRING,
+            "Key of the task the transition leaves; null marks a start transition.",
+            required=True,
+            nullable=True,
+        ),
+        Prop(
+            "toTask",
+            STRING,
+            "Key of the task the transition leads to; null ends the workflow.",
+            required=True,
+            nullable=True,
+        ),
+        _json_prop(
+            "condition",
+            "JsonLogic expression that must hold for the transition to be taken; absent or null means always.",
+            CONDITION,
+            (),
+            "INVALID_CONDITION",
+        ),
+        Prop("priority", INTEGER, "Higher priorities are tried first; default 0."),
+    ),
+)
+
+WORKFLOW = DocObject(
+    "WorkflowInput",
+    "A workflow document: the input of uploadWorkflow, the output of exportWorkflow and the import/export file.",
+    (
+        Prop("id", ID, "Id of the workflow to edit; omit to create a new one.", pattern=ID_PATTERN),
+        Prop(
+            "expectedVersion",
+            INTEGER,
+            "Version the edit is based on; required with id.",
+            required_with="id",
+            minimum=1,
+        ),
+        Prop("title", STRING, "Title of the workflow (at most 255 characters).", required=True, max_length=MAX_TITLE),
+        Prop("description", TEXT, "What the workflow is for."),
+        _ext_ref_prop(),
+        Prop("fields", OBJECT_LIST, "Fields every ticket of the workflow carries.", item=WORKFLOW_FIELD),
+        _layout_prop("displayLayout", "How the workflow is shown"),
+        Prop("tasks", OBJECT_LIST, "The tasks (at most 1000).", item=TASK, max_items=MAX_TASKS),
+        Prop(
+            "transitions",
+            OBJECT_LIST,
+            "The transitions between tasks (at most 5000).",
+            item=TRANSITION,
+            max_items=MAX_TRANSITIONS,
+        ),
+    ),
+)
+
+TICKET_DEFINITION = DocObject(
+    "TicketDefinitionInput",
+    "A ticket definition: a kind of ticket that runs a workflow.",
+    (
+        Prop("id", ID, "Id of the ticket definition to edit; omit to create a new one.", pattern=ID_PATTERN),
+        Prop(
+            "expectedVersion",
+            INTEGER,
+            "Version the edit is based on; required with id.",
+            required_with="id",
+            minimum=1,
+        ),
+        Prop(
+            "title",
+            STRING,
+            "Title of the ticket definition (at most 255 characters).",
+            required=True,
+            max_length=MAX_TITLE,
+        ),
+        Prop("description", TEXT, "What this kind of ticket is for."),
+        _ext_ref_prop(),
+        Prop("workflowId", ID, "Id of the workflow tickets of this kind run.", required=True, pattern=ID_PATTERN),
+        Prop(
+            "fields",
+            JSON,
+            "Default values of the workflow's fields: an object {fieldName: value}.",
+            json_types=("object",),
+            content=FIELD_VALUES,
+        ),
+        Prop("companyRoleAccess", STRING_LIST, "Names of the company roles that may use this kind of ticket."),
+        _layout_prop("editLayout", "Ticket form layout"),
+        _layout_prop("displayLayout", "How a ticket is shown"),
+    ),
+)
+
+DOCUMENT_OBJECTS = (WORKFLOW, TASK, TRANSITION, EXT_REF, WORKFLOW_FIELD, TICKET_DEFINITION)
+
+
+# --- rules per task type -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskTypeRule:
+    task_type: str
+    needs: tuple[tuple[str, str], ...] = ()  # (prop, code when it is missing)
+    forbidden: tuple[str, ...] = ()  # props the type does not use: NOT_ALLOWED_FOR_TASK_TYPE
+    max_timeout: int | None = None  # INVALID_TIMEOUT above it
+    output_schema_type: str | None = None  # the outputSchema's "type" must be this
+    layout_warning: str | None = None  # MISSING_LAYOUT (a warning) when this prop is absent
+
+
+TASK_TYPE_RULES = {
+    rule.task_type: rule
+    for rule in (
+        TaskTypeRule(
+            "FORM",
+            needs=(("outputSchema", "REQUIRED"),),
+            forbidden=("actionUrl", "inputTransform", "outputTransform", "timeoutSeconds"),
+            output_schema_type="object",
+            layout_warning="editLayout",
+        ),
+        TaskTypeRule(
+            "SYNC_ACTION",
+            needs=(("actionUrl", "MISSING_ACTION_URL"),),
+            max_timeout=MAX_SYNC_TIMEOUT_SECONDS,
+        ),
+        TaskTypeRule("ASYNC_ACTION", needs=(("actionUrl", "MISSING_ACTION_URL"),)),
+    )
+}
+
+
+# --- JSON Schema generation --------------------------------------------------
+
+_NULL = "null"
+
+
+def _prop_json_schema(prop: Prop) -> dict[str, Any]:
+    """JSON Schema of one prop; every prop also accepts null (= absent)."""
+    schema: dict[str, Any]
+    if prop.kind in (STRING, TEXT):
+        schema = {"type": ["string", _NULL]}
+        if prop.max_length is not None:
+            schema["maxLength"] = prop.max_length
+    elif prop.kind == INTEGER:
+        schema = {"type": ["integer", _NULL]}
+    elif prop.kind == ID:
+        schema = {"type": ["string", "integer", _NULL]}
+    elif prop.kind == ENUM:
+        schema = {"type": ["string", _NULL], "enum": [*prop.values, None]}
+    elif prop.kind == URL:
+        schema = {"type": ["string", _NULL], "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"}
+    elif prop.kind == JSON:
+        schema = {}
+        if prop.json_types:
+            schema["type"] = [*prop.json_types, _NULL]
+        if prop.content == JSON_SCHEMA:
+            schema["$ref"] = JSON_SCHEMA_DIALECT
+    elif prop.kind == OBJECT_LIST:
+        schema = {"type": ["array", _NULL], "items": {"$ref": f"#/$defs/{prop.item.name}"}}
+    else:  # STRING_LIST
+        schema = {"type": ["array", _NULL], "items": {"type": "string"}}
+    if prop.pattern is not None:
+        schema["pattern"] = prop.pattern
+    if prop.minimum is not None:
+        schema["minimum"] = prop.minimum
+    if prop.max_items is not None:
+        schema["maxItems"] = prop.max_items
+    # Required-ness is a validator rule (a located REQUIRED problem), not a
+    # type-level constraint; say it in the description only.
+    required = "Required. " if prop.required else ""
+    schema["description"] = required + prop.description
+    return schema
+
+
+def _object_json_schema(obj: DocObject) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": obj.description,
+        "properties": {prop.name: _prop_json_schema(prop) for prop in obj.props},
+        "additionalProperties": False,
+    }
+
+
+def _nested_objects(obj: DocObject) -> list[DocObject]:
+    found: list[DocObject] = []
+    for prop in obj.props:
+        if prop.item is not None and prop.item not in found:
+            found.append(prop.item)
+            found.extend(o for o in _nested_objects(prop.item) if o not in found)
+    return found
+
+
+def _root_json_schema(root: DocObject, schema_id: str) -> dict[str, Any]:
+    schema = {"$schema": JSON_SCHEMA_DIALECT, "$id": schema_id, "title": root.name}
+    schema.update(_object_json_schema(root))
+    schema["$defs"] = {obj.name: _object_json_schema(obj) for obj in _nested_objects(root)}
+    return schema
+
+
+def document_json_schema() -> dict[str, Any]:
+    """JSON Schema (2020-12) of the workflow document (WorkflowInput)."""
+    return _root_json_schema(WORKFLOW, "urn:ticketflower:workflow-document")
+
+
+def ticket_definition_json_schema() -> dict[str, Any]:
+    """JSON Schema (2020-12) of a ticket definition document (TicketDefinitionInput)."""
+    return _root_json_schema(TICKET_DEFINITION, "urn:ticketflower:ticket-definition")
+
+
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "workflow_document.schema.json"
+
+
+def write_document_json_schema(path: Path = SCHEMA_FILE) -> Path:
+    """Write document_json_schema() pretty-printed with sorted keys."""
+    text = json.dumps(document_json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":
+    print(write_document_json_schema())

@@ -1,0 +1,29 @@
+"""Print a workflow document (a version of it), in exactly the upload format."""
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from workflow_design.models import WorkflowVersion
+from workflow_design.selectors import workflow_document_of
+
+
+class Command(BaseCommand):
+    help = "Print the workflow document of a version (default: the current one) as JSON."
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # --version here is the workflow version, not Django's own --version flag.
+        return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
+
+    def add_arguments(self, parser):
+        parser.add_argument("workflow_id", type=int)
+        parser.add_argument("--version", type=int, help="a past version (default: the current one)")
+
+    def handle(self, *args, workflow_id, version, **options):
+        snapshots = WorkflowVersion.objects.select_related("workflow").filter(workflow_id=workflow_id)
+        snapshot = (
+            snapshots.filter(version=version).first() if version is not None else snapshots.order_by("-version").first()
+        )
+        if snapshot is None:
+            raise CommandError(f"no workflow {workflow_id}" + (f" with version {version}" if version else ""))
+        self.stdout.write(json.dumps(workflow_document_of(snapshot), indent=2, ensure_ascii=False))

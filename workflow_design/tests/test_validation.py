@@ -1,0 +1,639 @@
+"""Validation of workflow documents and ticket definitions: pure functions, no database."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from workflow_design.document import MAX_TASKS, TASK, WORKFLOW, document_json_schema, snake_case
+from workflow_design.validation import (
+    OPERATORS,
+    Problem,
+    condition_holds,
+    errors,
+    evaluate,
+    validate_ticket_definition,
+    validate_workflow,
+    warnings,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTRACT_EXAMPLES = ROOT.parent / "shared" / "contract" / "examples"
+
+DEMO = ROOT / "workflow_design" / "demo"
+# The contract's example, as the demo data ships it.
+EXAMPLE = json.loads((DEMO / "it-incident.workflow.json").read_text())
+TICKET = {**json.loads((DEMO / "it-incident.ticket.json").read_text()), "workflowId": "12"}
+ROLES = {"support_agent", "sre", "manager"}
+FALLBACK = "could not be validated"
+
+
+def example() -> dict:
+    return copy.deepcopy(EXAMPLE)
+
+
+def located(problems: list[Problem]) -> list[tuple[str, str]]:
+    return [(p.code, p.path) for p in problems]
+
+
+def ticket_problems(ticket: dict, fields: list[dict] | None = EXAMPLE["fields"]) -> list[Problem]:
+    return validate_ticket_definition(ticket, workflow_fields=fields, company_roles=ROLES)
+
+
+# --- the example -------------------------------------------------------------
+
+
+def test_example_workflow_has_no_problem():
+    assert validate_workflow(example()) == []
+
+
+@pytest.mark.parametrize("name", ["it-incident.workflow.json", "it-incident.ticket.json"])
+def test_demo_example_is_the_contracts(name):
+    path = CONTRACT_EXAMPLES / name
+    if not path.exists():
+        pytest.skip("shared/contract is not beside this checkout")
+    contract = json.loads(path.read_text())
+    contract.pop("workflowId", None)  # a placeholder there; the import fills it in
+    assert json.loads((DEMO / name).read_text()) == contract
+
+
+def test_example_ticket_definition_has_no_problem():
+    assert ticket_problems(copy.deepcopy(TICKET)) == []
+
+
+def test_committed_json_schema_is_generated_from_the_document_definition():
+    committed = json.loads((ROOT / "schema" / "workflow_document.schema.json").read_text())
+    assert committed == document_json_schema(), "run `python -m workflow_design.document` to regenerate it"
+
+
+def test_json_schema_accepts_the_example_and_rejects_unknown_properties():
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(document_json_schema())
+    assert list(validator.iter_errors(example())) == []
+    assert list(validator.iter_errors({**example(), "titel": "x"}))
+
+
+def test_props_are_introspectable():
+    assert [p.name for p in TASK.props][:3] == ["key", "title", "description"]
+    assert WORKFLOW.prop("expectedVersion").python_name == "expected_version"
+    assert snake_case("timeoutSeconds") == "timeout_seconds"
+    assert all(p.description for obj in (WORKFLOW, TASK) for p in obj.props)
+
+
+# --- one document per problem code -------------------------------------------
+
+
+def _set(path: str, value):
+    """A mutation setting /a/0/b (an absent last key is added)."""
+
+    def mutate(document: dict) -> None:
+        *parents, last = path.strip("/").split("/")
+        node = document
+        for token in parents:
+            node = node[int(token)] if isinstance(node, list) else node[token]
+        node[int(last) if isinstance(node, list) else last] = value
+
+    return mutate
+
+
+def _delete(path: str):
+    def mutate(document: dict) -> None:
+        *parents, last = path.strip("/").split("/")
+        node = document
+        for token in parents:
+            node = node[int(token)] if isinstance(node, list) else node[token]
+        del node[int(last) if isinstance(node, list) else last]
+
+    return mutate
+
+
+def _append(path: str, value):
+    def mutate(document: dict) -> None:
+        document[path.strip("/")].append(copy.deepcopy(value))
+
+    return mutate
+
+
+def _rename_task(old: str, new: str):
+    """Rename a task everywhere: its key, transitions and variables."""
+
+    def mutate(document: dict) -> None:
+        text = json.dumps(document).replace(f'"{old}"', f'"{new}"').replace(f"tasks.{old}.", f"tasks.{new}.")
+        document.clear()
+        document.update(json.loads(text))
+
+    return mutate
+
+
+def _steps(*mutations):
+    def mutate(document: dict) -> None:
+        for mutation in mutations:
+            mutation(document)
+
+    return mutate
+
+
+_ESCALATE = {
+    "key": "escalate",
+    "title": "Escalate",
+    "taskType": "FORM",
+    "outputSchema": {"type": "object", "properties": {"team": {"type": "string"}}},
+    "editLayout": "export default function Edit() { return null; }",
+}
+_ORPHAN = {"key": "orphan", "title": "Orphan", "taskType": "ASYNC_ACTION", "actionUrl": "https://x.example.com/"}
+_SEVERITY = {"var": "tasks.triage.severity"}
+
+ERROR_CASES = [
+    ("REQUIRED", "/title", _delete("/title")),
+    ("REQUIRED", "/title", _set("/title", "   ")),
+    ("REQUIRED", "/tasks/1/taskType", _delete("/tasks/1/taskType")),
+    ("REQUIRED", "/transitions/3/fromTask", _delete("/transitions/3/fromTask")),
+    ("REQUIRED", "/fields/0/fieldType", _delete("/fields/0/fieldType")),
+    ("REQUIRED", "/extRef/0/uri", _delete("/extRef/0/uri")),
+    ("REQUIRED", "/expectedVersion", _set("/id", "12")),
+    ("REQUIRED", "/tasks/0/outputSchema", _delete("/tasks/0/outputSchema")),
+    ("TOO_LONG", "/title", _set("/title", "x" * 256)),
+    ("TOO_LONG", "/displayLayout", _set("/displayLayout", "é" * (128 * 1024 + 1))),
+    ("TOO_LONG", "/transitions/1/condition", _set("/transitions/1/condition", {"in": [_SEVERITY, ["x" * 300] * 1000]})),
+    ("TOO_MANY", "/tasks", _set("/tasks", [EXAMPLE["tasks"][0]] * (MAX_TASKS + 1))),
+    ("TOO_MANY", "/transitions", _set("/transitions", [EXAMPLE["transitions"][0]] * 5001)),
+    ("INVALID_KEY", "/tasks/2/key", _rename_task("resolve", "Resolve")),
+    ("INVALID_KEY", "/tasks/2/key", _rename_task("resolve", "r" * 65)),
+    ("DUPLICATE_KEY", "/tasks/4/key", _append("/tasks", EXAMPLE["tasks"][2])),
+    ("DUPLICATE_FIELD", "/fields/3/fieldName", _append("/fields", {"fieldName": "service", "fieldType": "text"})),
+    ("UNKNOWN_FIELD_TYPE", "/fields/0/fieldType", _set("/fields/0/fieldType", "str")),
+    ("UNKNOWN_TASK", "/transitions/3/toTask", _set("/transitions/3/toTask", "resolv")),
+    ("UNKNOWN_TASK", "/transitions/4/fromTask", _set("/transitions/4/fromTask", "nobody")),
+    ("DUPLICATE_TRANSITION", "/transitions/6", _append("/transitions", EXAMPLE["transitions"][4])),
+    ("NO_START", "/transitions", _delete("/transitions/0")),
+    ("UNREACHABLE_TASK", "/tasks/4", _append("/tasks", _ORPHAN)),
+    (
+        "NO_PATH_TO_END",
+        "/tasks/4",
+        _steps(
+            _append("/tasks", _ESCALATE),
+            _append(
+                "/transitions",
+                {"fromTask": "triage", "toTask": "escalate", "priority": 5, "condition": {"==": [_SEVERITY, "medium"]}},
+            ),
+            _append("/transitions", {"fromTask": "escalate", "toTask": "escalate"}),
+        ),
+    ),
+    (
+        "INVALID_JSON_SCHEMA",
+        "/tasks/0/outputSchema/properties/severity/type",
+        _set("/tasks/0/outputSchema/properties/severity/type", "strin"),
+    ),
+    ("INVALID_JSON_SCHEMA", "/tasks/0/inputSchema/required", _set("/tasks/0/inputSchema/required", "summary")),
+    ("INVALID_JSON_SCHEMA", "/tasks/2/outputSchema/type", _set("/tasks/2/outputSchema/type", "array")),
+    ("INVALID_JSON_SCHEMA", "/tasks/0/inputSchema", _set("/tasks/0/inputSchema", "object")),
+    ("MISSING_ACTION_URL", "/tasks/1/actionUrl", _delete("/tasks/1/actionUrl")),
+    ("INVALID_URL", "/tasks/1/actionUrl", _set("/tasks/1/actionUrl", "ftp://pager.example.com/page")),
+    ("INVALID_URL", "/extRef/0/uri", _set("/extRef/0/uri", "wiki/runbooks/incident")),
+    ("NOT_ALLOWED_FOR_TASK_TYPE", "/tasks/0/timeoutSeconds", _set("/tasks/0/timeoutSeconds", 10)),
+    ("NOT_ALLOWED_FOR_TASK_TYPE", "/tasks/2/actionUrl", _set("/tasks/2/actionUrl", "https://x.example.com/")),
+    ("INVALID_TIMEOUT", "/tasks/1/timeoutSeconds", _set("/tasks/1/timeoutSeconds", 301)),
+    ("INVALID_TIMEOUT", "/tasks/3/timeoutSeconds", _set("/tasks/3/timeoutSeconds", 0)),
+    ("INVALID_TIMEOUT", "/tasks/3/timeoutSeconds", _set("/tasks/3/timeoutSeconds", "60")),
+    ("INVALID_CONDITION", "/transitions/1/condition", _set("/transitions/1/condition", {"==": [_SEVERITY]})),
+    (
+        "INVALID_CONDITION",
+        "/transitions/1/condition/==/0",
+        _set("/transitions/1/condition", {"==": [{"vr": "tasks.triage.severity"}, "high"]}),
+    ),
+    ("INVALID_CONDITION", "/transitions/1/condition", _set("/transitions/1/condition", {"log": _SEVERITY})),
+    (
+        "INVALID_CONDITION",
+        "/transitions/1/condition/and/1",
+        _set("/transitions/1/condition", {"and": [True, {"==": 1, "!=": 2}]}),
+    ),
+    (
+        "UNKNOWN_VARIABLE",
+        "/transitions/1/condition/==/0",
+        _set("/transitions/1/condition", {"==": [{"var": "tasks.triage.severty"}, "high"]}),
+    ),
+    (
+        "UNKNOWN_VARIABLE",
+        "/transitions/1/condition/==/0",
+        _set("/transitions/1/condition", {"==": [{"var": ["ticket.servce", "web"]}, "high"]}),
+    ),
+    (
+        "UNKNOWN_VARIABLE",
+        "/tasks/1/inputTransform/service",
+        _set("/tasks/1/inputTransform/service", {"var": "response.id"}),
+    ),
+    ("UNKNOWN_VARIABLE", "/tasks/1/inputTransform/service", _set("/tasks/1/inputTransform/service", {"var": 1})),
+    ("INVALID_TRANSFORM", "/tasks/1/inputTransform", _set("/tasks/1/inputTransform", [{"var": "ticket.service"}])),
+    ("INVALID_TRANSFORM", "/tasks/1/outputTransform/pageId", _set("/tasks/1/outputTransform/pageId", {"id": 1})),
+    ("INVALID_TYPE", "/title", _set("/title", 5)),
+    ("INVALID_TYPE", "/tasks/0/taskType", _set("/tasks/0/taskType", "FROM")),
+    ("INVALID_TYPE", "/transitions/1/priority", _set("/transitions/1/priority", "high")),
+    ("UNKNOWN_PROPERTY", "/tasks/0/tittle", _set("/tasks/0/tittle", "Triage")),
+]
+
+
+@pytest.mark.parametrize(("code", "path", "mutate"), ERROR_CASES, ids=[f"{c}:{p}" for c, p, _ in ERROR_CASES])
+def test_each_error_code(code, path, mutate):
+    document = example()
+    mutate(document)
+    problems = validate_workflow(document)
+    assert located(errors(problems)) == [(code, path)], problems
+    assert warnings(problems) == []
+
+
+WARNING_CASES = [
+    ("SHADOWED_TRANSITION", "/transitions/1", _set("/transitions/2/priority", 20)),
+    (
+        "AMBIGUOUS_PRIORITY",
+        "/transitions/6",
+        _append(
+            "/transitions",
+            {"fromTask": "triage", "toTask": "resolve", "priority": 10, "condition": {"==": [_SEVERITY, "low"]}},
+        ),
+    ),
+    ("MISSING_LAYOUT", "/tasks/2/editLayout", _delete("/tasks/2/editLayout")),
+]
+
+
+@pytest.mark.parametrize(("code", "path", "mutate"), WARNING_CASES, ids=[c for c, _, _ in WARNING_CASES])
+def test_each_warning_code(code, path, mutate):
+    document = example()
+    mutate(document)
+    problems = validate_workflow(document)
+    assert [(p.code, p.path, p.severity) for p in problems] == [(code, path, "warning")]
+
+
+TICKET_CASES = [
+    ("REQUIRED", "/title", {"title": None}),
+    ("REQUIRED", "/workflowId", {"workflowId": ""}),
+    ("TOO_LONG", "/title", {"title": "t" * 256}),
+    ("INVALID_TYPE", "/workflowId", {"workflowId": "abc"}),
+    ("UNKNOWN_FIELD", "/fields/servic", {"fields": {"servic": "checkout"}}),
+    ("UNKNOWN_FIELD", "/fields/a~1b", {"fields": {"a/b": 1}}),
+    ("INVALID_FIELD_VALUE", "/fields/reporterEmail", {"fields": {"reporterEmail": "not an email"}}),
+    ("INVALID_FIELD_VALUE", "/fields/service", {"fields": {"service": 5}}),
+    ("UNKNOWN_ROLE", "/companyRoleAccess/1", {"companyRoleAccess": ["sre", "suport_agent"]}),
+    ("DUPLICATE_KEY", "/companyRoleAccess/2", {"companyRoleAccess": ["sre", "manager", "sre"]}),
+    ("UNKNOWN_PROPERTY", "/workflow", {"workflow": "12"}),
+]
+
+
+@pytest.mark.parametrize(("code", "path", "changes"), TICKET_CASES, ids=[f"{c}:{p}" for c, p, _ in TICKET_CASES])
+def test_each_ticket_definition_code(code, path, changes):
+    assert located(ticket_problems({**copy.deepcopy(TICKET), **changes})) == [(code, path)]
+
+
+FIELD_TYPES = [
+    {"fieldName": t, "fieldType": t}
+    for t in ("string", "text", "integer", "number", "boolean", "date", "datetime", "email", "url", "json")
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "good", "bad"),
+    [
+        ("integer", 3, 3.5),
+        ("integer", -1, True),
+        ("number", 2.5, "2.5"),
+        ("boolean", False, 0),
+        ("date", "2024-02-29", "2023-02-29"),
+        ("date", "2024-05-01", "2024-05-01T10:00:00Z"),
+        ("datetime", "2024-05-01T10:00:00Z", "2024-05-01"),
+        ("datetime", "2024-05-01T10:00:00.123+02:00", "yesterday"),
+        ("email", "a@b.example", "a@b"),
+        ("url", "https://x.example.com/a?b=c", "x.example.com"),
+        ("string", "", ["a"]),
+        ("text", "many\nlines", {"a": 1}),
+    ],
+)
+def test_ticket_field_values_follow_the_declared_type(field, good, bad):
+    def problems(value):
+        return ticket_problems({**TICKET, "fields": {field: value}}, FIELD_TYPES)
+
+    assert problems(good) == []
+    assert problems(None) == []  # no value
+    assert located(problems(bad)) == [("INVALID_FIELD_VALUE", f"/fields/{field}")]
+
+
+def test_ticket_field_checks_are_skipped_when_the_workflow_was_not_found():
+    assert ticket_problems({**TICKET, "fields": {"nope": 1}}, fields=None) == []
+
+
+def test_json_fields_take_any_json():
+    assert ticket_problems({**TICKET, "fields": {"json": {"a": [1, None, {"b": True}]}}}, FIELD_TYPES) == []
+
+
+# --- messages -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mutate", "suggestion"),
+    [
+        (_set("/transitions/3/toTask", "resolv"), "resolve"),
+        (_set("/tasks/0/taskType", "form"), "FORM"),
+        (_set("/tasks/0/tittle", "x"), "title"),
+        (_set("/fields/0/fieldType", "str"), "string"),
+        (_set("/transitions/1/condition", {"==": [{"var": "tasks.triage.severty"}, "high"]}), "tasks.triage.severity"),
+        (_set("/transitions/1/condition", {"==": [{"var": "tasks.triag.severity"}, "high"]}), "tasks.triage.severity"),
+        (_set("/transitions/1/condition", {"==": [{"var": "tickets.service"}, "x"]}), "ticket.service"),
+        (_set("/transitions/1/condition", {"===": [{"var": "ticket.servise"}, "x"]}), "ticket.service"),
+        (_set("/transitions/1/condition", {"=": [{"var": "ticket.service"}, "x"]}), "=="),
+        (_set("/tasks/0/outputSchema/properties/severity/type", "strng"), "string"),
+    ],
+)
+def test_messages_suggest_the_closest_name(mutate, suggestion):
+    document = example()
+    mutate(document)
+    (problem,) = validate_workflow(document)
+    assert f"Did you mean '{suggestion}'?" in problem.message
+
+
+def test_paths_escape_tilde_and_slash():
+    document = example()
+    document["tasks"][1]["inputTransform"] = {"a/b~c": {"var": "ticket.nope"}}
+    assert located(validate_workflow(document)) == [("UNKNOWN_VARIABLE", "/tasks/1/inputTransform/a~1b~0c")]
+
+
+# --- JsonLogic details -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"!!": [{"var": "tasks.triage.notes"}]},
+        {"var": ["ticket.service", "web"]},
+        {"!": {"var": "tasks.resolve.rootCause"}},
+        {"in": [{"var": "ticket.service"}, ["web", "api"]]},
+        {"some": [{"var": "ticket.summary"}, {"==": [{"var": ""}, "x"]}]},  # scoped: var reads the item
+        {"reduce": [[1, 2], {"+": [{"var": "current"}, {"var": "accumulator"}]}, 0]},
+        {"missing": ["ticket.service", "tasks.triage.notes"]},
+        {"missing_some": [1, ["ticket.service", "ticket.summary"]]},
+        {"if": [{"<": [1, 2, 3]}, "a", {"?:": [True, "b", "c"]}]},
+        {"cat": ["a", {"substr": [{"var": "ticket.summary"}, 0, 10]}]},
+    ],
+)
+def test_valid_conditions(condition):
+    document = example()
+    document["transitions"][1]["condition"] = condition
+    assert validate_workflow(document) == []
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ({"val": "ticket.service"}, [("INVALID_CONDITION", "/transitions/1/condition")]),
+        ({"!": [1, 2]}, [("INVALID_CONDITION", "/transitions/1/condition")]),
+        ({}, [("INVALID_CONDITION", "/transitions/1/condition")]),
+        ({"var": ["ticket.service", 1, 2]}, [("INVALID_CONDITION", "/transitions/1/condition")]),
+        ({"var": [["ticket.service"]]}, [("INVALID_CONDITION", "/transitions/1/condition/var/0")]),
+        ({"var": {"cat": ["ticket.", "service"]}}, [("UNKNOWN_VARIABLE", "/transitions/1/condition")]),
+        ({"var": ""}, [("UNKNOWN_VARIABLE", "/transitions/1/condition")]),
+        ({"var": "ticket"}, [("UNKNOWN_VARIABLE", "/transitions/1/condition")]),
+        ({"var": "ticket.service.name"}, [("UNKNOWN_VARIABLE", "/transitions/1/condition")]),
+        ({"var": "tasks.triage"}, [("UNKNOWN_VARIABLE", "/transitions/1/condition")]),
+        ({"var": "response.status"}, [("UNKNOWN_VARIABLE", "/transitions/1/condition")]),
+        ({"missing": ["ticket.nope"]}, [("UNKNOWN_VARIABLE", "/transitions/1/condition/missing/0")]),
+        (
+            {"missing_some": ["1", ["ticket.service"]]},
+            [("INVALID_CONDITION", "/transitions/1/condition/missing_some/0")],
+        ),
+        (
+            {"or": [{"vr": "x"}, {"var": "ticket.x"}, {"map": [1]}]},
+            [
+                ("INVALID_CONDITION", "/transitions/1/condition/or/0"),
+                ("UNKNOWN_VARIABLE", "/transitions/1/condition/or/1"),
+                ("INVALID_CONDITION", "/transitions/1/condition/or/2"),
+            ],
+        ),
+    ],
+)
+def test_invalid_conditions(condition, expected):
+    document = example()
+    document["transitions"][1]["condition"] = condition
+    assert located(validate_workflow(document)) == expected
+
+
+def test_operators_are_jsonlogic_com_without_log():
+    assert set(OPERATORS) == {
+        "var", "missing", "missing_some", "if", "?:", "==", "===", "!=", "!==", "!", "!!", "or", "and",
+        ">", ">=", "<", "<=", "max", "min", "+", "-", "*", "/", "%",
+        "map", "reduce", "filter", "all", "none", "some", "merge", "in", "cat", "substr",
+    }  # fmt: skip
+
+
+def test_evaluation_uses_the_same_jsonlogic_engine():
+    data = {"ticket": {"service": "web"}, "tasks": {"triage": {"severity": "high"}}}
+    assert condition_holds(EXAMPLE["transitions"][1]["condition"], data) is True
+    assert condition_holds(None, data) is True
+    assert condition_holds({"==": [_SEVERITY, "low"]}, data) is False
+    assert evaluate({"var": ["ticket.nope", "fallback"]}, data) == "fallback"
+    assert evaluate("literal", data) == "literal"
+
+
+# --- many mistakes at once ------------------------------------------------------------
+
+
+def test_all_problems_are_reported_at_once_in_document_order():
+    document = example()
+    document["title"] = ""
+    document["fields"].append({"fieldName": "service", "fieldType": "str"})
+    document["tasks"][0]["timeoutSeconds"] = 5
+    document["tasks"][1]["actionUrl"] = "pager.example.com"
+    document["tasks"][1]["timeoutSeconds"] = 900
+    document["tasks"][1]["inputTransform"]["severity"] = {"var": "tasks.triage.sev"}
+    document["tasks"][2]["key"] = "triage"
+    document["transitions"][1]["condition"] = {"==": [{"var": "tasks.triage.severity"}, "high"], "x": 1}
+    document["transitions"].append({"fromTask": "nowhere", "toTask": None, "extra": True})
+    assert located(validate_workflow(document)) == [
+        ("REQUIRED", "/title"),
+        ("DUPLICATE_FIELD", "/fields/3/fieldName"),
+        ("UNKNOWN_FIELD_TYPE", "/fields/3/fieldType"),
+        ("NOT_ALLOWED_FOR_TASK_TYPE", "/tasks/0/timeoutSeconds"),
+        ("INVALID_URL", "/tasks/1/actionUrl"),
+        ("UNKNOWN_VARIABLE", "/tasks/1/inputTransform/severity"),
+        ("INVALID_TIMEOUT", "/tasks/1/timeoutSeconds"),
+        ("DUPLICATE_KEY", "/tasks/2/key"),
+        # with its key changed, task 'resolve' is gone for the rules that named it:
+        ("UNKNOWN_VARIABLE", "/tasks/3/inputTransform/body"),
+        ("INVALID_CONDITION", "/transitions/1/condition"),
+        ("UNKNOWN_TASK", "/transitions/2/toTask"),
+        ("UNKNOWN_TASK", "/transitions/3/toTask"),
+        ("UNKNOWN_TASK", "/transitions/4/fromTask"),
+        ("UNKNOWN_TASK", "/transitions/6/fromTask"),
+        ("UNKNOWN_PROPERTY", "/transitions/6/extra"),
+    ]
+
+
+def test_absent_properties_are_reported_in_definition_order():
+    document = _with(tasks=[{}], transitions=[{"fromTask": None, "toTask": None}])
+    assert located(validate_workflow(document)) == [
+        ("REQUIRED", "/tasks/0/key"),
+        ("REQUIRED", "/tasks/0/title"),
+        ("REQUIRED", "/tasks/0/taskType"),
+    ]
+
+
+# --- hostile input ------------------------------------------------------------------------
+
+
+def _deep(depth: int, make=lambda inner: {"a": inner}):
+    value = {}
+    for _ in range(depth):
+        value = make(value)
+    return value
+
+
+def _cyclic():
+    value = {"title": "x"}
+    value["self"] = value
+    return value
+
+
+def _cyclic_condition():
+    document = example()
+    condition = {"and": []}
+    condition["and"].append(condition)
+    document["transitions"][1]["condition"] = condition
+    return document
+
+
+def _with(**changes):
+    return {**example(), **changes}
+
+
+HOSTILE = {
+    "none": None,
+    "list": [],
+    "string": "workflow",
+    "number": 3.5,
+    "bool": True,
+    "empty": {},
+    "nested_doc": _deep(5000),
+    "cyclic_doc": _cyclic(),
+    "non_string_keys": {1: 2, None: 3, "title": "x"},
+    "tasks_not_list": _with(tasks="abc"),
+    "tasks_not_dicts": _with(tasks=[1, None, "a", [], {}]),
+    "transitions_not_dicts": _with(transitions=[None, 5, "x", [None]]),
+    "ends_wrong_types": _with(transitions=[{"fromTask": 1, "toTask": {"a": 1}, "priority": "high", "condition": 3}]),
+    "fields_junk": _with(fields=[None, {"fieldName": [], "fieldType": {}}, "x"]),
+    "extref_junk": _with(extRef={"label": "x"}),
+    "deep_condition": _with(transitions=[{"fromTask": None, "toTask": "triage", "condition": _deep(5000)}]),
+    "deep_list_condition": _with(
+        transitions=[{"fromTask": None, "toTask": "triage", "condition": _deep(5000, lambda inner: [inner])}]
+    ),
+    "deep_schema": _with(tasks=[{**EXAMPLE["tasks"][0], "outputSchema": _deep(3000, lambda s: {"items": s})}]),
+    "cyclic_condition": _cyclic_condition(),
+    "nan_condition": _with(transitions=[{"fromTask": None, "toTask": "triage", "condition": float("nan")}]),
+    "not_json_value": _with(title={1, 2}, description=b"bytes"),
+    "weird_rules": _with(
+        transitions=[
+            {"fromTask": None, "toTask": "triage", "condition": {"var": [None]}},
+            {"fromTask": "triage", "toTask": None, "condition": {"map": 5, "missing_some": None}},
+            {"fromTask": "triage", "toTask": None, "condition": {1: 2}},
+            {"fromTask": "triage", "toTask": None, "condition": {"missing_some": [True, "x"]}},
+            {"fromTask": "triage", "toTask": None, "condition": {"if": []}},
+        ]
+    ),
+    "too_many_tasks": _with(tasks=[{"key": f"t{i}"} for i in range(1001)]),
+    "cycles_everywhere": _with(
+        tasks=[{**EXAMPLE["tasks"][2], "key": f"t{i}"} for i in range(50)],
+        transitions=[{"fromTask": f"t{i}", "toTask": f"t{(i * 7 + j) % 50}"} for i in range(50) for j in range(3)],
+    ),
+    "huge_strings": _with(title="x" * 10_000_000, description="y" * 1_000_000),
+    "huge_numbers": _with(
+        id=10**5000,
+        tasks=[{**EXAMPLE["tasks"][1], "timeoutSeconds": 10**5000, "key": 10**5000}],
+        transitions=[{"fromTask": None, "toTask": "page_oncall", "priority": -(10**5000)}],
+    ),
+}
+
+
+@pytest.mark.parametrize("document", HOSTILE.values(), ids=HOSTILE.keys())
+def test_validator_never_raises(document):
+    problems = validate_workflow(document)
+    assert all(isinstance(p, Problem) for p in problems)
+    assert not any(FALLBACK in p.message for p in problems), problems
+    if document is not None and not (isinstance(document, dict) and document == example()):
+        assert problems, "a hostile document must report something"
+
+
+@pytest.mark.parametrize("document", HOSTILE.values(), ids=HOSTILE.keys())
+def test_ticket_validator_never_raises(document):
+    problems = validate_ticket_definition(document, workflow_fields=[1, None, {"fieldName": 5}], company_roles=set())
+    assert not any(FALLBACK in p.message for p in problems), problems
+
+
+def test_hostile_ticket_field_value():
+    ticket = {**TICKET, "fields": {"service": 10**5000}}
+    assert located(ticket_problems(ticket)) == [("INVALID_TYPE", "/fields")]  # not JSON
+
+
+def test_hostile_ticket_definition_values():
+    ticket = {**TICKET, "fields": {"service": _deep(5000)}, "companyRoleAccess": [None, 5, "sre", "sre"]}
+    problems = validate_ticket_definition(ticket, workflow_fields=EXAMPLE["fields"], company_roles={"sre"})
+    assert located(problems) == [
+        ("TOO_LONG", "/fields"),
+        ("INVALID_TYPE", "/companyRoleAccess/0"),
+        ("INVALID_TYPE", "/companyRoleAccess/1"),
+        ("DUPLICATE_KEY", "/companyRoleAccess/3"),
+    ]
+
+
+def test_too_many_tasks_skips_per_item_checks():
+    document = _with(tasks=[{"key": "BAD"}] * 1001)
+    assert located(validate_workflow(document)) == [("TOO_MANY", "/tasks")]
+
+
+def _big_workflow(tasks: int = 1000, transitions: int = 5000) -> dict:
+    """A valid workflow at the limits: a chain plus conditional jumps."""
+    rng = random.Random(7)
+    document = {
+        "title": "Big",
+        "fields": [{"fieldName": "n", "fieldType": "integer"}],
+        "tasks": [
+            {
+                "key": f"t{i}",
+                "title": f"Task {i}",
+                "taskType": "FORM",
+                "outputSchema": {"type": "object", "properties": {"value": {"type": "integer"}}},
+                "editLayout": "export default function Edit() { return null; }",
+            }
+            for i in range(tasks)
+        ],
+        "transitions": [{"fromTask": None, "toTask": "t0"}, {"fromTask": f"t{tasks - 1}", "toTask": None}],
+    }
+    document["transitions"] += [{"fromTask": f"t{i}", "toTask": f"t{i + 1}"} for i in range(tasks - 1)]
+    extra = transitions - len(document["transitions"])
+    for n in range(extra):
+        source = n % tasks
+        document["transitions"].append(
+            {
+                "fromTask": f"t{source}",
+                "toTask": f"t{rng.randrange(tasks)}",  # the conditions differ: never a duplicate
+                "condition": {">": [{"var": f"tasks.t{source}.value"}, n // tasks]},
+                "priority": n // tasks + 1,  # distinct per source task: no AMBIGUOUS_PRIORITY
+            }
+        )
+    return document
+
+
+def test_workflow_at_the_limits_is_valid():
+    document = _big_workflow()
+    assert len(document["tasks"]) == 1000
+    assert len(document["transitions"]) == 5000
+    assert validate_workflow(document) == []
+
+
+def test_graph_mistakes_at_the_limits_are_all_reported():
+    document = _big_workflow()
+    for transition in document["transitions"]:
+        if transition["fromTask"] is not None and transition["toTask"] is not None:
+            transition["toTask"] = "t_" + transition["toTask"]  # every reference broken
+    problems = validate_workflow(document)
+    assert {p.code for p in problems} == {"UNKNOWN_TASK", "UNREACHABLE_TASK"}
+    assert sum(p.code == "UNKNOWN_TASK" for p in problems) == 4998

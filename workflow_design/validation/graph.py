@@ -1,0 +1,187 @@
+"""References and graph rules over transitions.
+
+Errors: UNKNOWN_TASK, DUPLICATE_TRANSITION, NO_START, UNREACHABLE_TASK,
+NO_PATH_TO_END. Warnings: SHADOWED_TRANSITION, AMBIGUOUS_PRIORITY.
+Everything is linear in tasks + transitions (plus a sort per task).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Iterable
+
+from .model import TaskView, TransitionView, canonical_json
+from .problems import Problem, Suggester, child, error, hint, quoted_list, warning
+
+
+def check_graph(
+    tasks: list[TaskView], transitions: list[TransitionView], suggest_task: Suggester, start_path: str
+) -> list[Problem]:
+    first: dict[str, TaskView] = {}
+    for task in tasks:
+        if task.key is not None:
+            first.setdefault(task.key, task)
+    problems = _unknown_tasks(transitions, first, suggest_task)
+    usable, duplicate_problems = _usable(transitions, first)
+    problems += duplicate_problems
+    starts = [t for t in transitions if t.source is None]
+    if not starts:
+        problems.append(
+            error(
+                "NO_START",
+                start_path,
+                'No start transition: add one with "fromTask": null and "toTask" naming the first task.',
+            )
+        )
+    else:
+        problems += _reachability(first, transitions, usable, starts)
+    problems += _priority_warnings(usable)
+    return problems
+
+
+def _unknown_tasks(transitions: list[TransitionView], first: dict, suggest_task: Suggester) -> list[Problem]:
+    problems = []
+    known = quoted_list(first)
+    for transition in transitions:
+        for name, key in (("fromTask", transition.source), ("toTask", transition.target)):
+            if isinstance(key, str) and key not in first:
+                problems.append(
+                    error(
+                        "UNKNOWN_TASK",
+                        child(transition.path, name),
+                        f"No task has the key '{key}' (keys: {known}); use null for "
+                        f"{'a start' if name == 'fromTask' else 'an end'}." + hint(suggest_task(key)),
+                    )
+                )
+    return problems
+
+
+def _usable(transitions: list[TransitionView], first: dict) -> tuple[list[TransitionView], list[Problem]]:
+    """Transitions whose ends resolve, without repeats (reported here)."""
+    seen: dict[tuple, TransitionView] = {}
+    usable, problems = [], []
+    for transition in transitions:
+        if not transition.well_formed or any(
+            key is not None and key not in first for key in (transition.source, transition.target)
+        ):
+            continue  # already reported (REQUIRED, INVALID_TYPE or UNKNOWN_TASK)
+        condition = canonical_json(transition.condition)
+        identity = (transition.source, transition.target, condition)
+        if condition is not None and identity in seen:
+            problems.append(
+                error(
+                    "DUPLICATE_TRANSITION",
+                    transition.path,
+                    f"Same fromTask, toTask and condition as {seen[identity].path}; remove one of them.",
+                )
+            )
+            continue
+        seen.setdefault(identity, transition)
+        usable.append(transition)
+    return usable, problems
+
+
+def _walk(starts: Iterable[str], edges: dict[str, set[str]]) -> set[str]:
+    """Keys reachable from `starts` along `edges` (breadth first)."""
+    reached = set(starts)
+    queue = deque(reached)
+    while queue:
+        for nxt in edges.get(queue.popleft(), ()):
+            if nxt not in reached:
+                reached.add(nxt)
+                queue.append(nxt)
+    return reached
+
+
+def _reachability(
+    first: dict[str, TaskView], transitions: list[TransitionView], usable: list[TransitionView], starts: list
+) -> list[Problem]:
+    forward: dict[str, set[str]] = defaultdict(set)
+    backward: dict[str, set[str]] = defaultdict(set)
+    entered: set[str] = {t.target for t in starts if t.target is not None}
+    ends_here: set[str] = set()  # tasks with a transition to null
+    for transition in usable:
+        if transition.source is None:
+            continue
+        if transition.target is None:
+            ends_here.add(transition.source)
+        else:
+            forward[transition.source].add(transition.target)
+            backward[transition.target].add(transition.source)
+    # A broken end (absent, wrong type, unknown key; reported already) is read
+    # as "some valid task", so that one typo does not also make its
+    # neighbours unreachable or trapped.
+    for transition in transitions:
+        source_ok = transition.source is None or transition.source in first
+        target_ok = transition.target is None or transition.target in first
+        if source_ok and not target_ok and transition.source is not None:
+            ends_here.add(transition.source)
+        elif target_ok and not source_ok and transition.target is not None:
+            entered.add(transition.target)
+    if any(t.target is not None and t.target not in first for t in starts):
+        entered = set(first)  # a start leads nowhere known: reachability cannot be judged
+    reached = _walk(entered, forward)
+    # An end: a transition to null, or a task without outgoing transitions.
+    can_end = _walk((key for key in first if key in ends_here or key not in forward), backward)
+    problems = []
+    for key, task in first.items():
+        if key not in reached:
+            problems.append(
+                error(
+                    "UNREACHABLE_TASK",
+                    task.path,
+                    f"Task '{key}' cannot be reached from any start transition; add a transition to it "
+                    "(or remove the task).",
+                )
+            )
+        elif key not in can_end:
+            problems.append(
+                error(
+                    "NO_PATH_TO_END",
+                    task.path,
+                    f"No path from task '{key}' reaches an end (a transition with toTask null, or a task "
+                    f"without outgoing transitions): its transitions lead only to {quoted_list(sorted(forward[key]))}, "
+                    "from where no end is reachable either. Add an exit.",
+                )
+            )
+    return problems
+
+
+def _priority_warnings(usable: list[TransitionView]) -> list[Problem]:
+    leaving: dict[str, list[TransitionView]] = defaultdict(list)
+    for transition in usable:
+        if transition.source is not None:  # start transitions are not tried in order
+            leaving[transition.source].append(transition)
+    problems = []
+    for source, outgoing in leaving.items():
+        # The order in which the transitions are tried at run time.
+        outgoing.sort(key=lambda t: (-t.priority, t.index))
+        always: TransitionView | None = None
+        conditional_at: dict[int, TransitionView] = {}
+        for transition in outgoing:
+            if always is not None:
+                problems.append(
+                    warning(
+                        "SHADOWED_TRANSITION",
+                        transition.path,
+                        f"This transition from '{source}' is never taken: {always.path} has no condition and "
+                        f"is tried first (priority {always.priority}). Give this one a higher priority or "
+                        "remove it.",
+                    )
+                )
+                continue
+            if transition.unconditional:
+                always = transition
+            elif transition.priority in conditional_at:
+                problems.append(
+                    warning(
+                        "AMBIGUOUS_PRIORITY",
+                        transition.path,
+                        f"This conditional transition from '{source}' has the same priority "
+                        f"({transition.priority}) as {conditional_at[transition.priority].path}; only document "
+                        "order decides which is tried first. Give them distinct priorities.",
+                    )
+                )
+            else:
+                conditional_at[transition.priority] = transition
+    return problems

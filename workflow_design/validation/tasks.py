@@ -1,0 +1,121 @@
+"""Rules per task and per task type.
+
+DUPLICATE_KEY, MISSING_ACTION_URL, REQUIRED (a FORM's outputSchema),
+NOT_ALLOWED_FOR_TASK_TYPE, INVALID_TIMEOUT, INVALID_JSON_SCHEMA (schemas, and
+a FORM's outputSchema that is not an object schema), MISSING_LAYOUT (warning).
+"""
+
+from __future__ import annotations
+
+from workflow_design import document as doc
+
+from .duplicates import duplicates
+from .model import TaskView
+from .problems import Problem, child, error, shown, warning
+from .schemas import check_json_schema, schema_type_is
+from .shape import is_absent
+
+_SCHEMA_PROPS = [prop for prop in doc.TASK.props if prop.content == doc.JSON_SCHEMA]
+_NEED_MESSAGES = {
+    "MISSING_ACTION_URL": "A {task_type} task needs an actionUrl (the absolute http(s) URL it calls).",
+    "REQUIRED": "A {task_type} task needs an {prop}.",
+}
+
+
+def check_tasks(tasks: list[TaskView], bad_paths: set[str]) -> list[Problem]:
+    """`bad_paths`: where the shape check already found a problem; not re-checked."""
+    problems = duplicates(((t.key, child(t.path, "key")) for t in tasks), "DUPLICATE_KEY", "The task key")
+    for task in tasks:
+        schema_problems = _check_schemas(task, bad_paths)
+        problems += schema_problems
+        rule = doc.TASK_TYPE_RULES.get(task.data.get("taskType"))
+        if rule is not None:
+            # Say nothing more where the meta-schema already complained.
+            problems += _check_type_rule(task, rule, bad_paths | {p.path for p in schema_problems})
+    return problems
+
+
+def _check_schemas(task: TaskView, bad_paths: set[str]) -> list[Problem]:
+    problems = []
+    for prop in _SCHEMA_PROPS:
+        path = child(task.path, prop.name)
+        if task.data.get(prop.name) is not None and path not in bad_paths:
+            problems += check_json_schema(task.data[prop.name], path)
+    return problems
+
+
+def forbidden_props(task: TaskView) -> tuple[str, ...]:
+    rule = doc.TASK_TYPE_RULES.get(task.data.get("taskType"))
+    return rule.forbidden if rule is not None else ()
+
+
+def _check_type_rule(task: TaskView, rule: doc.TaskTypeRule, bad_paths: set[str]) -> list[Problem]:
+    data, problems = task.data, []
+    for name, code in rule.needs:
+        if is_absent(data, doc.TASK.prop(name)):
+            message = _NEED_MESSAGES[code].format(task_type=rule.task_type, prop=name)
+            problems.append(error(code, child(task.path, name), message))
+    for name in rule.forbidden:
+        if data.get(name) is not None:
+            problems.append(
+                error(
+                    "NOT_ALLOWED_FOR_TASK_TYPE",
+                    child(task.path, name),
+                    f"A {rule.task_type} task has no {name}; remove it (actions use actionUrl, "
+                    "inputTransform, outputTransform and timeoutSeconds).",
+                )
+            )
+    problems += _check_timeout(task, rule, bad_paths)
+    problems += _check_output_schema_type(task, rule, bad_paths)
+    if rule.layout_warning and is_absent(data, doc.TASK.prop(rule.layout_warning)):
+        problems.append(
+            warning(
+                "MISSING_LAYOUT",
+                child(task.path, rule.layout_warning),
+                f"A {rule.task_type} task should have an {rule.layout_warning}: the React form a person fills in.",
+            )
+        )
+    return problems
+
+
+def _check_timeout(task: TaskView, rule: doc.TaskTypeRule, bad_paths: set[str]) -> list[Problem]:
+    path = child(task.path, "timeoutSeconds")
+    timeout = task.data.get("timeoutSeconds")
+    if timeout is None or path in bad_paths or "timeoutSeconds" in rule.forbidden:
+        return []
+    if timeout <= 0:
+        return [
+            error(
+                "INVALID_TIMEOUT", path, f"timeoutSeconds must be a positive number of seconds, got {shown(timeout)}."
+            )
+        ]
+    if rule.max_timeout is not None and timeout > rule.max_timeout:
+        return [
+            error(
+                "INVALID_TIMEOUT",
+                path,
+                f"A {rule.task_type} task waits at most {rule.max_timeout} seconds, got {shown(timeout)}; "
+                "use ASYNC_ACTION for longer work.",
+            )
+        ]
+    return []
+
+
+def _check_output_schema_type(task: TaskView, rule: doc.TaskTypeRule, bad_paths: set[str]) -> list[Problem]:
+    path = child(task.path, "outputSchema")
+    schema = task.data.get("outputSchema")
+    if rule.output_schema_type is None or schema is None or path in bad_paths:
+        return []
+    if schema_type_is(schema, rule.output_schema_type):
+        return []
+    where = child(path, "type") if isinstance(schema, dict) and "type" in schema else path
+    if where in bad_paths:
+        return []
+    return [
+        error(
+            "INVALID_JSON_SCHEMA",
+            where,
+            f"A {rule.task_type} task's outputSchema defines its form: it must be an object schema "
+            f'with "type": "{rule.output_schema_type}" and "properties".',
+        )
+    ]

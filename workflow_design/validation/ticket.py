@@ -1,0 +1,140 @@
+"""validate_ticket_definition: a ticket definition against its workflow's fields
+and the company's roles."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from workflow_design import document as doc
+
+from .duplicates import duplicates
+from .problems import Problem, Suggester, child, error, hint, in_document_order, quoted_list, shown
+from .shape import check_object, is_http_url, measure_json
+
+logger = logging.getLogger(__name__)
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _parses(parser: Callable[[str], Any], value: str) -> bool:
+    try:
+        parser(value)
+        return True
+    except ValueError:
+        return False
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# fieldType -> (accepts(value), what was expected)
+FIELD_VALUE_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "string": (lambda v: isinstance(v, str), "a string"),
+    "text": (lambda v: isinstance(v, str), "a string"),
+    "integer": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+    "number": (_is_number, "a number"),
+    "boolean": (lambda v: isinstance(v, bool), "true or false"),
+    "date": (
+        lambda v: isinstance(v, str) and bool(_DATE.fullmatch(v)) and _parses(date.fromisoformat, v),
+        "an ISO date (yyyy-mm-dd)",
+    ),
+    "datetime": (
+        lambda v: (
+            isinstance(v, str)
+            and bool(_DATETIME.fullmatch(v))
+            and _parses(lambda s: datetime.fromisoformat(s.replace("Z", "+00:00")), v)
+        ),
+        "an ISO 8601 date and time (e.g. 2024-05-01T14:30:00Z)",
+    ),
+    "email": (lambda v: isinstance(v, str) and bool(_EMAIL.fullmatch(v)), "an email address"),
+    "url": (is_http_url, "an absolute http(s) URL"),
+    "json": (lambda v: measure_json(v)[1] is None, "JSON"),
+}
+assert set(FIELD_VALUE_RULES) == set(doc.FIELD_TYPES)
+
+
+def validate_ticket_definition(
+    document: Any, *, workflow_fields: list[dict] | None, company_roles: set[str]
+) -> list[Problem]:
+    """All problems of a ticket definition document, in document order.
+
+    `workflow_fields`: the referenced workflow's fields [{"fieldName", "fieldType"}],
+    or None when the workflow was not found (the caller reports NOT_FOUND; the
+    field checks are skipped). Never raises.
+    """
+    try:
+        return in_document_order(_validate(document, workflow_fields, company_roles), document)
+    except Exception:  # a bug here must not turn a client's input into a 500
+        logger.exception("validate_ticket_definition failed")
+        return [error("INVALID_TYPE", "", "The document could not be validated; check that it is a ticket definition.")]
+
+
+def _validate(document: Any, workflow_fields: list[dict] | None, company_roles: set[str]) -> list[Problem]:
+    problems = check_object(document, doc.TICKET_DEFINITION, "")
+    if not isinstance(document, dict):
+        return problems
+    bad_paths = {p.path for p in problems}
+    values = document.get("fields")
+    if isinstance(values, dict) and workflow_fields is not None and "/fields" not in bad_paths:
+        problems += _check_field_values(values, _declared(workflow_fields))
+    roles = document.get("companyRoleAccess")
+    if isinstance(roles, list):
+        problems += _check_roles(roles, set(company_roles or ()))
+    return problems
+
+
+def _declared(workflow_fields: list[dict]) -> dict[str, str]:
+    declared: dict[str, str] = {}
+    for entry in workflow_fields or ():
+        if isinstance(entry, dict) and isinstance(entry.get("fieldName"), str):
+            declared.setdefault(entry["fieldName"], entry.get("fieldType"))
+    return declared
+
+
+def _check_field_values(values: dict, declared: dict[str, str]) -> list[Problem]:
+    suggest = Suggester(declared)
+    problems = []
+    for name, value in values.items():
+        path = child("/fields", name)
+        if name not in declared:
+            problems.append(
+                error(
+                    "UNKNOWN_FIELD",
+                    path,
+                    f"The workflow has no field '{name}' (fields: {quoted_list(declared)})." + hint(suggest(name)),
+                )
+            )
+            continue
+        accepts, expected = FIELD_VALUE_RULES.get(declared[name], (lambda v: True, ""))
+        if value is not None and not accepts(value):
+            problems.append(
+                error(
+                    "INVALID_FIELD_VALUE",
+                    path,
+                    f"Field '{name}' is of type {declared[name]}: expected {expected}, got {shown(value)}.",
+                )
+            )
+    return problems
+
+
+def _check_roles(roles: list, company_roles: set[str]) -> list[Problem]:
+    suggest = Suggester(sorted(company_roles))
+    paths = [child("/companyRoleAccess", i) for i in range(len(roles))]
+    problems = [
+        error(
+            "UNKNOWN_ROLE",
+            path,
+            f"The company has no role '{role}' (roles: {quoted_list(sorted(company_roles))})." + hint(suggest(role)),
+        )
+        for role, path in zip(roles, paths, strict=True)
+        if isinstance(role, str) and role not in company_roles
+    ]
+    return problems + duplicates(zip(roles, paths, strict=True), "DUPLICATE_KEY", "The role")
