@@ -1,18 +1,28 @@
 """The GraphQL schema: Query and Mutation composed from the domain modules."""
 
+import logging
+
 import strawberry
-from strawberry.extensions import MaskErrors
+from django.conf import settings
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from schema.errors import is_expected_error
+from schema.extensions import (
+    IntrospectionForAuthenticatedUsers,
+    MaskUnexpectedErrors,
+    RecordOperation,
+    introspection_allowed,
+)
 from schema.users.mutations import UsersMutation
 from schema.users.queries import UsersQuery
 from schema.workflow_design.mutations import WorkflowDesignMutation
+from schema.workflow_design.preview import PreviewQuery
 from schema.workflow_design.queries import WorkflowDesignQuery
 
 
 @strawberry.type
-class Query(UsersQuery, WorkflowDesignQuery):
+class Query(UsersQuery, WorkflowDesignQuery, PreviewQuery):
     pass
 
 
@@ -21,17 +31,36 @@ class Mutation(UsersMutation, WorkflowDesignMutation):
     pass
 
 
+logger = logging.getLogger("ticketflower.graphql")
+
+
 class TicketFlowerSchema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:
-        # Expected errors (bad input, auth) are the client's answer; only failures are logged.
-        super().process_errors([e for e in errors if not is_expected_error(e)], execution_context)
+        request = execution_context.context.request if execution_context else None
+        for error in errors:
+            if not is_expected_error(error):
+                # Expected errors (bad input, auth) are the client's answer; failures are logged
+                # under the request id that the masked answer carries.
+                logger.error(
+                    "unexpected error at %s (request %s)",
+                    ".".join(map(str, error.path or [])) or "operation",
+                    getattr(request, "id", None),
+                    exc_info=error.original_error,
+                )
+            elif request is not None and not introspection_allowed(request):
+                self.remove_field_suggestion(error)
 
 
 schema = TicketFlowerSchema(
     query=Query,
     mutation=Mutation,
     extensions=[
+        lambda: QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
+        IntrospectionForAuthenticatedUsers,
         DjangoOptimizerExtension,
-        lambda: MaskErrors(should_mask_error=lambda error: not is_expected_error(error)),
+        MaskUnexpectedErrors,
+        RecordOperation,
     ],
 )

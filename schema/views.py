@@ -15,6 +15,17 @@ def csrf_failure(request) -> str | None:
     return check.process_view(request, None, (), {})
 
 
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+
+
+def prefers_graphql_response_json(request) -> bool:
+    """Whether the client asks for the GraphQL-over-HTTP media type ahead of plain JSON."""
+    types = [part.split(";")[0].strip().lower() for part in request.headers.get("Accept", "").split(",")]
+    if GRAPHQL_RESPONSE_JSON not in types:
+        return False
+    return "application/json" not in types or types.index(GRAPHQL_RESPONSE_JSON) < types.index("application/json")
+
+
 class TicketFlowerGraphQLView(GraphQLView):
     """GraphQL over HTTP. The view is CSRF-exempt as a whole; the check is made here for
     session-authenticated requests only, since a bearer token or no credentials at all
@@ -38,3 +49,19 @@ class TicketFlowerGraphQLView(GraphQLView):
         # GraphiQL reads the csrftoken cookie to authenticate session users' POSTs.
         get_token(request)
         return super().render_graphql_ide(request)
+
+    def process_result(self, request, result):
+        response_data = super().process_result(request, result)
+        # A request error (parse, validation, coercion: no error has a path) has no `data` entry.
+        if result.data is None and result.errors and all(error.path is None for error in result.errors):
+            response_data.pop("data", None)
+        return response_data
+
+    def create_response(self, response_data, sub_response):
+        response = super().create_response(response_data, sub_response)
+        if prefers_graphql_response_json(self.request):
+            # GraphQL over HTTP: with this media type a request error is HTTP 400.
+            response["Content-Type"] = GRAPHQL_RESPONSE_JSON
+            if isinstance(response_data, dict) and "data" not in response_data and response.status_code == 200:
+                response.status_code = 400
+        return response

@@ -3,10 +3,13 @@
 A new query field is covered without editing this file: it must declare who
 may call it (a permission extension), anonymous callers get UNAUTHENTICATED,
 callers without the system role get FORBIDDEN, and another company's objects
-are invisible: a lookup by their id answers exactly as for a nonexistent id,
-and lists never contain them. Only a field whose arguments or id target
-cannot be derived needs a line in the tables below (the test says which).
+are invisible: a lookup by their id answers exactly as for a nonexistent id
+(while company A's own answer differs from that), and lists never contain
+them. Only a field whose arguments or id target cannot be derived needs a line
+in the tables below (the test says which).
 """
+
+import json
 
 import pytest
 from graphql import GraphQLObjectType, GraphQLScalarType, get_named_type, is_non_null_type
@@ -22,10 +25,14 @@ from workflow_design.tests.test_validation import example
 GRAPHQL_QUERY_FIELDS = schema._schema.query_type.fields
 STRAWBERRY_QUERY_FIELDS = {to_camel_case(f.python_name): f for f in Query.__strawberry_definition__.fields}
 UNUSED_ID = "987654321"
-# Values for required arguments other than `id`, by GraphQL input type.
-SAMPLE_ARGUMENTS = {"WorkflowInput": example}
-# The type an `id` argument names, where it is not the type the field returns.
-ID_TARGETS = {"exportWorkflow": "WorkflowDefinition", "workflowVersions": "WorkflowDefinition"}
+# Values for required arguments other than ids, by GraphQL input type.
+SAMPLE_ARGUMENTS = {"WorkflowInput": example, "JSON": dict}
+# The type an id argument (`id` or `...Id`) names, where it is not the type the field returns.
+ID_TARGETS = {
+    "exportWorkflow": "WorkflowDefinition",
+    "workflowVersions": "WorkflowDefinition",
+    "previewWorkflow": "WorkflowDefinition",
+}
 # Fields that read no stored data (nothing of another company to leak).
 STATELESS = {"validateWorkflow"}
 DESIGN_TYPES = {"WorkflowDefinition", "TaskDefinition", "TicketDefinition", "WorkflowVersion"}
@@ -65,11 +72,38 @@ def selection(field) -> str:
         return ""
     if is_paginated(field):
         return "{ totalCount results { id } }"
-    return "{ id }" if "id" in named.fields else "{ __typename }"
+    return "{ id }" if "id" in named.fields else leaves(named)
+
+
+def leaves(object_type, depth: int = 2) -> str:
+    """Every argument-free field of an id-less result type, objects `depth` levels down."""
+    selected = []
+    for name, field in object_type.fields.items():
+        named = get_named_type(field.type)
+        if any(is_non_null_type(arg.type) for arg in field.args.values()):
+            continue
+        if isinstance(named, GraphQLObjectType):
+            if depth > 1:
+                selected.append(f"{name} {leaves(named, depth - 1)}")
+        else:
+            selected.append(name)
+    return "{ " + " ".join(selected or ["__typename"]) + " }"
+
+
+def id_argument(field) -> str | None:
+    """The argument naming a stored object: `id`, or one like `workflowId`."""
+    return next(
+        (n for n in field.args if n == "id" or (n.endswith("Id") and get_named_type(field.args[n].type).name == "ID")),
+        None,
+    )
+
+
+def passed_arguments(field) -> dict:
+    return {n: a for n, a in field.args.items() if is_non_null_type(a.type) or n == id_argument(field)}
 
 
 def operation(name: str, field) -> str:
-    required = {arg_name: arg for arg_name, arg in field.args.items() if is_non_null_type(arg.type)}
+    required = passed_arguments(field)
     if not required:
         return f"{{ {name} {selection(field)} }}"
     declared = ", ".join(f"${arg_name}: {arg.type}" for arg_name, arg in required.items())
@@ -79,11 +113,9 @@ def operation(name: str, field) -> str:
 
 def variables(name: str, field, object_id: str = UNUSED_ID) -> dict:
     values = {}
-    for arg_name, arg in field.args.items():
-        if not is_non_null_type(arg.type):
-            continue
-        if arg_name == "id":
-            values["id"] = object_id
+    for arg_name, arg in passed_arguments(field).items():
+        if arg_name == id_argument(field):
+            values[arg_name] = object_id
         else:
             type_name = get_named_type(arg.type).name
             assert type_name in SAMPLE_ARGUMENTS, f"add a sample {type_name} to SAMPLE_ARGUMENTS for {name}"
@@ -165,17 +197,27 @@ def test_another_company_cannot_see_company_a_objects(gql, tenant_a, tenant_b, c
     assert target in company_a_objects, f"add company A objects of type {target} to company_a_objects"
     query = operation(name, field)
 
-    if "id" in field.args:
+    if id_argument(field):
         for object_id in company_a_objects[target]:
-            own = gql.data(query, variables(name, field, object_id), token=tenant_a.token)[name]
-            assert own, f"company A cannot see its own {target} {object_id}: the check below would be vacuous"
+            own = gql.post(query, variables(name, field, object_id), token=tenant_a.token)
+            own_nonexistent = gql.post(query, variables(name, field, UNUSED_ID), token=tenant_a.token)
+            assert same_answer(own, own_nonexistent, object_id) is False, (
+                f"company A's answer for its own {target} {object_id} is that of a nonexistent id: "
+                "the check below would be vacuous"
+            )
             foreign = gql.post(query, variables(name, field, object_id), token=tenant_b.token)
             nonexistent = gql.post(query, variables(name, field, UNUSED_ID), token=tenant_b.token)
-            assert foreign == nonexistent
+            assert same_answer(foreign, nonexistent, object_id), (foreign, nonexistent)
             assert "errors" not in foreign
-            assert ids_in(foreign["data"][name]) == set()
     else:
         company_a_ids = set(company_a_objects[target])
         assert ids_in(gql.data(query, variables(name, field), token=tenant_a.token)[name]) & company_a_ids
         seen = ids_in(gql.data(query, variables(name, field), token=tenant_b.token)[name])
         assert not seen & company_a_ids, f"company B sees company A's {target}: {seen & company_a_ids}"
+
+
+def same_answer(answer: dict, nonexistent_answer: dict, object_id: str) -> bool:
+    """Equal, but for the id the caller sent themselves."""
+    return json.dumps(answer).replace(f'"{object_id}"', '"<id>"') == json.dumps(nonexistent_answer).replace(
+        f'"{UNUSED_ID}"', '"<id>"'
+    )

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ticketflower.middleware.RequestIdMiddleware",
+    "ticketflower.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -113,6 +115,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A runaway statement cannot hold a worker (or locks) for long; a dead database
+    # is noticed within seconds rather than at the TCP timeout.
+    DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 5),
+        "options": f"-c statement_timeout={env_int('DATABASE_STATEMENT_TIMEOUT_MS', 15000)}",
+    }
+
+# Request bodies: at most 10 MiB (HTTP 413 above, see ticketflower.middleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 10 * 1024 * 1024)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"
@@ -171,6 +184,14 @@ AXES_VERBOSE = False
 ANONYMOUS_USER_NAME = None
 GUARDIAN_MONKEY_PATCH_USER = False
 
+# GraphQL abuse limits (see README "Limits"). Documents travel as variables, which
+# these do not count, so an upload of 1,000 tasks is one small operation.
+GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 15)
+GRAPHQL_MAX_ALIASES = env_int("GRAPHQL_MAX_ALIASES", 30)
+GRAPHQL_MAX_TOKENS = env_int("GRAPHQL_MAX_TOKENS", 5000)
+# Introspection and "did you mean" field suggestions for anonymous clients: only in development.
+GRAPHQL_PUBLIC_INTROSPECTION = env_bool("GRAPHQL_PUBLIC_INTROSPECTION", DEBUG)
+
 STRAWBERRY_DJANGO = {
     "PAGINATION_DEFAULT_LIMIT": env_int("PAGINATION_DEFAULT_LIMIT", 50),
     "PAGINATION_MAX_LIMIT": env_int("PAGINATION_MAX_LIMIT", 100),
@@ -180,10 +201,34 @@ STRAWBERRY_DJANGO = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "message": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "json_lines": {"class": "logging.StreamHandler", "formatter": "message"},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
-        # Expected client errors are answered in the response; only the rest is logged.
-        "strawberry.execution": {"level": "ERROR"},
+        # One JSON line per request: id, user, company, operation, status, duration.
+        "ticketflower.requests": {
+            "handlers": ["json_lines"],
+            "propagate": False,
+            "level": env_str("REQUEST_LOG_LEVEL", "WARNING" if DEBUG else "INFO"),
+        },
+        "axes": {"level": "WARNING"},
     },
 }
+
+# Production (DEBUG off): HTTPS only, secure cookies, HSTS. Behind a TLS-terminating
+# proxy, set SECURE_PROXY_SSL_HEADER_NAME (e.g. HTTP_X_FORWARDED_PROTO).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if env_str("SECURE_PROXY_SSL_HEADER_NAME", ""):
+    SECURE_PROXY_SSL_HEADER = (env_str("SECURE_PROXY_SSL_HEADER_NAME", ""), "https")

@@ -13,3 +13,6 @@ urlpatterns = [
     path("schemas/workflow-document.json", workflow_document_schema, name="workflow-document-schema"),
     path("schemas/ticket-definition.json", ticket_definition_schema, name="ticket-definition-schema"),
 ]
+
+# JSON in the GraphQL error shape instead of an HTML page (DEBUG off).
+handler500 = "ticketflower.views.server_error"

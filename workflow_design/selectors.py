@@ -7,12 +7,17 @@ roles (guardian object permissions of the roles' groups), and the workflows
 those run on.
 """
 
+from dataclasses import replace
+from typing import Any
+
 from django.db.models import F, QuerySet
 from guardian.shortcuts import get_objects_for_group, get_objects_for_user
 
+from ticketflower.problems import Problem
 from ticketflower.scoping import register_scope, visible_to
 from users.models import CompanyRole, User
 from users.roles import DESIGN_WORKFLOWS
+from workflow_design import preview
 from workflow_design.models import (
     TaskDefinition,
     TicketDefinition,
@@ -91,3 +96,56 @@ def workflow_export(*, acting_user: User, workflow_id: str, version: int | None 
 
 def workflow_document_of(snapshot: WorkflowVersion) -> dict:
     return {"id": str(snapshot.workflow_id), "expectedVersion": snapshot.workflow.version, **snapshot.document}
+
+
+def workflow_preview(
+    *,
+    acting_user: User,
+    document: dict | None,
+    workflow_id: str | None,
+    version: int | None,
+    ticket: Any,
+    task_outputs: Any,
+    max_steps: int,
+) -> preview.PreviewResult:
+    """Walks a workflow on sample data, given either as a document or as a stored version;
+    writes nothing. Problems point at the argument that carried what they are about."""
+    if (document is None) == (workflow_id is None) or (document is not None and version is not None):
+        problem = Problem(
+            "REQUIRED",
+            "Give the workflow either as input (a workflow document) or as workflowId with an optional "
+            "version; exactly one of the two.",
+            "",
+        )
+        return preview.PreviewResult.invalid([problem], problem.message)
+    document_path = "/input"
+    if document is None:
+        document = workflow_export(acting_user=acting_user, workflow_id=workflow_id, version=version)
+        if document is None:
+            problem = _preview_not_found(acting_user, workflow_id, version)
+            return preview.PreviewResult.invalid([problem], problem.message)
+        document_path = "/workflowId"
+    result = preview.preview_workflow(
+        document, ticket=ticket, task_outputs=task_outputs, max_steps=max_steps, document_path=document_path
+    )
+    return _stored_document_problems(result) if document_path == "/workflowId" else result
+
+
+def _preview_not_found(user: User, workflow_id: str, version: int | None) -> Problem:
+    """NOT_FOUND, the same for another company's workflow as for a nonexistent one."""
+    if version is not None and workflow_versions(acting_user=user, workflow_id=workflow_id).exists():
+        return Problem("NOT_FOUND", "The workflow has no such version; see workflowVersions.", "/version")
+    return Problem("NOT_FOUND", "No workflow with this id in your company.", "/workflowId")
+
+
+def _stored_document_problems(result: preview.PreviewResult) -> preview.PreviewResult:
+    """A stored document that fails today's validation: its problems point at /workflowId
+    (the argument that named it) and say where in the document they are."""
+    prefix = "/workflowId"
+    problems = tuple(
+        Problem(p.code, f"In the stored document at {p.path.removeprefix(prefix)}: {p.message}", prefix)
+        if p.path.startswith(prefix + "/")
+        else p
+        for p in result.problems
+    )
+    return replace(result, problems=problems)

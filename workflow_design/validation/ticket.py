@@ -84,7 +84,7 @@ def _validate(document: Any, workflow_fields: list[dict] | None, company_roles: 
     bad_paths = {p.path for p in problems}
     values = document.get("fields")
     if isinstance(values, dict) and workflow_fields is not None and "/fields" not in bad_paths:
-        problems += _check_field_values(values, _declared(workflow_fields))
+        problems += check_field_values(values, _declared(workflow_fields))
     roles = document.get("companyRoleAccess")
     if isinstance(roles, list):
         problems += _check_roles(roles, set(company_roles or ()))
@@ -99,11 +99,13 @@ def _declared(workflow_fields: list[dict]) -> dict[str, str]:
     return declared
 
 
-def _check_field_values(values: dict, declared: dict[str, str]) -> list[Problem]:
+def check_field_values(values: dict, declared: dict[str, str], path: str = "/fields") -> list[Problem]:
+    """Problems of ticket field values against the declared field types, located under `path`."""
     suggest = Suggester(declared)
     problems = []
+    base = path
     for name, value in values.items():
-        path = child("/fields", name)
+        path = child(base, name)
         if name not in declared:
             problems.append(
                 error(

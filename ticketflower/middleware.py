@@ -1,0 +1,75 @@
+"""Request-level protections and logs that wrap every view."""
+
+import json
+import logging
+import re
+import time
+import uuid
+
+from django.conf import settings
+from django.http import JsonResponse
+
+request_log = logging.getLogger("ticketflower.requests")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def payload_too_large() -> JsonResponse:
+    limit_mib = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+    return JsonResponse(
+        {
+            "errors": [
+                {"message": f"The request body exceeds {limit_mib} MiB.", "extensions": {"code": "PAYLOAD_TOO_LARGE"}}
+            ]
+        },
+        status=413,
+    )
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (a sane incoming X-Request-ID, else a new one), returned in
+    the response header and written to every log line about the request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request.id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        started = time.perf_counter()
+        response = self.get_response(request)
+        response["X-Request-ID"] = request.id
+        _log_request(request, response, time.perf_counter() - started)
+        return response
+
+
+class BodySizeLimitMiddleware:
+    """HTTP 413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE, before it is read. (Django
+    reads no more than Content-Length bytes of a body, so the declared size is the size.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return payload_too_large()
+        return self.get_response(request)
+
+
+def _log_request(request, response, seconds: float) -> None:
+    user = getattr(request, "user", None)
+    authenticated = user is not None and user.is_authenticated
+    record = {
+        "request_id": request.id,
+        "method": request.method,
+        "path": request.path,
+        "status": response.status_code,
+        "duration_ms": round(seconds * 1000, 1),
+        "user_id": user.pk if authenticated else None,
+        "company_id": user.company_id if authenticated else None,
+        "operation": getattr(request, "graphql_operation", None),
+    }
+    request_log.info(json.dumps(record))
