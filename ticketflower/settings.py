@@ -192,6 +192,9 @@ GRAPHQL_MAX_TOKENS = env_int("GRAPHQL_MAX_TOKENS", 5000)
 # Introspection and "did you mean" field suggestions for anonymous clients: only in development.
 GRAPHQL_PUBLIC_INTROSPECTION = env_bool("GRAPHQL_PUBLIC_INTROSPECTION", DEBUG)
 
+# The hand-written baseline views of bench/ (benchmark runs only, never in production).
+BENCHMARK_BASELINE_VIEWS = env_bool("BENCHMARK_BASELINE_VIEWS", False)
+
 STRAWBERRY_DJANGO = {
     "PAGINATION_DEFAULT_LIMIT": env_int("PAGINATION_DEFAULT_LIMIT", 50),
     "PAGINATION_MAX_LIMIT": env_int("PAGINATION_MAX_LIMIT", 100),
