@@ -12,6 +12,7 @@ from schema.extensions import (
     IntrospectionForAuthenticatedUsers,
     MaskUnexpectedErrors,
     RecordOperation,
+    RejectUnstorableText,
     introspection_allowed,
 )
 from schema.users.mutations import UsersMutation
@@ -59,6 +60,7 @@ schema = TicketFlowerSchema(
         lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         IntrospectionForAuthenticatedUsers,
+        RejectUnstorableText,
         DjangoOptimizerExtension,
         MaskUnexpectedErrors,
         RecordOperation,

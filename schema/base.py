@@ -12,13 +12,16 @@ from collections.abc import Callable
 from typing import Any
 
 import strawberry
+import strawberry_django
 from django.db.models import QuerySet
 from graphql import GraphQLError
+from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
 from ticketflower import problems as domain
 from ticketflower.scoping import visible_to
+from ticketflower.values import parse_id
 from users.roles import DESIGN_WORKFLOWS, MANAGE_COMPANY
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
@@ -109,6 +112,21 @@ def payload_of(payload_type: type, run: Callable[[], dict[str, Any]]):
 def rows_with_id(model: type, object_id: str) -> QuerySet:
     """The row with that id, as a queryset for strawberry-django to scope (through the
     type's get_queryset), optimize and unwrap; a malformed id matches nothing, like an unknown one."""
-    if not str(object_id).isdigit():
-        return model._default_manager.none()
-    return model._default_manager.filter(pk=int(object_id))
+    pk = parse_id(object_id)
+    return model._default_manager.none() if pk is None else model._default_manager.filter(pk=pk)
+
+
+class NonNegativeOffset(FieldExtension):
+    """A negative page offset is a client mistake, answered as such (Django cannot slice by it)."""
+
+    def resolve(self, next_, source, info, **kwargs):
+        pagination = kwargs.get("pagination")
+        if pagination is not None and pagination.offset < 0:
+            raise GraphQLError("pagination.offset must be 0 or more.", extensions={"code": "BAD_USER_INPUT"})
+        return next_(source, info, **kwargs)
+
+
+def paginated_list(graphql_type=None, *, extensions: list, **options):
+    """An offset-paginated list field {totalCount, results} (or its decorator): page size
+    capped by settings, offsets checked; `extensions` say who may call it."""
+    return strawberry_django.offset_paginated(graphql_type, extensions=[*extensions, NonNegativeOffset()], **options)

@@ -4,11 +4,13 @@ import logging
 
 from django.conf import settings
 from django.db import DatabaseError
-from graphql import GraphQLError
+from graphql import GraphQLError, StringValueNode, visit
+from graphql.language import Visitor
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaskErrors, SchemaExtension
 
 from schema.errors import database_failure, is_expected_error
+from ticketflower.values import unstorable_text
 
 logger = logging.getLogger("ticketflower.graphql")
 
@@ -64,3 +66,39 @@ class MaskUnexpectedErrors(MaskErrors):
             path=error.path,
             extensions={"code": code, "requestId": request_id},
         )
+
+
+class RejectUnstorableText(SchemaExtension):
+    """Text with a NUL character or an unpaired surrogate cannot be stored (PostgreSQL
+    refuses it), so an operation carrying one, in a variable or a literal, is refused
+    before it runs, saying where."""
+
+    def on_validate(self):
+        context = self.execution_context
+        places = []
+        for path in unstorable_text(context.variables or {}):
+            name, _, pointer = path[1:].partition("/")
+            places.append(f"${name}" + (f" at /{pointer}" if pointer else ""))
+        if context.graphql_document is not None:
+            places += [f"line {line}" for line in _unstorable_literal_lines(context.graphql_document)]
+        if places:
+            # Set before validation runs, this answers the request instead of executing it.
+            context.pre_execution_errors = [
+                GraphQLError(
+                    "Text cannot contain NUL characters or unpaired surrogates: " + ", ".join(places),
+                    extensions={"code": "BAD_USER_INPUT"},
+                )
+            ]
+        yield
+
+
+def _unstorable_literal_lines(document) -> list[int]:
+    lines: list[int] = []
+
+    class Finder(Visitor):
+        def enter_string_value(self, node: StringValueNode, *_args):
+            if any(True for _ in unstorable_text(node.value)):
+                lines.append(node.loc.source.get_location(node.loc.start).line if node.loc else 0)
+
+    visit(document, Finder())
+    return lines

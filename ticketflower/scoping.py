@@ -7,9 +7,13 @@ registered rule is refused rather than served unscoped.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, QuerySet
+
+from ticketflower.problems import ServiceError
+from ticketflower.values import parse_id
 
 ScopeRule = Callable[[QuerySet, object], QuerySet]
 _rules: dict[type[Model], ScopeRule] = {}
@@ -30,3 +34,16 @@ def visible_to(queryset: QuerySet, user) -> QuerySet:
     if user is None or not user.is_authenticated:
         return queryset.none()
     return rule(queryset, user)
+
+
+def own_row(queryset: QuerySet, *, acting_user, object_id: Any, path: str, noun: str, lock: bool = False):
+    """The row with that id among those the acting user sees, row-locked if asked; another
+    company's row is NOT_FOUND, worded exactly as for an id that does not exist."""
+    pk = parse_id(object_id)
+    row = None
+    if pk is not None:
+        scoped = visible_to(queryset, acting_user).filter(pk=pk)
+        row = (scoped.select_for_update(of=("self",)) if lock else scoped).first()
+    if row is None:
+        raise ServiceError.single("NOT_FOUND", f"no {noun} with id {object_id}", path)
+    return row

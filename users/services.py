@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from ticketflower.problems import Problem, ServiceError
+from ticketflower.scoping import own_row
 from users.models import COMPANY_ROLE_NAME_PATTERN, Company, CompanyRole, RefreshToken, User
 from users.roles import COMPANY_ADMIN, SYSTEM_ROLES, WORKFLOW_CREATOR
 from users.tokens import access_token_encode, refresh_token_generate, refresh_token_hash
@@ -148,7 +149,9 @@ def user_create(
 
 @transaction.atomic
 def user_set_roles(*, acting_user: User, user_id: str, system_roles: list[str], company_roles: list[str]) -> User:
-    user = _own_company_object(User.objects.select_for_update(), acting_user, user_id, "/userId", "user")
+    user = own_row(
+        User.objects.all(), acting_user=acting_user, object_id=user_id, path="/userId", noun="user", lock=True
+    )
     groups, problems = _role_groups(acting_user.company_id, system_roles, company_roles)
     if user.pk == acting_user.pk and COMPANY_ADMIN not in system_roles:
         # Otherwise a company could lose its last administrator by accident.
@@ -207,16 +210,6 @@ def _role_groups(company_id: int, system_roles: list[str], company_roles: list[s
     ]
     group_ids = list(Group.objects.filter(name__in=system_roles).values_list("pk", flat=True))
     return group_ids + list(roles.values()), problems
-
-
-def _own_company_object(queryset, acting_user: User, object_id: str, path: str, noun: str):
-    """The object with that id in the acting user's company; another company's is NOT_FOUND."""
-    found = None
-    if str(object_id).isdigit():
-        found = queryset.filter(company_id=acting_user.company_id, pk=int(object_id)).first()
-    if found is None:
-        raise ServiceError.single("NOT_FOUND", f"no {noun} with id {object_id}", path)
-    return found
 
 
 def _text_problems(value: str, path: str, max_length: int) -> list[Problem]:

@@ -15,6 +15,7 @@ from guardian.shortcuts import get_objects_for_group, get_objects_for_user
 
 from ticketflower.problems import Problem
 from ticketflower.scoping import register_scope, visible_to
+from ticketflower.values import parse_id
 from users.models import CompanyRole, User
 from users.roles import DESIGN_WORKFLOWS
 from workflow_design import preview
@@ -76,9 +77,10 @@ def ticket_definitions_granting_role(*, role: CompanyRole) -> QuerySet[TicketDef
 
 
 def workflow_versions(*, acting_user: User, workflow_id: str) -> QuerySet[WorkflowVersion]:
-    if not str(workflow_id).isdigit():
+    pk = parse_id(workflow_id)
+    if pk is None:
         return WorkflowVersion.objects.none()
-    return visible_to(WorkflowVersion.objects.filter(workflow_id=int(workflow_id)), acting_user).order_by("version")
+    return visible_to(WorkflowVersion.objects.filter(workflow_id=pk), acting_user).order_by("version")
 
 
 def workflow_export(*, acting_user: User, workflow_id: str, version: int | None = None) -> dict | None:

@@ -15,7 +15,8 @@ from guardian.models import GroupObjectPermission
 from guardian.shortcuts import assign_perm
 
 from ticketflower.problems import Problem, ServiceError
-from ticketflower.scoping import visible_to
+from ticketflower.scoping import own_row, visible_to
+from ticketflower.values import parse_id
 from users.models import CompanyRole, User
 from workflow_design import document as doc
 from workflow_design.codec import canonical, row_document, row_values, workflow_fields_from_storage
@@ -47,19 +48,7 @@ class UploadOutcome:
         return cls(errors=errors(problems), warnings=warnings(problems))
 
 
-# --- lookups shared by every edit --------------------------------------------------------
-
-
-def own_row(queryset, *, acting_user: User, object_id: Any, path: str, noun: str, lock: bool = False):
-    """The row with that id among those the acting user sees; another company's row is
-    NOT_FOUND, worded exactly as for an id that does not exist."""
-    row = None
-    if str(object_id).isdigit():
-        scoped = visible_to(queryset, acting_user).filter(pk=int(object_id))
-        row = (scoped.select_for_update(of=("self",)) if lock else scoped).first()
-    if row is None:
-        raise ServiceError.single("NOT_FOUND", f"no {noun} with id {object_id}", path)
-    return row
+# --- edits ---------------------------------------------------------------------------------
 
 
 def check_version(row, expected_version: Any, path: str = "/expectedVersion") -> None:
@@ -249,9 +238,8 @@ def workflow_delete(*, acting_user: User, workflow_id: Any, expected_version: in
 def ticket_definition_upload(*, acting_user: User, document: Any) -> UploadOutcome:
     """Creates or edits a ticket definition; its role access becomes guardian permissions."""
     workflow_id = document.get("workflowId") if isinstance(document, dict) else None
-    workflow = None
-    if workflow_id is not None and str(workflow_id).isdigit():
-        workflow = visible_to(WorkflowDefinition.objects.all(), acting_user).filter(pk=int(workflow_id)).first()
+    pk = parse_id(workflow_id)
+    workflow = None if pk is None else visible_to(WorkflowDefinition.objects.all(), acting_user).filter(pk=pk).first()
     roles = set(CompanyRole.objects.filter(company_id=acting_user.company_id).values_list("name", flat=True))
     problems = validate_ticket_definition(
         document,

@@ -3,7 +3,7 @@ import strawberry_django
 from strawberry.types import Info
 from strawberry_django.pagination import OffsetPaginated
 
-from schema.base import acting_user, company_admin_required, login_required
+from schema.base import acting_user, company_admin_required, login_required, paginated_list
 from schema.users.types import CompanyRoleType, UserType
 from users.selectors import company_role_list, user_list
 
@@ -14,10 +14,10 @@ class UsersQuery:
     def me(self, info: Info) -> UserType:
         return acting_user(info)
 
-    @strawberry_django.offset_paginated(OffsetPaginated[UserType], extensions=company_admin_required())
+    @paginated_list(OffsetPaginated[UserType], extensions=company_admin_required())
     def users(self, info: Info):
         return user_list(acting_user=acting_user(info)).order_by("username")
 
-    @strawberry_django.offset_paginated(OffsetPaginated[CompanyRoleType], extensions=company_admin_required())
+    @paginated_list(OffsetPaginated[CompanyRoleType], extensions=company_admin_required())
     def company_roles(self, info: Info):
         return company_role_list(acting_user=acting_user(info)).order_by("name")

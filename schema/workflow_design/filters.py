@@ -1,30 +1,53 @@
 import strawberry
 import strawberry_django
+from django.db.models import Q
 
 from schema.workflow_design.types import TaskType
+from ticketflower.values import parse_id
 from workflow_design import models
+
+
+def id_match(prefix: str, field: str, value: str) -> Q:
+    """Rows whose `field` is the id given; a malformed id matches nothing, like an unknown one."""
+    pk = parse_id(value)
+    return Q(**{f"{prefix}{field}": pk}) if pk is not None else Q(pk__in=[])
 
 
 @strawberry_django.filter_type(models.WorkflowDefinition, lookups=True)
 class WorkflowDefinitionFilter:
-    id: strawberry.auto
     title: strawberry.auto
+
+    @strawberry_django.filter_field(description="The workflow with this id.")
+    def id(self, value: strawberry.ID, prefix: str) -> Q:
+        return id_match(prefix, "id", value)
 
 
 @strawberry_django.filter_type(models.TaskDefinition, lookups=True)
 class TaskDefinitionFilter:
-    id: strawberry.auto
     key: strawberry.auto
     title: strawberry.auto
     task_type: TaskType | None
-    workflow_id: strawberry.ID | None = strawberry_django.filter_field(description="Tasks of this workflow.")
+
+    @strawberry_django.filter_field(description="The task with this id.")
+    def id(self, value: strawberry.ID, prefix: str) -> Q:
+        return id_match(prefix, "id", value)
+
+    @strawberry_django.filter_field(description="Tasks of this workflow.")
+    def workflow_id(self, value: strawberry.ID, prefix: str) -> Q:
+        return id_match(prefix, "workflow_id", value)
 
 
 @strawberry_django.filter_type(models.TicketDefinition, lookups=True)
 class TicketDefinitionFilter:
-    id: strawberry.auto
     title: strawberry.auto
-    workflow_id: strawberry.ID | None = strawberry_django.filter_field(description="Ticket definitions using it.")
+
+    @strawberry_django.filter_field(description="The ticket definition with this id.")
+    def id(self, value: strawberry.ID, prefix: str) -> Q:
+        return id_match(prefix, "id", value)
+
+    @strawberry_django.filter_field(description="Ticket definitions using this workflow.")
+    def workflow_id(self, value: strawberry.ID, prefix: str) -> Q:
+        return id_match(prefix, "workflow_id", value)
 
 
 @strawberry_django.order_type(models.WorkflowDefinition)

@@ -4,7 +4,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 from strawberry_django.pagination import OffsetPaginated
 
-from schema.base import Problem, acting_user, login_required, rows_with_id, workflow_creator_required
+from schema.base import Problem, acting_user, login_required, paginated_list, rows_with_id, workflow_creator_required
 from schema.workflow_design.filters import (
     TaskDefinitionFilter,
     TaskDefinitionOrder,
@@ -30,7 +30,7 @@ _NOT_FOUND_IS_NULL = "null when it does not exist or belongs to another company.
 
 @strawberry.type
 class WorkflowDesignQuery:
-    workflow_definitions: OffsetPaginated[WorkflowDefinitionType] = strawberry_django.offset_paginated(
+    workflow_definitions: OffsetPaginated[WorkflowDefinitionType] = paginated_list(
         filters=WorkflowDefinitionFilter, order=WorkflowDefinitionOrder, extensions=workflow_creator_required()
     )
 
@@ -38,7 +38,7 @@ class WorkflowDesignQuery:
     def workflow_definition(self, id: strawberry.ID) -> WorkflowDefinitionType | None:
         return rows_with_id(models.WorkflowDefinition, id)
 
-    task_definitions: OffsetPaginated[TaskDefinitionType] = strawberry_django.offset_paginated(
+    task_definitions: OffsetPaginated[TaskDefinitionType] = paginated_list(
         filters=TaskDefinitionFilter, order=TaskDefinitionOrder, extensions=workflow_creator_required()
     )
 
@@ -46,7 +46,7 @@ class WorkflowDesignQuery:
     def task_definition(self, id: strawberry.ID) -> TaskDefinitionType | None:
         return rows_with_id(models.TaskDefinition, id)
 
-    ticket_definitions: OffsetPaginated[TicketDefinitionType] = strawberry_django.offset_paginated(
+    ticket_definitions: OffsetPaginated[TicketDefinitionType] = paginated_list(
         filters=TicketDefinitionFilter,
         order=TicketDefinitionOrder,
         extensions=login_required(),

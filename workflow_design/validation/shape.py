@@ -1,6 +1,6 @@
 """Generic checks of a document against its declaration in workflow_design.document.
 
-Reports REQUIRED, UNKNOWN_PROPERTY, TOO_LONG, TOO_MANY and each prop's
+Reports INVALID_CHARACTER, REQUIRED, UNKNOWN_PROPERTY, TOO_LONG, TOO_MANY and each prop's
 ``invalid_code`` (INVALID_TYPE, INVALID_KEY, INVALID_URL, ...). Never raises.
 """
 
@@ -13,9 +13,19 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from ticketflower.values import unstorable_text
 from workflow_design import document as doc
 
 from .problems import Problem, child, did_you_mean, error, quoted_list, shown, type_name
+
+
+def unstorable_text_problems(document: Any) -> list[Problem]:
+    """INVALID_CHARACTER wherever text holds a NUL or an unpaired surrogate: no database
+    column can store it (GraphQL requests are refused earlier; import files get here)."""
+    return [
+        error("INVALID_CHARACTER", path, "Text cannot contain NUL characters or unpaired surrogates.")
+        for path in unstorable_text(document)
+    ]
 
 
 def check_object(value: Any, obj: doc.DocObject, path: str) -> list[Problem]:

@@ -28,7 +28,7 @@ def check_tasks(tasks: list[TaskView], bad_paths: set[str]) -> list[Problem]:
     for task in tasks:
         schema_problems = _check_schemas(task, bad_paths)
         problems += schema_problems
-        rule = doc.TASK_TYPE_RULES.get(task.data.get("taskType"))
+        rule = task_type_rule(task.data)
         if rule is not None:
             # Say nothing more where the meta-schema already complained.
             problems += _check_type_rule(task, rule, bad_paths | {p.path for p in schema_problems})
@@ -45,7 +45,7 @@ def _check_schemas(task: TaskView, bad_paths: set[str]) -> list[Problem]:
 
 
 def forbidden_props(task: TaskView) -> tuple[str, ...]:
-    rule = doc.TASK_TYPE_RULES.get(task.data.get("taskType"))
+    rule = task_type_rule(task.data)
     return rule.forbidden if rule is not None else ()
 
 
@@ -119,3 +119,9 @@ def _check_output_schema_type(task: TaskView, rule: doc.TaskTypeRule, bad_paths:
             f'with "type": "{rule.output_schema_type}" and "properties".',
         )
     ]
+
+
+def task_type_rule(task: dict) -> doc.TaskTypeRule | None:
+    """The rules of the task's type; None for a missing or invalid type (reported elsewhere)."""
+    task_type = task.get("taskType")
+    return doc.TASK_TYPE_RULES.get(task_type) if isinstance(task_type, str) else None

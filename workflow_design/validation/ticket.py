@@ -14,7 +14,7 @@ from workflow_design import document as doc
 
 from .duplicates import duplicates
 from .problems import Problem, Suggester, child, error, hint, in_document_order, quoted_list, shown
-from .shape import check_object, is_http_url, measure_json
+from .shape import check_object, is_http_url, measure_json, unstorable_text_problems
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def validate_ticket_definition(
 
 
 def _validate(document: Any, workflow_fields: list[dict] | None, company_roles: set[str]) -> list[Problem]:
-    problems = check_object(document, doc.TICKET_DEFINITION, "")
+    problems = unstorable_text_problems(document) + check_object(document, doc.TICKET_DEFINITION, "")
     if not isinstance(document, dict):
         return problems
     bad_paths = {p.path for p in problems}

@@ -13,7 +13,7 @@ from .jsonlogic import Variables, check_condition, check_transform
 from .model import TaskView, TransitionView, entries, field_types, task_views, transition_views
 from .problems import SUGGESTION_BUDGET, Problem, Suggester, child, error, in_document_order
 from .schemas import schema_property_names
-from .shape import check_object
+from .shape import check_object, unstorable_text_problems
 from .tasks import check_tasks, forbidden_props
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def validate_workflow(document: Any) -> list[Problem]:
 
 
 def _validate(document: Any) -> list[Problem]:
-    problems = check_object(document, doc.WORKFLOW, "")
+    problems = unstorable_text_problems(document) + check_object(document, doc.WORKFLOW, "")
     if not isinstance(document, dict):
         return problems
     bad_paths = {p.path for p in problems}

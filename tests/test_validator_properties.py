@@ -1,0 +1,348 @@
+"""Property-based tests of the pure validator (no database).
+
+`validate_workflow` and `validate_ticket_definition` are fed arbitrary JSON,
+documents built from the document definition (workflow_design/document.py) with
+props of the right and of the wrong kinds, and mutations of the valid example.
+Whatever they get, they return a list of well-formed problems and never raise.
+They promise that themselves by catching everything and answering one
+"could not be validated" problem instead, so that fallback answer counts as a
+failure here: it means an exception inside the validator.
+
+For mutations of the example, each problem's JSON Pointer must lead into the
+document that was sent: the location itself or, for a missing required prop or
+a missing list entry, its parent.
+"""
+
+from __future__ import annotations
+
+import collections
+import copy
+import os
+import re
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from workflow_design import document as doc
+from workflow_design.tests.test_validation import EXAMPLE, FALLBACK, ROLES, TICKET, example
+from workflow_design.validation import ERROR, WARNING, Problem, errors, validate_ticket_definition, validate_workflow
+from workflow_design.validation.problems import split_pointer
+
+# Raise for a deeper local run: VALIDATOR_PROPERTY_EXAMPLES=5000 pytest tests/test_validator_properties.py
+EXAMPLES = int(os.environ.get("VALIDATOR_PROPERTY_EXAMPLES", "250"))
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,  # no saved examples: every run starts fresh; a failure prints its reproduce_failure blob
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+RUNS: collections.Counter[str] = collections.Counter()
+
+CODE = re.compile(r"[A-Z][A-Z_]*")
+# RFC 6901: "" or a sequence of "/" + reference token, where "~" only starts "~0" or "~1".
+JSON_POINTER = re.compile(r"(/([^~/]|~[01])*)*")
+
+
+# --- strategies: arbitrary JSON ---------------------------------------------------------
+
+# Text a database may refuse: NUL (no SQL text or jsonb string holds it) and a lone surrogate (not UTF-8).
+_UNSTORABLE = ["\x00", "\ud800"]
+_TEXT = st.text(max_size=12) | st.sampled_from(["", " ", "~", "/", "a/b~c", "é", "FORM", "triage", "12", *_UNSTORABLE])
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats()  # NaN and infinities too: a Python caller can pass them
+    | _TEXT
+)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(_TEXT, children, max_size=5),
+    max_leaves=25,
+)
+
+
+# --- strategies: documents from the definition ------------------------------------------
+
+_JSONLOGIC_VARS = ["ticket.service", "ticket.summary", "tasks.triage.severity", "tasks.nope.x", "response.id", ""]
+_JSONLOGIC = st.recursive(
+    JSON_SCALARS | st.sampled_from(_JSONLOGIC_VARS).map(lambda name: {"var": name}),
+    lambda children: st.dictionaries(
+        st.sampled_from(["==", "!=", "and", "or", "!", "if", "in", "var", "map", "reduce", "missing", "cat", "log"]),
+        st.lists(children, max_size=3) | children,
+        min_size=1,
+        max_size=2,
+    ),
+    max_leaves=10,
+)
+_JSON_SCHEMAS = st.recursive(
+    st.booleans() | st.sampled_from([{}, {"type": "string"}, {"type": "strin"}, {"type": "object"}]),
+    lambda children: st.fixed_dictionaries(
+        {},
+        optional={
+            "type": st.sampled_from(["object", "array", "string", "integer", 5]),
+            "properties": st.dictionaries(_TEXT, children, max_size=3),
+            "items": children,
+            "required": st.lists(_TEXT, max_size=2) | _TEXT,
+            "enum": st.lists(JSON_SCALARS, max_size=3),
+        },
+    ),
+    max_leaves=8,
+)
+
+
+def _well_typed(prop: doc.Prop, depth: int) -> st.SearchStrategy[Any]:
+    """A value of the prop's kind (not necessarily a valid one)."""
+    if prop.kind in (doc.STRING, doc.TEXT):
+        if prop.pattern is not None:
+            return st.from_regex(prop.pattern, fullmatch=True) | _TEXT
+        return _TEXT | st.text(min_size=250, max_size=260)
+    if prop.kind == doc.INTEGER:
+        return st.integers(min_value=-5, max_value=400) | st.integers()
+    if prop.kind == doc.ID:
+        return st.from_regex(doc.ID_PATTERN, fullmatch=True) | st.integers(min_value=-1) | _TEXT
+    if prop.kind == doc.ENUM:
+        return st.sampled_from(prop.values) | _TEXT
+    if prop.kind == doc.URL:
+        return st.sampled_from(["https://x.example.com/a", "http://h", "ftp://x.example.com", "https://", "x y"])
+    if prop.kind == doc.JSON:
+        content = {doc.JSON_SCHEMA: _JSON_SCHEMAS, doc.CONDITION: _JSONLOGIC}.get(prop.content, JSON_VALUES)
+        if prop.content == doc.TRANSFORM or prop.content == doc.FIELD_VALUES:
+            content = st.dictionaries(_TEXT | st.sampled_from(["service", "severity"]), _JSONLOGIC, max_size=3)
+        return content | JSON_VALUES
+    if prop.kind == doc.OBJECT_LIST:
+        if depth > 2:
+            return st.just([])
+        return st.lists(document_objects(prop.item, depth + 1) | JSON_VALUES, max_size=4)
+    return st.lists(_TEXT | JSON_SCALARS, max_size=4)  # STRING_LIST
+
+
+def _prop_value(prop: doc.Prop, depth: int) -> st.SearchStrategy[Any]:
+    return _well_typed(prop, depth) | JSON_VALUES
+
+
+def document_objects(obj: doc.DocObject, depth: int = 0) -> st.SearchStrategy[dict]:
+    """Objects with a random subset of obj's props, values of random kinds, and now and then an unknown key."""
+    optional: dict[str, st.SearchStrategy[Any]] = {prop.name: _prop_value(prop, depth) for prop in obj.props}
+    optional["unknownProp"] = JSON_VALUES
+    optional[obj.props[0].name.upper()] = JSON_VALUES  # a near-miss of a real name
+    return st.fixed_dictionaries({}, optional=optional)
+
+
+# --- strategies: mutations of the valid example -----------------------------------------
+
+Path = tuple  # of str keys and int indices
+
+
+def _paths(value: Any, prefix: Path = ()) -> list[Path]:
+    """Every location below the root, in document order."""
+    found: list[Path] = []
+    if isinstance(value, dict):
+        for key, child_value in value.items():
+            found.append((*prefix, key))
+            found += _paths(child_value, (*prefix, key))
+    elif isinstance(value, list):
+        for index, child_value in enumerate(value):
+            found.append((*prefix, index))
+            found += _paths(child_value, (*prefix, index))
+    return found
+
+
+def _parent(document: Any, path: Path) -> Any:
+    node = document
+    for token in path[:-1]:
+        node = node[token]
+    return node
+
+
+def _delete(document: Any, path: Path, data: st.DataObject) -> None:
+    del _parent(document, path)[path[-1]]
+
+
+def _replace(document: Any, path: Path, data: st.DataObject) -> None:
+    _parent(document, path)[path[-1]] = data.draw(JSON_VALUES, label="new value")
+
+
+def _rename(document: Any, path: Path, data: st.DataObject) -> None:
+    parent = _parent(document, path)
+    if not isinstance(parent, dict):
+        return
+    old = path[-1]
+    new = data.draw(
+        _TEXT | st.sampled_from([old.upper(), old.lower(), old + "s", old[:-1], f"{old}/x", "~"]), label="new key"
+    )
+    # Rebuild the object to keep the key's position.
+    items = [(new if key == old else key, value) for key, value in parent.items()]
+    parent.clear()
+    parent.update(items)
+
+
+def _duplicate(document: Any, path: Path, data: st.DataObject) -> None:
+    parent = _parent(document, path)
+    if isinstance(parent, list):
+        parent.insert(data.draw(st.integers(0, len(parent)), label="at"), copy.deepcopy(parent[path[-1]]))
+
+
+def _retext(document: Any, path: Path, data: st.DataObject) -> None:
+    """Another string where there is one: the document mostly stays well-typed, and often valid."""
+    parent = _parent(document, path)
+    if isinstance(parent[path[-1]], str):
+        unstorable = st.tuples(st.text(), st.sampled_from(_UNSTORABLE), st.text()).map("".join)
+        text = _TEXT | st.text(min_size=1) | unstorable
+        parent[path[-1]] = data.draw(text, label="new text")
+
+
+MUTATIONS = {"delete": _delete, "replace": _replace, "rename": _rename, "duplicate": _duplicate, "retext": _retext}
+
+
+def _mutate_once(document: dict, data: st.DataObject) -> str:
+    paths = _paths(document)
+    lists = [name for name, value in document.items() if isinstance(value, list) and len(value) > 1]
+    kind = data.draw(st.sampled_from([*MUTATIONS, "shuffle"] if lists else list(MUTATIONS)), label="mutation")
+    if kind == "shuffle":
+        name = data.draw(st.sampled_from(lists), label="list")
+        document[name] = data.draw(st.permutations(document[name]), label=f"{name} shuffled")
+        return f"shuffle /{name}"
+    if not paths:
+        return "nothing to mutate"
+    path = data.draw(st.sampled_from(paths), label="path")
+    MUTATIONS[kind](document, path, data)
+    return f"{kind} {path}"
+
+
+def retext_somewhere(document: dict, data: st.DataObject) -> dict:
+    """One string of the document replaced by another, the document otherwise unchanged."""
+    paths = [path for path in _paths(document) if isinstance(_parent(document, path)[path[-1]], str)]
+    if paths:
+        _retext(document, data.draw(st.sampled_from(paths), label="path"), data)
+    return document
+
+
+def mutate(document: dict, data: st.DataObject, max_mutations: int = 4) -> dict:
+    for _ in range(data.draw(st.integers(1, max_mutations), label="mutations")):
+        _mutate_once(document, data)
+    return document
+
+
+# --- the properties ---------------------------------------------------------------------
+
+
+def assert_well_formed(problems: Any) -> None:
+    assert isinstance(problems, list), problems
+    for problem in problems:
+        assert isinstance(problem, Problem), problem
+        assert isinstance(problem.code, str), problem
+        assert CODE.fullmatch(problem.code), problem
+        assert isinstance(problem.message, str), problem
+        assert problem.message, problem
+        assert isinstance(problem.path, str), problem
+        assert JSON_POINTER.fullmatch(problem.path), problem
+        assert problem.severity in (ERROR, WARNING), problem
+    fallbacks = [p for p in problems if FALLBACK in p.message]
+    assert not fallbacks, "the validator raised internally (see the log for the traceback)"
+
+
+def _resolves(document: Any, tokens: list[str]) -> bool:
+    node = document
+    for token in tokens:
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isascii() and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return False
+    return True
+
+
+def assert_paths_point_into(document: Any, problems: list[Problem]) -> None:
+    """Each path leads to a location of the document, or to a missing one whose parent is there."""
+    for problem in problems:
+        tokens = split_pointer(problem.path)
+        assert _resolves(document, tokens) or _resolves(document, tokens[:-1]), (
+            f"{problem.code} at {problem.path!r} points outside the document"
+        )
+
+
+def check_workflow(document: Any) -> list[Problem]:
+    sent = copy.deepcopy(document)
+    problems = validate_workflow(document)
+    assert_well_formed(problems)
+    assert repr(document) == repr(sent), "the validator changed the document"  # repr: NaN != NaN
+    return problems
+
+
+def check_ticket(document: Any, workflow_fields: Any, company_roles: set) -> list[Problem]:
+    problems = validate_ticket_definition(document, workflow_fields=workflow_fields, company_roles=company_roles)
+    assert_well_formed(problems)
+    return problems
+
+
+def test_the_unmodified_examples_have_no_problem():
+    assert validate_workflow(example()) == []
+    ticket_fields = copy.deepcopy(EXAMPLE["fields"])
+    assert validate_ticket_definition(copy.deepcopy(TICKET), workflow_fields=ticket_fields, company_roles=ROLES) == []
+
+
+@SETTINGS
+@given(document=JSON_VALUES)
+def test_workflow_validator_on_arbitrary_json(document):
+    RUNS["workflow/arbitrary"] += 1
+    problems = check_workflow(document)
+    assert problems, "arbitrary JSON is not a valid workflow"
+
+
+@SETTINGS
+@given(document=document_objects(doc.WORKFLOW))
+def test_workflow_validator_on_documents_from_the_definition(document):
+    RUNS["workflow/from-definition"] += 1
+    check_workflow(document)
+
+
+@settings(SETTINGS, max_examples=2 * EXAMPLES)
+@given(data=st.data())
+def test_workflow_validator_on_mutated_examples(data):
+    RUNS["workflow/mutated"] += 1
+    document = mutate(example(), data)
+    problems = check_workflow(document)
+    assert_paths_point_into(document, problems)
+
+
+@settings(SETTINGS, max_examples=100)
+@given(tasks=st.permutations(EXAMPLE["tasks"]), transitions=st.permutations(EXAMPLE["transitions"]))
+def test_reordering_the_example_adds_no_error(tasks, transitions):
+    """Task order means nothing; transition order only decides ties, so it may warn but not fail."""
+    RUNS["workflow/reordered"] += 1
+    document = {**example(), "tasks": copy.deepcopy(tasks)}
+    assert check_workflow(document) == []
+    document["transitions"] = copy.deepcopy(transitions)
+    assert errors(check_workflow(document)) == []
+
+
+_WORKFLOW_FIELDS = st.none() | st.just(EXAMPLE["fields"]) | st.lists(document_objects(doc.WORKFLOW_FIELD) | JSON_VALUES)
+_COMPANY_ROLES = st.sets(_TEXT, max_size=4) | st.just(ROLES)
+
+
+@SETTINGS
+@given(document=JSON_VALUES | document_objects(doc.TICKET_DEFINITION), fields=_WORKFLOW_FIELDS, roles=_COMPANY_ROLES)
+def test_ticket_validator_on_random_input(document, fields, roles):
+    RUNS["ticket/random"] += 1
+    check_ticket(document, fields, roles)
+
+
+@SETTINGS
+@given(data=st.data(), fields=_WORKFLOW_FIELDS, roles=_COMPANY_ROLES)
+def test_ticket_validator_on_mutated_examples(data, fields, roles):
+    RUNS["ticket/mutated"] += 1
+    document = mutate(copy.deepcopy(TICKET), data)
+    problems = check_ticket(document, fields, roles)
+    assert_paths_point_into(document, problems)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_runs():
+    yield
+    print(f"\nvalidator properties: {sum(RUNS.values())} examples ({', '.join(f'{k} {v}' for k, v in RUNS.items())})")

@@ -1,0 +1,47 @@
+"""Client values the database cannot take, recognised once for every entry point."""
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+_ID = re.compile(r"^[0-9]{1,18}$")  # ASCII digits within a 64-bit primary key
+# PostgreSQL stores no NUL in text or jsonb, and UTF-8 has no unpaired surrogates.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def parse_id(value: Any) -> int | None:
+    """The primary key an id names, or None for a malformed one (which then matches
+    nothing, like an id that does not exist)."""
+    return int(value) if isinstance(value, str | int) and _ID.match(str(value)) else None
+
+
+def unstorable_text(value: Any, path: str = "") -> Iterator[str]:
+    """JSON Pointers to the strings (values or object keys) holding a NUL character or an
+    unpaired surrogate, anywhere in a JSON value. Iterative, and a pointer is only spelled
+    out when found, so any depth costs time proportional to the size of the value."""
+    pending: list[tuple[Any, tuple | None]] = [(value, None)]  # (value, (parent trail, token))
+    seen: set[int] = set()  # a Python caller's self-containing value must not loop forever
+    while pending:
+        value, trail = pending.pop()
+        if isinstance(value, dict | list):
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+        if isinstance(value, str):
+            if _UNSTORABLE.search(value):
+                yield path + _pointer(trail)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and _UNSTORABLE.search(key):
+                    yield path + _pointer((trail, key))
+                pending.append((item, (trail, key)))
+        elif isinstance(value, list):
+            pending.extend((item, (trail, index)) for index, item in enumerate(value))
+
+
+def _pointer(trail: tuple | None) -> str:
+    tokens = []
+    while trail is not None:
+        trail, token = trail
+        tokens.append(str(token).replace("~", "~0").replace("/", "~1"))
+    return "".join(f"/{token}" for token in reversed(tokens))
