@@ -194,6 +194,8 @@ GRAPHQL_PUBLIC_INTROSPECTION = env_bool("GRAPHQL_PUBLIC_INTROSPECTION", DEBUG)
 
 # The hand-written baseline views of bench/ (benchmark runs only, never in production).
 BENCHMARK_BASELINE_VIEWS = env_bool("BENCHMARK_BASELINE_VIEWS", False)
+if BENCHMARK_BASELINE_VIEWS:
+    MIDDLEWARE.insert(0, "bench.middleware.QueryCountMiddleware")
 
 STRAWBERRY_DJANGO = {
     "PAGINATION_DEFAULT_LIMIT": env_int("PAGINATION_DEFAULT_LIMIT", 50),

@@ -1,0 +1,1 @@
+"""TicketFlower's performance benchmark harness: `bench/run` (see bench/README.md)."""

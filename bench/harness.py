@@ -1,0 +1,804 @@
+"""The benchmark: fresh database, generated data, the production server, measurements.
+
+    bench/run [--smoke] [--iterations N] [--write-iterations N] [--json out.json]
+              [--database-url postgres://.../ticketflower_bench] [--keep-db]
+
+Steps: drop and create the bench database, `manage.py migrate`, fill it through the
+real services (bench/seed.py), start `bin/serve` (gunicorn, WEB_CONCURRENCY workers as in
+production, DEBUG off) on a free port of 127.0.0.1 with BENCHMARK_BASELINE_VIEWS on, then
+measure every scenario against its hand-written baseline (bench/baseline.py) served by
+the same server, print a markdown table, stop the server (also on errors) and drop the
+database (unless --keep-db). Nothing but 127.0.0.1 is contacted.
+"""
+
+import argparse
+import json
+import math
+import multiprocessing
+import os
+import platform
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+from bench import client, load, queries
+from bench.documents import edited, generated_workflow
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/ticketflower_bench"
+PASSWORD = "bench-password-not-secret-42"
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    r1: tuple[int, int]  # tasks, transitions of the R1 workflow
+    r2_workflows: int  # workflows of the R2 company
+    r2_shape: tuple[int, int]
+    r2_page: int
+    r3_workflows: int
+    r3: tuple[int, int]
+    w1: tuple[int, int]
+    w2_edits: int
+    l1_targets: int
+    l1_clients: int
+    l1_seconds: float
+    iterations: int
+    write_iterations: int
+    warmup: int
+
+    def seed_spec(self) -> dict:
+        return {
+            "password": PASSWORD,
+            "r1": self.r1,
+            "r2_workflows": self.r2_workflows,
+            "r2_shape": self.r2_shape,
+            "r3_workflows": self.r3_workflows,
+            "r3": self.r3,
+            "w1": self.w1,
+            "l1_targets": self.l1_targets,
+        }
+
+
+FULL = Sizes(
+    r1=(200, 600),
+    r2_workflows=150,
+    r2_shape=(5, 8),
+    r2_page=100,
+    r3_workflows=20,
+    r3=(20, 30),
+    w1=(500, 1500),
+    w2_edits=10,
+    l1_targets=2,
+    l1_clients=8,
+    l1_seconds=30.0,
+    iterations=20,
+    write_iterations=5,
+    warmup=8,
+)
+SMOKE = Sizes(
+    r1=(10, 30),
+    r2_workflows=12,
+    r2_shape=(3, 4),
+    r2_page=10,
+    r3_workflows=3,
+    r3=(4, 6),
+    w1=(20, 60),
+    w2_edits=10,
+    l1_targets=2,
+    l1_clients=8,
+    l1_seconds=2.0,
+    iterations=3,
+    write_iterations=2,
+    warmup=2,
+)
+
+
+class BenchError(Exception):
+    """The run cannot go on (or a baseline does not answer what GraphQL answers)."""
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --- statistics ----------------------------------------------------------------------------
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def ms(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{seconds * 1000:.1f}"
+
+
+# --- database -------------------------------------------------------------------------------
+
+
+class Database:
+    def __init__(self, url: str):
+        parts = urlsplit(url)
+        if parts.scheme not in ("postgres", "postgresql", "pgsql"):
+            raise BenchError(f"the benchmark needs PostgreSQL, not {parts.scheme!r}")
+        if (parts.hostname or "") not in LOCAL_HOSTS:
+            raise BenchError(f"the benchmark only uses a database server on 127.0.0.1, not {parts.hostname!r}")
+        self.name = unquote(parts.path.lstrip("/"))
+        if "bench" not in self.name:
+            raise BenchError(f"refusing to drop and create {self.name!r}: the name must contain 'bench'")
+        self.url = url
+        self.host, self.port = parts.hostname, parts.port or 5432
+        self.user, self.password = unquote(parts.username or "postgres"), unquote(parts.password or "")
+
+    def _admin(self):
+        import psycopg
+
+        return psycopg.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password or None,
+            dbname="postgres",
+            connect_timeout=5,
+            autocommit=True,
+        )
+
+    def recreate(self) -> None:
+        from psycopg import sql
+
+        with self._admin() as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))
+
+    def drop(self) -> None:
+        from psycopg import sql
+
+        with self._admin() as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name)))
+
+
+def database_url_for(host: str, port: int, user: str, password: str, name: str) -> str:
+    auth = quote(user, safe="") + (f":{quote(password, safe='')}" if password else "")
+    return f"postgres://{auth}@{host}:{port}/{name}"
+
+
+# --- the server -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """bin/serve as a child process (its own process group, stopped by its id)."""
+
+    def __init__(self, env: dict[str, str], workdir: Path):
+        self.env = env
+        self.log_path = workdir / "server.log"
+        self.process: subprocess.Popen | None = None
+        self.port = 0
+
+    def start(self, timeout: float = 90.0) -> None:
+        for _attempt in range(3):  # another process may take the free port before gunicorn binds it
+            self.port = free_port()
+            env = {**self.env, "BIND": f"127.0.0.1:{self.port}"}
+            with open(self.log_path, "ab") as log_file:
+                self.process = subprocess.Popen(
+                    [str(ROOT / "bin" / "serve")],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            if self._wait_ready(timeout):
+                return
+            self.stop()
+            if "already in use" not in self.log_tail():
+                break
+        raise BenchError(f"the server did not start; its log ends:\n{self.log_tail()}")
+
+    def _wait_ready(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        body = client.graphql_body("{ __typename }")
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False
+            http = client.Http(self.port, timeout=5)
+            try:
+                if client.post_graphql(http, body, None).status == 200:
+                    return True
+            except OSError:
+                pass
+            finally:
+                http.close()
+            time.sleep(0.2)
+        return False
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                self.process.wait(wait)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+# --- scenarios --------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    name: str
+    description: str
+    graphql: list[float] = field(default_factory=list)
+    baseline: list[float] = field(default_factory=list)
+    graphql_first: float | None = None
+    baseline_first: float | None = None
+    graphql_sql: int | None = None
+    baseline_sql: int | None = None
+    graphql_sql_kinds: str = ""
+    baseline_sql_kinds: str = ""
+    graphql_bytes: int = 0
+    baseline_bytes: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        data = dict(self.__dict__)
+        for side in ("graphql", "baseline"):
+            samples = getattr(self, side)
+            data[f"{side}_median"] = statistics.median(samples) if samples else None
+            data[f"{side}_p90"] = percentile(samples, 90) if samples else None
+        return data
+
+
+def _first_difference(a: Any, b: Any, path: str = "") -> str | None:
+    if type(a) is not type(b):
+        return f"{path or '/'}: {type(a).__name__} {a!r:.80} vs {type(b).__name__} {b!r:.80}"
+    if isinstance(a, dict):
+        if list(a) != list(b):
+            return f"{path or '/'}: keys {list(a)} vs {list(b)}"
+        for key in a:
+            found = _first_difference(a[key], b[key], f"{path}/{key}")
+            if found:
+                return found
+        return None
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return f"{path or '/'}: {len(a)} items vs {len(b)}"
+        for index, (x, y) in enumerate(zip(a, b, strict=True)):
+            found = _first_difference(x, y, f"{path}/{index}")
+            if found:
+                return found
+        return None
+    return None if a == b else f"{path or '/'}: {a!r:.80} vs {b!r:.80}"
+
+
+def assert_same_json(name: str, graphql: client.Reply, baseline: client.Reply) -> str:
+    """Parsed JSON equal, including the order of keys; says whether the bytes are equal too."""
+    for side, reply in (("GraphQL", graphql), ("baseline", baseline)):
+        if reply.status != 200:
+            raise BenchError(f"{name}: {side} answered HTTP {reply.status}: {reply.body[:500]!r}")
+    ours, theirs = graphql.json(), baseline.json()
+    if "errors" in ours:
+        raise BenchError(f"{name}: GraphQL errors: {ours['errors']}")
+    difference = _first_difference(ours, theirs)
+    if difference or ours != theirs:
+        raise BenchError(f"{name}: the baseline does not answer what GraphQL answers: {difference}")
+    return "same JSON as GraphQL (asserted)" + (", byte for byte" if graphql.body == baseline.body else "")
+
+
+class Bench:
+    def __init__(self, port: int, setup: dict, sizes: Sizes):
+        self.port, self.setup, self.sizes = port, setup, sizes
+        self.http = client.Http(port)
+        self.tokens = setup["tokens"]
+
+    # each request function takes count= (the extra request that counts SQL statements)
+
+    def _read(self, result: Result, graphql_request, baseline_request) -> None:
+        first_g, first_b = graphql_request(False), baseline_request(False)
+        result.graphql_first, result.baseline_first = first_g.seconds, first_b.seconds
+        result.notes.append(assert_same_json(result.name, first_g, first_b))
+        result.graphql_bytes, result.baseline_bytes = len(first_g.body), len(first_b.body)
+        for _ in range(self.sizes.warmup):
+            self._checked(result.name, graphql_request(False))
+            self._checked(result.name, baseline_request(False))
+        for iteration in range(self.sizes.iterations):
+            pair = (("graphql", graphql_request), ("baseline", baseline_request))
+            for side, request in pair if iteration % 2 == 0 else reversed(pair):
+                getattr(result, side).append(self._checked(result.name, request(False)).seconds)
+        self._count(result, graphql_request, baseline_request)
+
+    def _count(self, result: Result, graphql_request, baseline_request) -> None:
+        counted_g, counted_b = graphql_request(True), baseline_request(True)
+        self._checked(result.name, counted_g)
+        self._checked(result.name, counted_b)
+        result.graphql_sql, result.baseline_sql = counted_g.query_count, counted_b.query_count
+        result.graphql_sql_kinds, result.baseline_sql_kinds = counted_g.query_summary, counted_b.query_summary
+
+    @staticmethod
+    def _checked(name: str, reply: client.Reply) -> client.Reply:
+        """A 200 answer without top-level errors (parsed: untimed client work)."""
+        if reply.status != 200 or "errors" in reply.json():
+            raise BenchError(f"{name}: HTTP {reply.status}: {reply.body[:500]!r}")
+        return reply
+
+    def r1(self) -> Result:
+        tasks, transitions = self.sizes.r1
+        result = Result("R1", f"one workflow: {tasks} tasks, {transitions} transitions, all fields")
+        workflow_id, token = self.setup["r1_workflow_id"], self.tokens["r1"]
+        body = client.graphql_body(queries.R1, {"id": str(workflow_id)})
+        path = queries.BASELINE_R1.format(id=workflow_id)
+        self._read(
+            result,
+            lambda count: client.post_graphql(self.http, body, token, count=count),
+            lambda count: client.get(self.http, path, token, count=count),
+        )
+        return result
+
+    def _page(self, name: str, description: str, query: str, depth: str, limit: int, token: str) -> Result:
+        result = Result(name, description)
+        body = client.graphql_body(query, {"limit": limit, "offset": 0})
+        path = queries.BASELINE_LIST.format(limit=limit, offset=0, depth=depth)
+        self._read(
+            result,
+            lambda count: client.post_graphql(self.http, body, token, count=count),
+            lambda count: client.get(self.http, path, token, count=count),
+        )
+        return result
+
+    def r2(self) -> Result:
+        s = self.sizes
+        description = f"workflowDefinitions page of {s.r2_page} (of {s.r2_workflows}), shallow fields"
+        return self._page("R2", description, queries.R2, "shallow", s.r2_page, self.tokens["r2"])
+
+    def r3(self) -> Result:
+        s = self.sizes
+        description = f"{s.r3_workflows} workflows x {s.r3[0]} tasks x {s.r3[1]} transitions, all fields"
+        return self._page("R3", description, queries.R3, "full", s.r3_workflows, self.tokens["r3"])
+
+    def _upload(self, document: dict, *, graphql: bool, count: bool = False) -> client.Reply:
+        token = self.tokens["w"]
+        if graphql:
+            body = client.graphql_body(queries.UPLOAD, {"input": document})
+            return client.post_graphql(self.http, body, token, count=count)
+        body = json.dumps({"input": document}).encode()
+        return client.post_json(self.http, queries.BASELINE_UPLOAD, body, token, count=count)
+
+    def _export(self, workflow_id: int, *, graphql: bool) -> client.Reply:
+        token = self.tokens["w"]
+        if graphql:
+            body = client.graphql_body(queries.EXPORT, {"id": str(workflow_id)})
+            return client.post_graphql(self.http, body, token)
+        return client.get(self.http, queries.BASELINE_EXPORT.format(id=workflow_id), token)
+
+    @staticmethod
+    def _payload(name: str, reply: client.Reply) -> dict:
+        Bench._checked(name, reply)
+        answer = reply.json()
+        if "errors" in answer:
+            raise BenchError(f"{name}: GraphQL errors: {answer['errors']}")
+        payload = answer["data"]["uploadWorkflow"]
+        if payload["errors"]:
+            raise BenchError(f"{name}: upload refused: {payload['errors'][:3]}")
+        return payload
+
+    def _writes(self, result: Result, attempt) -> None:
+        """attempt(side, tag, count) -> (reply, check): the first of each side is the cold
+        request; then write_iterations timed ones, alternating; then one counted."""
+        first = {}
+        for side in ("graphql", "baseline"):
+            reply, check = attempt(side, f"{side} first", False)
+            check(reply)
+            first[side] = reply
+        result.graphql_first, result.baseline_first = first["graphql"].seconds, first["baseline"].seconds
+        result.graphql_bytes, result.baseline_bytes = len(first["graphql"].body), len(first["baseline"].body)
+        for iteration in range(self.sizes.write_iterations):
+            sides = ("graphql", "baseline") if iteration % 2 == 0 else ("baseline", "graphql")
+            for side in sides:
+                reply, check = attempt(side, f"{side} {iteration}", False)
+                check(reply)
+                getattr(result, side).append(reply.seconds)
+        counted = {}
+        for side in ("graphql", "baseline"):
+            reply, check = attempt(side, f"{side} counted", True)
+            check(reply)
+            counted[side] = reply
+        result.graphql_sql, result.baseline_sql = counted["graphql"].query_count, counted["baseline"].query_count
+        result.graphql_sql_kinds = counted["graphql"].query_summary
+        result.baseline_sql_kinds = counted["baseline"].query_summary
+
+    def w1(self) -> Result:
+        tasks, transitions = self.sizes.w1
+        result = Result("W1", f"uploadWorkflow creating {tasks} tasks, {transitions} transitions")
+        payloads: dict[str, dict] = {}
+
+        def attempt(side: str, tag: str, count: bool):
+            document = generated_workflow(tasks, transitions, title=f"W1 {tag}")
+            reply = self._upload(document, graphql=side == "graphql", count=count)
+
+            def check(reply: client.Reply) -> None:
+                payload = self._payload(f"W1 {side}", reply)
+                workflow = payload["workflow"]
+                if workflow["version"] != 1 or len(workflow["tasks"]) != tasks:
+                    raise BenchError(f"W1 {side}: unexpected answer {str(workflow)[:300]}")
+                payloads.setdefault(side, payload)
+
+            return reply, check
+
+        self._writes(result, attempt)
+        same = [{**p, "workflow": {**p["workflow"], "id": None}} for p in (payloads["graphql"], payloads["baseline"])]
+        if _first_difference(*same) or same[0] != same[1]:
+            raise BenchError(f"W1: the baseline's payload differs: {_first_difference(*same)}")
+        result.notes.append("same payload as GraphQL (asserted, new ids aside)")
+        return result
+
+    def w2(self) -> Result:
+        workflow_id, edits = self.setup["w2_workflow_id"], self.sizes.w2_edits
+        tasks = self.sizes.w1[0]
+        result = Result("W2", f"edit {min(edits, tasks)} task titles of the W1-sized workflow (export, upload)")
+        exported_g = self._checked("W2 export", self._export(workflow_id, graphql=True))
+        exported_b = self._checked("W2 export", self._export(workflow_id, graphql=False))
+        assert_same_json("W2 export", exported_g, exported_b)
+
+        def attempt(side: str, tag: str, count: bool):
+            exported = self._checked("W2 export", self._export(workflow_id, graphql=side == "graphql"))
+            document = exported.json()["data"]["exportWorkflow"]
+            before = document["expectedVersion"]
+            reply = self._upload(edited(document, count=edits, tag=tag), graphql=side == "graphql", count=count)
+
+            def check(reply: client.Reply) -> None:
+                workflow = self._payload(f"W2 {side}", reply)["workflow"]
+                bumped = sum(task["version"] > 1 for task in workflow["tasks"])
+                if workflow["version"] != before + 1 or bumped < min(edits, tasks):
+                    raise BenchError(f"W2 {side}: unexpected answer version {workflow['version']} after {before}")
+
+            return reply, check
+
+        self._writes(result, attempt)
+        result.notes.append("exports asserted equal; upload timed, export not")
+        return result
+
+    def l1(self, target: str) -> dict:
+        sizes = self.sizes
+        setup = {
+            **self.setup,
+            "port": self.port,
+            "r2_page": sizes.r2_page,
+        }
+        start_at = time.time() + 1.0
+        args = [
+            {
+                "setup": setup,
+                "target": target,
+                "index": index,
+                "seed": 1000 + index,
+                "start_at": start_at,
+                "deadline": start_at + sizes.l1_seconds,
+            }
+            for index in range(sizes.l1_clients)
+        ]
+        context = multiprocessing.get_context("fork")
+        with context.Pool(sizes.l1_clients) as pool:
+            outcomes = pool.map(load.run_client, args)
+        samples: dict[str, list[float]] = {}
+        for outcome in outcomes:
+            for op, values in outcome["samples"].items():
+                samples.setdefault(op, []).extend(values)
+        everything = [value for values in samples.values() for value in values]
+        duration = max(o["last_end"] for o in outcomes) - min(o["first_start"] for o in outcomes)
+        requests = sum(o["requests"] for o in outcomes)
+        return {
+            "target": target,
+            "clients": sizes.l1_clients,
+            "seconds": round(duration, 2),
+            "requests": requests,
+            "throughput": requests / duration if duration > 0 else 0.0,
+            "p50": percentile(everything, 50) if everything else None,
+            "p99": percentile(everything, 99) if everything else None,
+            "errors": sum(o["errors"] for o in outcomes),
+            "conflicts": sum(o["conflicts"] for o in outcomes),
+            "error_samples": [e for o in outcomes for e in o["error_samples"]][:10],
+            "per_operation": {
+                op: {"requests": len(v), "p50": percentile(v, 50), "p99": percentile(v, 99)}
+                for op, v in sorted(samples.items())
+            },
+        }
+
+
+# --- report -----------------------------------------------------------------------------------
+
+
+def render(results: list[Result], loads: list[dict], facts: dict, sizes: Sizes) -> str:
+    lines = [
+        "## TicketFlower benchmark" + (" (smoke: tiny sizes, numbers meaningless)" if facts["smoke"] else ""),
+        "",
+        f"- machine: {facts['cores']} cores ({facts['cpu']}), {facts['memory']}; {facts['os']}",
+        f"- PostgreSQL {facts['postgresql']} on 127.0.0.1; Python {facts['python']}, Django {facts['django']}, "
+        f"strawberry-graphql {facts['strawberry_graphql']}, strawberry-graphql-django "
+        f"{facts['strawberry_graphql_django']}",
+        f"- load average (1 min) before the run: {facts['load_before']:.2f}"
+        + (
+            f": OTHER PROCESSES WERE BUSY on this {facts['cores']}-core machine, expect noisy numbers"
+            if facts["load_before"] > facts["cores"] / 2
+            else " (quiet machine)"
+        )
+        + f"; after: {facts['load_after']:.2f} (includes L1's own load)",
+        f"- server: bin/serve = gunicorn {facts['gunicorn']}, {facts['workers']} sync workers (WEB_CONCURRENCY), "
+        f"DEBUG off; settings {facts['settings_module']}; commit {facts['commit']}",
+        f"- reads: {sizes.warmup} warm-up + {sizes.iterations} timed requests per side, alternating GraphQL/baseline; "
+        f"writes: {sizes.write_iterations} timed per side; 'first' = first request of the scenario after the "
+        "server started (cold code paths in one worker)",
+        "- latency measured by the client (send to last byte, 127.0.0.1; gunicorn sync workers close the "
+        "connection after each response); SQL statements counted server-side in one extra request per side",
+        "",
+        "| scenario | GraphQL median ms | baseline median ms | ratio | GraphQL SQL/request | baseline SQL/request "
+        "| GraphQL p90 / first ms | baseline p90 / first ms | notes |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        g_med = statistics.median(r.graphql) if r.graphql else None
+        b_med = statistics.median(r.baseline) if r.baseline else None
+        ratio = f"{g_med / b_med:.1f}x" if g_med and b_med else "n/a"
+        g_p90 = percentile(r.graphql, 90) if r.graphql else None
+        b_p90 = percentile(r.baseline, 90) if r.baseline else None
+        sizes_note = f"{r.graphql_bytes / 1024:.0f} KiB / {r.baseline_bytes / 1024:.0f} KiB answers"
+        notes = "; ".join([r.description, *r.notes, sizes_note])
+        lines.append(
+            f"| {r.name} | {ms(g_med)} | {ms(b_med)} | {ratio} | {_sql(r.graphql_sql)} | {_sql(r.baseline_sql)} "
+            f"| {ms(g_p90)} / {ms(r.graphql_first)} | {ms(b_p90)} / {ms(r.baseline_first)} | {notes} |"
+        )
+    lines += [
+        "",
+        f"L1: {sizes.l1_clients} concurrent clients (one process each) for {sizes.l1_seconds:g} s, mix "
+        + ", ".join(f"{int(share * 100)}% {op}" for op, share in load.MIX)
+        + " (r1 = R1 read, r2 = R2 read, edit = export then uploads of 10 changed titles of a shared "
+        f"{sizes.r1[0]}-task workflow; VERSION_CONFLICT counted as a conflict, not an error). "
+        f"The load generator, the {facts['workers']} server workers and PostgreSQL share the "
+        f"{facts['cores']} cores, so these numbers understate what the server alone could do.",
+        "",
+        "| L1 | throughput req/s | p50 ms | p99 ms | requests | errors | conflicts "
+        "| per operation: requests, p50/p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for result in loads:
+        per_op = "; ".join(
+            f"{op} {v['requests']}, {ms(v['p50'])}/{ms(v['p99'])}" for op, v in result["per_operation"].items()
+        )
+        lines.append(
+            f"| {result['target']} | {result['throughput']:.1f} | {ms(result['p50'])} | {ms(result['p99'])} "
+            f"| {result['requests']} | {result['errors']} | {result['conflicts']} | {per_op} |"
+        )
+    for result in loads:
+        for sample in result["error_samples"][:3]:
+            lines.append(f"- L1 {result['target']} error: {sample[:300]}")
+    lines += ["", "SQL statements of the counted requests (kind and table x count):", ""]
+    for r in results:
+        lines.append(f"- {r.name} GraphQL ({_sql(r.graphql_sql)}): {r.graphql_sql_kinds or 'n/a'}")
+        lines.append(f"- {r.name} baseline ({_sql(r.baseline_sql)}): {r.baseline_sql_kinds or 'n/a'}")
+    return "\n".join(lines) + "\n"
+
+
+def _sql(count: int | None) -> str:
+    return "n/a" if count is None else str(count)
+
+
+def machine_facts() -> dict:
+    cpu = "unknown CPU"
+    memory = "unknown memory"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB RAM"
+                break
+    except OSError:
+        pass
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 0
+    commit = "unknown"
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "--no-optional-locks", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+        commit = head + (f" + {len(changed)} modified files" if changed else "")
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return {
+        "cores": cores,
+        "cpu": cpu,
+        "memory": memory,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "commit": commit,
+    }
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+
+def django_env(database_url: str, workers: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ticketflower.settings",
+        "DATABASE_URL": database_url,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(38)[:50],
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "ACCESS_TOKEN_LIFETIME_SECONDS": "3600",
+        "BENCHMARK_BASELINE_VIEWS": "true",
+        "WEB_CONCURRENCY": workers,
+    }
+
+
+def run_django(env: dict[str, str], *args: str, timeout: float = 600) -> str:
+    done = subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if done.returncode != 0:
+        raise BenchError(f"{' '.join(args[:3])} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def login(port: int, username: str) -> str:
+    http = client.Http(port)
+    try:
+        reply = client.post_graphql(
+            http, client.graphql_body(queries.LOGIN, {"username": username, "password": PASSWORD}), None
+        )
+    finally:
+        http.close()
+    payload = reply.json().get("data", {}).get("login") or {}
+    if reply.status != 200 or not payload.get("accessToken"):
+        raise BenchError(f"login of {username} failed: {reply.body[:500]!r}")
+    return payload["accessToken"]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench/run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, few iterations, L1 for 2 s (CI)")
+    parser.add_argument("--iterations", type=int, help="timed requests per side of each read scenario")
+    parser.add_argument("--write-iterations", type=int, help="timed requests per side of W1 and W2")
+    parser.add_argument("--l1-seconds", type=float, help="duration of each L1 run (GraphQL, then baseline)")
+    parser.add_argument("--json", metavar="FILE", help="also write every result and sample as JSON")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
+        help="PostgreSQL database to drop and create (name must contain 'bench'); "
+        f"default $BENCH_DATABASE_URL or {DEFAULT_DATABASE_URL}",
+    )
+    parser.add_argument("--keep-db", action="store_true", help="keep the bench database afterwards")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    sizes = SMOKE if args.smoke else FULL
+    overrides = {}
+    if args.iterations:
+        overrides["iterations"] = args.iterations
+    if args.write_iterations:
+        overrides["write_iterations"] = args.write_iterations
+    if args.l1_seconds:
+        overrides["l1_seconds"] = args.l1_seconds
+    sizes = Sizes(**{**sizes.__dict__, **overrides})
+    workers = os.environ.get("WEB_CONCURRENCY") or "4"  # bin/serve's production default
+
+    def interrupted(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, interrupted)
+    started = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    workdir = Path(tempfile.mkdtemp(prefix="ticketflower-bench-"))
+    server: Server | None = None
+    database: Database | None = None
+    try:
+        database = Database(args.database_url)
+        log(f"fresh database {database.name} (work files in {workdir})")
+        database.recreate()
+        env = django_env(args.database_url, workers)
+        run_django(env, "manage.py", "migrate", "--noinput", "-v0")
+        log("migrated; generating data through workflow_upload")
+        out = run_django(env, "-m", "bench.seed", json.dumps(sizes.seed_spec()))
+        seeded = json.loads(next(line for line in out.splitlines() if line.startswith("BENCH-SEED "))[11:])
+        log(f"data generated in {seeded['seconds']} s")
+        if not seeded["query_count_middleware_in_settings"]:
+            raise SystemExit("BENCHMARK_BASELINE_VIEWS=true did not enable bench.middleware.QueryCountMiddleware")
+        server = Server(env, workdir)
+        server.start()
+        log(f"bin/serve up on 127.0.0.1:{server.port} with {workers} workers")
+        setup = {
+            **seeded,
+            "tokens": {name: login(server.port, username) for name, username in seeded["usernames"].items()},
+        }
+        bench = Bench(server.port, setup, sizes)
+        results = []
+        for scenario in (bench.r1, bench.r2, bench.r3, bench.w1, bench.w2):
+            log(f"{scenario.__name__.upper()} ...")
+            results.append(scenario())
+        loads = []
+        for target in ("graphql", "baseline"):
+            log(f"L1 {target}: {sizes.l1_clients} clients for {sizes.l1_seconds:g} s ...")
+            loads.append(bench.l1(target))
+        bench.http.close()
+        facts = {
+            **machine_facts(),
+            **{k: seeded[k] for k in ("postgresql", "django", "strawberry_graphql", "strawberry_graphql_django")},
+            "gunicorn": seeded["gunicorn"],
+            "workers": workers,
+            "settings_module": "ticketflower.settings",
+            "smoke": args.smoke,
+            "load_before": load_before,
+            "load_after": os.getloadavg()[0],
+        }
+        report = render(results, loads, facts, sizes)
+        print(report, flush=True)
+        if args.json:
+            Path(args.json).write_text(
+                json.dumps(
+                    {
+                        "facts": facts,
+                        "sizes": sizes.__dict__,
+                        "scenarios": [r.as_json() for r in results],
+                        "l1": loads,
+                    },
+                    indent=2,
+                )
+            )
+        log(f"done in {time.perf_counter() - started:.0f} s")
+        return 0
+    except BenchError as exc:
+        log(f"FAILED: {exc}")
+        if server is not None and server.process is not None:
+            log(f"server log ({server.log_path}) ends:\n{server.log_tail(15)}")
+        return 1
+    finally:
+        if server is not None:
+            server.stop()
+        if database is not None and not args.keep_db:
+            try:
+                database.drop()
+            except Exception as exc:
+                log(f"could not drop {database.name}: {exc}")
+        elif database is not None:
+            log(f"kept database {database.name}")

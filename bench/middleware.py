@@ -1,0 +1,53 @@
+"""Counts the SQL statements of one request, on demand (benchmark runs only).
+
+A request carrying `X-Bench-Count-Queries: 1` runs under `connection.execute_wrapper`
+and gets `X-Bench-Query-Count` (every statement sent on the default connection while the
+request was handled, authentication included) and `X-Bench-Query-Summary` (statement
+kinds and tables, e.g. `SELECT task_definitions x1`). Every other request goes straight
+through. Without settings.BENCHMARK_BASELINE_VIEWS the middleware removes itself.
+
+Enable it first in MIDDLEWARE, so that the statements of every other middleware count:
+
+    if BENCHMARK_BASELINE_VIEWS:
+        MIDDLEWARE.insert(0, "bench.middleware.QueryCountMiddleware")
+"""
+
+import re
+from collections import Counter
+
+from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
+from django.db import connection
+
+from bench.queries import COUNT_QUERIES_HEADER, QUERY_COUNT_HEADER, QUERY_SUMMARY_HEADER
+
+_TARGET = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?([A-Za-z0-9_]+)"?', re.IGNORECASE)
+
+
+def statement_kind(sql: str) -> str:
+    verb = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else "?"
+    target = _TARGET.search(sql)
+    return f"{verb} {target.group(1)}" if target else verb
+
+
+class QueryCountMiddleware:
+    def __init__(self, get_response):
+        if not getattr(settings, "BENCHMARK_BASELINE_VIEWS", False):
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.headers.get(COUNT_QUERIES_HEADER) not in ("1", "true"):
+            return self.get_response(request)
+        kinds: list[str] = []
+
+        def count(execute, sql, params, many, context):
+            kinds.append(statement_kind(sql))
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            response = self.get_response(request)
+        response[QUERY_COUNT_HEADER] = str(len(kinds))
+        summary = ", ".join(f"{kind} x{n}" for kind, n in Counter(kinds).most_common())
+        response[QUERY_SUMMARY_HEADER] = summary[:4000]
+        return response

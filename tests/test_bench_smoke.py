@@ -1,0 +1,53 @@
+"""The benchmark harness still runs: `bench/run --smoke` end to end (own database, own server).
+
+No timing assertions: only that it finishes, that every baseline still answers exactly what
+GraphQL answers (the harness asserts it and fails otherwise) and that the table names
+every scenario. PostgreSQL only (the harness needs it); the smoke run uses its own
+database, `ticketflower_bench_smoke_<pid>`, never the test database.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ("| R1 |", "| R2 |", "| R3 |", "| W1 |", "| W2 |", "| graphql |", "| baseline |")
+
+
+def _bench_database_url() -> str:
+    db = settings.DATABASES["default"]
+    if not db["ENGINE"].endswith("postgresql"):
+        reason = "the benchmark harness needs PostgreSQL (this run uses SQLite)"
+        print(f"SKIPPED: {reason}", file=sys.stderr)
+        pytest.skip(reason)
+    host = db.get("HOST") or ""
+    if host not in ("127.0.0.1", "localhost"):
+        reason = f"the benchmark harness only uses a PostgreSQL server on 127.0.0.1, not {host!r}"
+        print(f"SKIPPED: {reason}", file=sys.stderr)
+        pytest.skip(reason)
+    user, password = db.get("USER") or "postgres", db.get("PASSWORD") or ""
+    auth = quote(user, safe="") + (f":{quote(password, safe='')}" if password else "")
+    return f"postgres://{auth}@{host}:{db.get('PORT') or 5432}/ticketflower_bench_smoke_{os.getpid()}"
+
+
+def test_bench_smoke_run_prints_every_scenario(tmp_path):
+    database_url = _bench_database_url()
+    out = tmp_path / "bench.json"
+    done = subprocess.run(
+        [str(ROOT / "bench" / "run"), "--smoke", "--json", str(out), "--database-url", database_url],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=85,
+        check=False,
+    )
+    assert done.returncode == 0, f"stdout:\n{done.stdout[-4000:]}\nstderr:\n{done.stderr[-4000:]}"
+    for scenario in SCENARIOS:
+        assert scenario in done.stdout, (scenario, done.stdout)
+    assert "same JSON as GraphQL (asserted)" in done.stdout
+    assert out.exists()
