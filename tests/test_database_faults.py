@@ -30,6 +30,7 @@ from django.db import connection
 
 from conftest import PASSWORD
 from tests.support.http import Reply, post_graphql
+from tests.support.operations import CREATE_COMPANY, DELETE, EXPORT, LIST, LOGIN, UPLOAD, VERSIONS
 from tests.support.postgres import ThrowawayCluster, Unavailable, integrity_problems, migrate
 from tests.support.servers import AppServer
 from workflow_design.tests.test_validation import example
@@ -45,18 +46,6 @@ SEED = int(os.environ.get("DATABASE_FAULTS_SEED", "0")) or random.randrange(1, 1
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="database faults are tested with PostgreSQL (a throwaway cluster)"
 )
-
-CREATE_COMPANY = """mutation($input: CreateCompanyInput!) {
-  createCompany(input: $input) { accessToken errors { code message } } }"""
-LOGIN = """mutation($username: String!, $password: String!) {
-  login(username: $username, password: $password) { accessToken errors { code message } } }"""
-UPLOAD = """mutation($input: WorkflowInput!) {
-  uploadWorkflow(input: $input) { workflow { id version title } errors { code path } } }"""
-DELETE = """mutation($id: ID!, $version: Int!) {
-  deleteWorkflowDefinition(id: $id, expectedVersion: $version) { ok errors { code path } } }"""
-LIST = "{ workflowDefinitions(pagination: {limit: 100}) { totalCount results { id version title } } }"
-EXPORT = "query($id: ID!) { exportWorkflow(id: $id) }"
-VERSIONS = "query($id: ID!) { workflowVersions(id: $id) { version } }"
 
 
 def chain_document(tasks: int, title: str) -> dict:

@@ -31,6 +31,7 @@ from django.db import connection
 
 from conftest import PASSWORD
 from tests.support.http import Reply, post_graphql
+from tests.support.operations import CREATE_COMPANY, DELETE, EXPORT, LIST, LOGIN, ME, ONE, UPLOAD, VERSIONS
 from tests.support.postgres import (
     PgServer,
     Unavailable,
@@ -50,19 +51,6 @@ pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="two servers sharing one database are tested on PostgreSQL"
 )
 
-CREATE_COMPANY = """mutation($input: CreateCompanyInput!) {
-  createCompany(input: $input) { accessToken errors { code message } } }"""
-LOGIN = """mutation($username: String!, $password: String!) {
-  login(username: $username, password: $password) { accessToken errors { code message } } }"""
-ME = "{ me { company { id } } }"
-UPLOAD = """mutation($input: WorkflowInput!) {
-  uploadWorkflow(input: $input) { workflow { id version title } errors { code path } } }"""
-DELETE = """mutation($id: ID!, $version: Int!) {
-  deleteWorkflowDefinition(id: $id, expectedVersion: $version) { ok errors { code path } } }"""
-LIST = "{ workflowDefinitions(pagination: {limit: 100}) { totalCount results { id version title } } }"
-ONE = "query($id: ID!) { workflowDefinition(id: $id) { id version } }"
-EXPORT = "query($id: ID!) { exportWorkflow(id: $id) }"
-VERSIONS = "query($id: ID!) { workflowVersions(id: $id) { version } }"
 
 CONFLICT = [{"code": "VERSION_CONFLICT", "path": "/expectedVersion"}]
 NOT_FOUND = [{"code": "NOT_FOUND", "path": "/id"}]
