@@ -46,21 +46,22 @@ def _granted_workflow_ids(user: User) -> QuerySet:
     return _ticket_definitions(TicketDefinition.objects.all(), user).values("workflow_id")
 
 
-@register_scope(WorkflowDefinition)
-def _workflows(queryset: QuerySet, user: User) -> QuerySet:
-    queryset = queryset.filter(company_id=user.company_id)
-    if is_workflow_creator(user):
-        return queryset
-    return queryset.filter(pk__in=_granted_workflow_ids(user))
+def _design_rows(workflow_field: str):
+    """The rule for a workflow (`pk`) or one of its parts (`workflow_id`): all of the
+    company's for workflow creators, else those of the workflows granted tickets run on."""
+
+    def rule(queryset: QuerySet, user: User) -> QuerySet:
+        queryset = queryset.filter(company_id=user.company_id)
+        if is_workflow_creator(user):
+            return queryset
+        return queryset.filter(**{f"{workflow_field}__in": _granted_workflow_ids(user)})
+
+    return rule
 
 
-@register_scope(TaskDefinition)
-@register_scope(WorkflowTransition)
-def _workflow_parts(queryset: QuerySet, user: User) -> QuerySet:
-    queryset = queryset.filter(company_id=user.company_id)
-    if is_workflow_creator(user):
-        return queryset
-    return queryset.filter(workflow_id__in=_granted_workflow_ids(user))
+register_scope(WorkflowDefinition)(_design_rows("pk"))
+register_scope(TaskDefinition)(_design_rows("workflow_id"))
+register_scope(WorkflowTransition)(_design_rows("workflow_id"))
 
 
 @register_scope(WorkflowVersion)
