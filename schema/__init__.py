@@ -4,15 +4,20 @@ import logging
 
 import strawberry
 from django.conf import settings
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
-from strawberry_django.optimizer import DjangoOptimizerExtension
+from strawberry.extensions import MaxTokensLimiter
 
+from schema.base import QuerysetOptimizer
 from schema.errors import is_expected_error
+from schema.execution import TicketFlowerExecutionContext
 from schema.extensions import (
     IntrospectionForAuthenticatedUsers,
     MaskUnexpectedErrors,
+    MaxAliasesLimit,
+    QueryDepthLimit,
     RecordOperation,
     RejectUnstorableText,
+    SmallDocumentParserCache,
+    ValidValidationCache,
     introspection_allowed,
 )
 from schema.users.mutations import UsersMutation
@@ -55,13 +60,16 @@ class TicketFlowerSchema(strawberry.Schema):
 schema = TicketFlowerSchema(
     query=Query,
     mutation=Mutation,
+    execution_context_class=TicketFlowerExecutionContext,
     extensions=[
-        lambda: QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
+        lambda: QueryDepthLimit(max_depth=settings.GRAPHQL_MAX_DEPTH),
+        lambda: MaxAliasesLimit(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
+        lambda: SmallDocumentParserCache(maxsize=256),
         IntrospectionForAuthenticatedUsers,
+        ValidValidationCache,
         RejectUnstorableText,
-        DjangoOptimizerExtension,
+        QuerysetOptimizer,
         MaskUnexpectedErrors,
         RecordOperation,
     ],

@@ -14,10 +14,13 @@ from typing import Any
 import strawberry
 import strawberry_django
 from django.db.models import QuerySet
+from django.db.models.constants import LOOKUP_SEP
 from graphql import GraphQLError
-from strawberry.extensions import FieldExtension
+from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
+from strawberry_django.fields.field import StrawberryDjangoField
+from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from ticketflower import problems as domain
 from ticketflower.scoping import visible_to
@@ -40,6 +43,57 @@ class CompanyScopedType:
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs: Any) -> QuerySet:
         return visible_to(queryset, acting_user(info))
+
+
+class ModelField(StrawberryDjangoField):
+    """The field class of every model type. A plain column (no resolver, no extension, no
+    argument, not a relation, no `__` lookup) resolves as a bare attribute read through
+    strawberry's basic-field path, instead of strawberry-django's per-field machinery
+    (Info object, argument parsing, extension chain, cached-relation probing), which is
+    what made large reads slow. The optimizer still plans `only()` from these fields;
+    relations and computed fields keep the full path (scoping, prefetching, permissions)."""
+
+    @property
+    def is_basic_field(self) -> bool:
+        return self.is_plain_column
+
+    @property
+    def is_plain_column(self) -> bool:
+        return (
+            not self.is_relation
+            and self.base_resolver is None
+            and not self.extensions
+            and not self.permission_classes
+            and not self.arguments
+            and LOOKUP_SEP not in (self.django_name or "")
+            and not self.is_paginated
+            and not self.is_connection
+        )
+
+    def get_result(self, source, info, args, kwargs):
+        if info is None:  # only strawberry's basic-field path calls without an Info
+            # A deferred column is loaded by the attribute read, as strawberry-django does (sync).
+            return getattr(source, self.django_name or self.python_name)
+        return super().get_result(source, info, args, kwargs)
+
+
+def model_type(model: type, **options):
+    """`strawberry_django.type` with ModelField as the field class."""
+    return strawberry_django.type(model, field_cls=ModelField, **options)
+
+
+def model_field(**options):
+    """`strawberry_django.field` with ModelField as the field class."""
+    return strawberry_django.field(field_cls=ModelField, **options)
+
+
+class QuerysetOptimizer(DjangoOptimizerExtension):
+    """The strawberry-django optimizer without its per-field `resolve` hook: a schema
+    extension's `resolve` wraps every field of every response (~10,000 in a designer view).
+    Every field returning a queryset here is a strawberry-django field, whose
+    `get_queryset` hands the queryset to this extension's `optimize` itself."""
+
+    resolve = SchemaExtension.resolve
 
 
 def unauthenticated_error(info: Info) -> GraphQLError:

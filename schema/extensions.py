@@ -1,13 +1,21 @@
 """Schema extensions: what every operation goes through besides its resolvers."""
 
+import functools
+import json
 import logging
+import re
+import threading
+from collections import OrderedDict
 
 from django.conf import settings
 from django.db import DatabaseError
 from graphql import GraphQLError, StringValueNode, visit
 from graphql.language import Visitor
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, MaskErrors, SchemaExtension
+from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, SchemaExtension
+from strawberry.extensions.max_aliases import create_validator as create_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as create_depth_rule
+from strawberry.schema.schema import validate_document
 
 from schema.errors import database_failure, is_expected_error
 from ticketflower.values import unstorable_text
@@ -68,6 +76,103 @@ class MaskUnexpectedErrors(MaskErrors):
         )
 
 
+@functools.cache
+def _depth_rule(max_depth: int):
+    return create_depth_rule(max_depth, None, None)
+
+
+@functools.cache
+def _aliases_rule(max_alias_count: int):
+    return create_aliases_rule(max_alias_count)
+
+
+class QueryDepthLimit(AddValidationRules):
+    """strawberry's QueryDepthLimiter, with one rule class per limit instead of one per
+    request, so that the validation rules of two requests compare equal (ValidValidationCache)."""
+
+    def __init__(self, max_depth: int):
+        super().__init__([_depth_rule(max_depth)])
+
+
+class MaxAliasesLimit(AddValidationRules):
+    """strawberry's MaxAliasesLimiter, with one rule class per limit (see QueryDepthLimit)."""
+
+    def __init__(self, max_alias_count: int):
+        super().__init__([_aliases_rule(max_alias_count)])
+
+
+# Operations longer than this are parsed, validated and scanned afresh each time, so that
+# the caches (256 entries each) hold small texts only, whatever clients send.
+CACHEABLE_QUERY_LENGTH = 20_000
+
+
+def _cacheable(query: str | None) -> bool:
+    return bool(query) and len(query) <= CACHEABLE_QUERY_LENGTH
+
+
+class SmallDocumentParserCache(ParserCache):
+    """strawberry's ParserCache (keyed by query text and parse options, which carry the
+    token limit), for operations of at most CACHEABLE_QUERY_LENGTH characters."""
+
+    def on_parse(self):
+        if _cacheable(self.execution_context.query):
+            yield from super().on_parse()
+        else:
+            yield
+
+
+class _BoundedCache:
+    """A small thread-safe LRU mapping."""
+
+    def __init__(self, maxsize: int):
+        self.maxsize, self.entries, self.lock = maxsize, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.entries.get(key)
+            if value is not None:
+                self.entries.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.entries[key] = value
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.maxsize:
+                self.entries.popitem(last=False)
+
+
+class ValidValidationCache(SchemaExtension):
+    """Remembers which documents passed validation, keyed by the query text and the exact
+    tuple of validation rules of the request: an anonymous request where introspection is
+    not public carries NoSchemaIntrospectionCustomRule in its rules, so it never reuses
+    the verdict of an authenticated one (and the limits' rule classes change with the
+    limits). Only passes are cached; a document with errors is validated afresh each time
+    (error objects are per request: process_errors edits them). Runs before
+    RejectUnstorableText, whose refusal replaces the (empty) verdict."""
+
+    _passed = _BoundedCache(maxsize=256)
+
+    def on_validate(self):
+        context = self.execution_context
+        rules = tuple(context.validation_rules)
+        if (
+            context.pre_execution_errors is None
+            and rules
+            and context.graphql_document is not None
+            and _cacheable(context.query)
+        ):
+            key = (id(context.schema), context.query, rules)
+            if self._passed.get(key) is not None:
+                context.pre_execution_errors = []
+            else:
+                errors = validate_document(context.schema._schema, context.graphql_document, rules)
+                context.pre_execution_errors = errors
+                if not errors:
+                    self._passed.put(key, True)
+        yield
+
+
 class RejectUnstorableText(SchemaExtension):
     """Text with a NUL character or an unpaired surrogate cannot be stored (PostgreSQL
     refuses it), so an operation carrying one, in a variable or a literal, is refused
@@ -76,11 +181,12 @@ class RejectUnstorableText(SchemaExtension):
     def on_validate(self):
         context = self.execution_context
         places = []
-        for path in unstorable_text(context.variables or {}):
+        variables = context.variables or {}
+        for path in unstorable_text(variables) if _may_hold_unstorable_text(variables) else ():
             name, _, pointer = path[1:].partition("/")
             places.append(f"${name}" + (f" at /{pointer}" if pointer else ""))
         if context.graphql_document is not None:
-            places += [f"line {line}" for line in _unstorable_literal_lines(context.graphql_document)]
+            places += [f"line {line}" for line in _unstorable_literal_lines_of(context.query, context.graphql_document)]
         if places:
             # Set before validation runs, this answers the request instead of executing it.
             context.pre_execution_errors = [
@@ -90,6 +196,36 @@ class RejectUnstorableText(SchemaExtension):
                 )
             ]
         yield
+
+
+_UNSTORABLE_OR_NUL_ESCAPE = re.compile("[\x00\ud800-\udfff]|\\\\u0000")
+
+
+def _may_hold_unstorable_text(variables) -> bool:
+    """False when the variables certainly hold no unstorable text: one C-speed
+    serialization and one regex search instead of a Python walk over every value (a
+    workflow upload has ~25,000). In the text a lone surrogate stays itself and a NUL
+    becomes the escape \\u0000 (a literal backslash-u0000 typed by the client also
+    matches: then the exact walk decides)."""
+    try:
+        text = json.dumps(variables, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return True
+    return _UNSTORABLE_OR_NUL_ESCAPE.search(text) is not None
+
+
+_literal_lines = _BoundedCache(maxsize=256)
+
+
+def _unstorable_literal_lines_of(query: str, document) -> tuple[int, ...]:
+    """The lines of the document's unstorable string literals, remembered per query text."""
+    if not _cacheable(query):
+        return tuple(_unstorable_literal_lines(document))
+    lines = _literal_lines.get(query)
+    if lines is None:
+        lines = tuple(_unstorable_literal_lines(document))
+        _literal_lines.put(query, lines)
+    return lines
 
 
 def _unstorable_literal_lines(document) -> list[int]:

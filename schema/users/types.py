@@ -3,27 +3,27 @@ import strawberry_django
 from django.contrib.auth.models import Group
 from django.db.models import Prefetch
 
-from schema.base import CompanyScopedType, Problem
+from schema.base import CompanyScopedType, Problem, model_type
 from users import models
 from users.selectors import user_company_role_names, user_system_roles
 
 _ROLE_GROUPS = Prefetch("groups", queryset=Group.objects.select_related("company_role"))
 
 
-@strawberry_django.type(models.Company, name="Company")
+@model_type(models.Company, name="Company")
 class CompanyType(CompanyScopedType):
     id: strawberry.ID
     name: str
 
 
-@strawberry_django.type(models.CompanyRole, name="CompanyRole")
+@model_type(models.CompanyRole, name="CompanyRole")
 class CompanyRoleType(CompanyScopedType):
     id: strawberry.ID
     name: str
     description: str
 
 
-@strawberry_django.type(models.User, name="User")
+@model_type(models.User, name="User")
 class UserType(CompanyScopedType):
     id: strawberry.ID
     username: str

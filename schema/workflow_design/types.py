@@ -10,7 +10,7 @@ import strawberry
 import strawberry_django
 from strawberry.scalars import JSON
 
-from schema.base import CompanyScopedType, Problem
+from schema.base import CompanyScopedType, Problem, model_field, model_type
 from schema.users.types import CompanyType, UserType
 from workflow_design import models
 from workflow_design.codec import ext_ref_from_storage, workflow_fields_from_storage
@@ -35,7 +35,7 @@ def _ext_refs(stored: list) -> list[ExtRef]:
     return [ExtRef(label=ref["label"], uri=ref["uri"], desc=ref.get("desc")) for ref in ext_ref_from_storage(stored)]
 
 
-@strawberry_django.type(models.WorkflowDefinition, name="WorkflowDefinition")
+@model_type(models.WorkflowDefinition, name="WorkflowDefinition")
 class WorkflowDefinitionType(CompanyScopedType):
     id: strawberry.ID
     company: CompanyType
@@ -62,7 +62,7 @@ class WorkflowDefinitionType(CompanyScopedType):
         ]
 
 
-@strawberry_django.type(models.TaskDefinition, name="TaskDefinition")
+@model_type(models.TaskDefinition, name="TaskDefinition")
 class TaskDefinitionType(CompanyScopedType):
     id: strawberry.ID
     company: CompanyType
@@ -84,35 +84,35 @@ class TaskDefinitionType(CompanyScopedType):
     created_at: strawberry.auto
     updated_at: strawberry.auto
     created_by: UserType | None
-    outgoing: list["WorkflowTransitionType"] = strawberry_django.field(description="Transitions leaving this task.")
-    incoming: list["WorkflowTransitionType"] = strawberry_django.field(description="Transitions entering this task.")
+    outgoing: list["WorkflowTransitionType"] = model_field(description="Transitions leaving this task.")
+    incoming: list["WorkflowTransitionType"] = model_field(description="Transitions entering this task.")
 
     @strawberry_django.field(only=["ext_ref"])
     def ext_ref(self, root: models.TaskDefinition) -> list[ExtRef]:
         return _ext_refs(root.ext_ref)
 
 
-@strawberry_django.type(models.WorkflowTransition, name="WorkflowTransition")
+@model_type(models.WorkflowTransition, name="WorkflowTransition")
 class WorkflowTransitionType(CompanyScopedType):
     id: strawberry.ID
     company: CompanyType
     workflow: WorkflowDefinitionType
-    from_task: TaskDefinitionType | None = strawberry_django.field(description="null: a start transition.")
-    to_task: TaskDefinitionType | None = strawberry_django.field(description="null: the workflow ends here.")
-    condition: JSON | None = strawberry_django.field(description="JsonLogic; null means always.")
+    from_task: TaskDefinitionType | None = model_field(description="null: a start transition.")
+    to_task: TaskDefinitionType | None = model_field(description="null: the workflow ends here.")
+    condition: JSON | None = model_field(description="JsonLogic; null means always.")
     priority: int
     position: int
 
 
-@strawberry_django.type(models.TicketDefinition, name="TicketDefinition")
+@model_type(models.TicketDefinition, name="TicketDefinition")
 class TicketDefinitionType(CompanyScopedType):
     id: strawberry.ID
     company: CompanyType
     title: str
     description: str | None
     workflow: WorkflowDefinitionType
-    fields: JSON = strawberry_django.field(description="Values of the workflow's fields: {fieldName: value}.")
-    company_role_access: list[str] = strawberry_django.field(
+    fields: JSON = model_field(description="Values of the workflow's fields: {fieldName: value}.")
+    company_role_access: list[str] = model_field(
         description="Company roles whose holders may see this ticket definition."
     )
     edit_layout: str | None
@@ -127,7 +127,7 @@ class TicketDefinitionType(CompanyScopedType):
         return _ext_refs(root.ext_ref)
 
 
-@strawberry_django.type(models.WorkflowVersion, name="WorkflowVersion")
+@model_type(models.WorkflowVersion, name="WorkflowVersion")
 class WorkflowVersionType(CompanyScopedType):
     id: strawberry.ID
     version: int
