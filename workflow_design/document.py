@@ -268,11 +268,11 @@ TRANSITION = DocObject(
     ),
 )
 
-WORKFLOW = DocObject(
-    "WorkflowInput",
-    "A workflow document: the input of uploadWorkflow, the output of exportWorkflow and the import/export file.",
-    (
-        Prop("id", ID, "Id of the workflow to edit; omit to create a new one.", pattern=ID_PATTERN),
+
+def _edit_target_props(noun: str) -> tuple[Prop, Prop]:
+    """`id` and `expectedVersion`: which stored object an upload edits, and which version of it."""
+    return (
+        Prop("id", ID, f"Id of the {noun} to edit; omit to create a new one.", pattern=ID_PATTERN),
         Prop(
             "expectedVersion",
             INTEGER,
@@ -280,6 +280,14 @@ WORKFLOW = DocObject(
             required_with="id",
             minimum=1,
         ),
+    )
+
+
+WORKFLOW = DocObject(
+    "WorkflowInput",
+    "A workflow document: the input of uploadWorkflow, the output of exportWorkflow and the import/export file.",
+    (
+        *_edit_target_props("workflow"),
         Prop("title", STRING, "Title of the workflow (at most 255 characters).", required=True, max_length=MAX_TITLE),
         Prop("description", TEXT, "What the workflow is for."),
         _ext_ref_prop(),
@@ -300,14 +308,7 @@ TICKET_DEFINITION = DocObject(
     "TicketDefinitionInput",
     "A ticket definition: a kind of ticket that runs a workflow.",
     (
-        Prop("id", ID, "Id of the ticket definition to edit; omit to create a new one.", pattern=ID_PATTERN),
-        Prop(
-            "expectedVersion",
-            INTEGER,
-            "Version the edit is based on; required with id.",
-            required_with="id",
-            minimum=1,
-        ),
+        *_edit_target_props("ticket definition"),
         Prop(
             "title",
             STRING,

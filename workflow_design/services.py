@@ -5,6 +5,7 @@ An upload is validated as a whole document first (the same pure validator as
 written, with batched statements whose number does not grow with its size.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,19 @@ class UploadOutcome:
 # --- edits ---------------------------------------------------------------------------------
 
 
+def _write_if_valid(problems: list[Problem], write: Callable[[], dict[str, Any]]) -> UploadOutcome:
+    """Writes only when validation found no error; a refusal of the write itself (not
+    found, version conflict) comes back as errors too, with the warnings kept."""
+    outcome = UploadOutcome.refused(problems)
+    if outcome.errors:
+        return outcome
+    try:
+        written = write()
+    except ServiceError as exc:
+        return UploadOutcome(errors=exc.problems, warnings=outcome.warnings)
+    return UploadOutcome(warnings=outcome.warnings, **written)
+
+
 def check_version(row, expected_version: Any, path: str = "/expectedVersion") -> None:
     if row.version != expected_version:
         raise ServiceError.single(
@@ -66,15 +80,10 @@ def check_version(row, expected_version: Any, path: str = "/expectedVersion") ->
 
 def workflow_upload(*, acting_user: User, document: Any) -> UploadOutcome:
     """Creates a workflow, or edits one (document `id` + `expectedVersion`), all or nothing."""
-    problems = validate_workflow(document)
-    outcome = UploadOutcome.refused(problems)
-    if outcome.errors:
-        return outcome
-    try:
-        workflow = _workflow_write(acting_user=acting_user, document=document)
-    except ServiceError as exc:
-        return UploadOutcome(errors=exc.problems, warnings=outcome.warnings)
-    return UploadOutcome(warnings=outcome.warnings, workflow=workflow)
+    return _write_if_valid(
+        validate_workflow(document),
+        lambda: {"workflow": _workflow_write(acting_user=acting_user, document=document)},
+    )
 
 
 @transaction.atomic
@@ -248,14 +257,10 @@ def ticket_definition_upload(*, acting_user: User, document: Any) -> UploadOutco
     )
     if workflow is None and workflow_id is not None and not any(p.path == "/workflowId" for p in problems):
         problems.insert(0, Problem("NOT_FOUND", f"no workflow with id {workflow_id}", "/workflowId"))
-    outcome = UploadOutcome.refused(problems)
-    if outcome.errors:
-        return outcome
-    try:
-        ticket = _ticket_definition_write(acting_user=acting_user, document=document)
-    except ServiceError as exc:
-        return UploadOutcome(errors=exc.problems, warnings=outcome.warnings)
-    return UploadOutcome(warnings=outcome.warnings, ticket_definition=ticket)
+    return _write_if_valid(
+        problems,
+        lambda: {"ticket_definition": _ticket_definition_write(acting_user=acting_user, document=document)},
+    )
 
 
 @transaction.atomic
