@@ -65,14 +65,41 @@ def _write_if_valid(problems: list[Problem], write: Callable[[], dict[str, Any]]
     return UploadOutcome(warnings=outcome.warnings, **written)
 
 
-def check_version(row, expected_version: Any, path: str = "/expectedVersion") -> None:
+def row_at_version(
+    model: type,
+    *,
+    acting_user: User,
+    object_id: Any,
+    expected_version: Any,
+    noun: str,
+    path: str = "/id",
+    lock: bool = True,
+):
+    """The acting user's row with that id (NOT_FOUND otherwise), row-locked so that
+    concurrent edits serialize, and at the version the client based its change on
+    (VERSION_CONFLICT otherwise)."""
+    row = own_row(model.objects.all(), acting_user=acting_user, object_id=object_id, path=path, noun=noun, lock=lock)
     if row.version != expected_version:
         raise ServiceError.single(
             "VERSION_CONFLICT",
             f"it is at version {row.version}, not {expected_version}: someone changed it since you read it; "
             "read it again and re-apply your change",
-            path,
+            "/expectedVersion",
         )
+    return row
+
+
+def _row_to_write(model: type, *, acting_user: User, document: dict[str, Any], noun: str):
+    """A new row of the acting user's company (no `id`), or the row the document edits."""
+    if document.get("id") is None:
+        return model(company_id=acting_user.company_id, created_by=acting_user, version=0)
+    return row_at_version(
+        model,
+        acting_user=acting_user,
+        object_id=document["id"],
+        expected_version=document.get("expectedVersion"),
+        noun=noun,
+    )
 
 
 # --- workflows ---------------------------------------------------------------------------
@@ -89,20 +116,9 @@ def workflow_upload(*, acting_user: User, document: Any) -> UploadOutcome:
 @transaction.atomic
 def _workflow_write(*, acting_user: User, document: dict[str, Any]) -> WorkflowDefinition:
     content = canonical(doc.WORKFLOW, document)
+    workflow = _row_to_write(WorkflowDefinition, acting_user=acting_user, document=document, noun="workflow")
     previous: dict[str, Any] = {}
-    if document.get("id") is None:
-        workflow = WorkflowDefinition(company_id=acting_user.company_id, created_by=acting_user, version=0)
-    else:
-        # The row lock serializes concurrent edits: the second one sees the new version.
-        workflow = own_row(
-            WorkflowDefinition.objects.all(),
-            acting_user=acting_user,
-            object_id=document["id"],
-            path="/id",
-            noun="workflow",
-            lock=True,
-        )
-        check_version(workflow, document.get("expectedVersion"))
+    if workflow.pk is not None:
         previous = workflow.versions.get(version=workflow.version).document
         if previous == content:
             return workflow  # identical upload: nothing changes
@@ -185,14 +201,16 @@ def task_upload(*, acting_user: User, workflow_id: Any, expected_version: int, t
     exactly as the whole workflow would be. Problems point into the task sent; one
     elsewhere in the workflow points at "" and says where it is."""
     try:
-        workflow = own_row(
-            WorkflowDefinition.objects.all(),
+        # Not locked here: the whole-workflow write below locks and checks the version again.
+        workflow = row_at_version(
+            WorkflowDefinition,
             acting_user=acting_user,
             object_id=workflow_id,
-            path="/workflowId",
+            expected_version=expected_version,
             noun="workflow",
+            path="/workflowId",
+            lock=False,
         )
-        check_version(workflow, expected_version)
     except ServiceError as exc:
         return UploadOutcome(errors=exc.problems)
     document = {"id": str(workflow.pk), "expectedVersion": expected_version}
@@ -224,15 +242,13 @@ def _relocated(problem: Problem, task_prefix: str) -> Problem:
 
 @transaction.atomic
 def workflow_delete(*, acting_user: User, workflow_id: Any, expected_version: int) -> None:
-    workflow = own_row(
-        WorkflowDefinition.objects.all(),
+    workflow = row_at_version(
+        WorkflowDefinition,
         acting_user=acting_user,
         object_id=workflow_id,
-        path="/id",
+        expected_version=expected_version,
         noun="workflow",
-        lock=True,
     )
-    check_version(workflow, expected_version)
     users = list(workflow.ticket_definitions.values_list("title", flat=True)[:5])
     if users:
         titles = ", ".join(f"'{title}'" for title in users)
@@ -266,20 +282,9 @@ def ticket_definition_upload(*, acting_user: User, document: Any) -> UploadOutco
 @transaction.atomic
 def _ticket_definition_write(*, acting_user: User, document: dict[str, Any]) -> TicketDefinition:
     content = canonical(doc.TICKET_DEFINITION, document)
-    if document.get("id") is None:
-        ticket = TicketDefinition(company_id=acting_user.company_id, created_by=acting_user, version=0)
-    else:
-        ticket = own_row(
-            TicketDefinition.objects.all(),
-            acting_user=acting_user,
-            object_id=document["id"],
-            path="/id",
-            noun="ticket definition",
-            lock=True,
-        )
-        check_version(ticket, document.get("expectedVersion"))
-        if row_document(doc.TICKET_DEFINITION, ticket) == content:
-            return ticket
+    ticket = _row_to_write(TicketDefinition, acting_user=acting_user, document=document, noun="ticket definition")
+    if ticket.pk is not None and row_document(doc.TICKET_DEFINITION, ticket) == content:
+        return ticket  # identical upload: nothing changes
     for name, value in row_values(doc.TICKET_DEFINITION, content).items():
         setattr(ticket, name, value)
     ticket.version += 1
@@ -290,15 +295,13 @@ def _ticket_definition_write(*, acting_user: User, document: dict[str, Any]) -> 
 
 @transaction.atomic
 def ticket_definition_delete(*, acting_user: User, ticket_definition_id: Any, expected_version: int) -> None:
-    ticket = own_row(
-        TicketDefinition.objects.all(),
+    ticket = row_at_version(
+        TicketDefinition,
         acting_user=acting_user,
         object_id=ticket_definition_id,
-        path="/id",
+        expected_version=expected_version,
         noun="ticket definition",
-        lock=True,
     )
-    check_version(ticket, expected_version)
     _object_permissions(ticket).delete()  # generic relations: not removed by the delete itself
     ticket.delete()
 
