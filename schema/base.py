@@ -154,6 +154,16 @@ class OkPayload:
     errors: list[Problem] = strawberry.field(default_factory=list)
 
 
+def ok_payload(action: Callable[[], None]) -> OkPayload:
+    """{ok: true} once the service action ran; its refusal as the payload's errors."""
+
+    def run() -> dict[str, Any]:
+        action()
+        return {"ok": True}
+
+    return payload_of(OkPayload, run)
+
+
 def payload_of(payload_type: type, run: Callable[[], dict[str, Any]]):
     """Runs a service call; its refusal becomes the payload's `errors`, never a top-level error."""
     try:

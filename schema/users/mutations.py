@@ -1,7 +1,7 @@
 import strawberry
 from strawberry.types import Info
 
-from schema.base import OkPayload, acting_user, company_admin_required, login_required, payload_of
+from schema.base import OkPayload, acting_user, company_admin_required, login_required, ok_payload, payload_of
 from schema.users.inputs import CreateCompanyInput, CreateUserInput
 from schema.users.types import AuthPayload, CompanyRolePayload, TokenPayload, UserPayload
 from users import services
@@ -45,11 +45,7 @@ class UsersMutation:
 
     @strawberry.mutation(extensions=login_required(), description="Revoke a refresh token of yours.")
     def logout(self, info: Info, refresh_token: str) -> OkPayload:
-        def run() -> dict:
-            services.refresh_token_revoke(acting_user=acting_user(info), raw_token=refresh_token)
-            return {"ok": True}
-
-        return payload_of(OkPayload, run)
+        return ok_payload(lambda: services.refresh_token_revoke(acting_user=acting_user(info), raw_token=refresh_token))
 
     @strawberry.mutation(extensions=company_admin_required())
     def create_user(self, info: Info, input: CreateUserInput) -> UserPayload:
@@ -99,8 +95,4 @@ class UsersMutation:
         description="Delete a company role; refused (IN_USE) while a ticket definition grants access to it.",
     )
     def delete_company_role(self, info: Info, name: str) -> OkPayload:
-        def run() -> dict:
-            services.company_role_delete(acting_user=acting_user(info), name=name)
-            return {"ok": True}
-
-        return payload_of(OkPayload, run)
+        return ok_payload(lambda: services.company_role_delete(acting_user=acting_user(info), name=name))

@@ -1,7 +1,7 @@
 import strawberry
 from strawberry.types import Info
 
-from schema.base import OkPayload, Problem, acting_user, payload_of, workflow_creator_required
+from schema.base import OkPayload, Problem, acting_user, ok_payload, workflow_creator_required
 from schema.workflow_design.inputs import TaskInput, TicketDefinitionInput, WorkflowInput, input_to_document
 from schema.workflow_design.types import (
     UploadTaskDefinitionPayload,
@@ -55,18 +55,16 @@ class WorkflowDesignMutation:
         description="Delete a workflow; refused (IN_USE) while ticket definitions use it.",
     )
     def delete_workflow_definition(self, info: Info, id: strawberry.ID, expected_version: int) -> OkPayload:
-        def run() -> dict:
-            services.workflow_delete(acting_user=acting_user(info), workflow_id=id, expected_version=expected_version)
-            return {"ok": True}
-
-        return payload_of(OkPayload, run)
+        return ok_payload(
+            lambda: services.workflow_delete(
+                acting_user=acting_user(info), workflow_id=id, expected_version=expected_version
+            )
+        )
 
     @strawberry.mutation(extensions=workflow_creator_required())
     def delete_ticket_definition(self, info: Info, id: strawberry.ID, expected_version: int) -> OkPayload:
-        def run() -> dict:
-            services.ticket_definition_delete(
+        return ok_payload(
+            lambda: services.ticket_definition_delete(
                 acting_user=acting_user(info), ticket_definition_id=id, expected_version=expected_version
             )
-            return {"ok": True}
-
-        return payload_of(OkPayload, run)
+        )

@@ -31,8 +31,15 @@ class WorkflowField:
     field_type: str
 
 
-def _ext_refs(stored: list) -> list[ExtRef]:
-    return [ExtRef(label=ref["label"], uri=ref["uri"], desc=ref.get("desc")) for ref in ext_ref_from_storage(stored)]
+def _resolve_ext_ref(root) -> list[ExtRef]:
+    return [
+        ExtRef(label=ref["label"], uri=ref["uri"], desc=ref.get("desc")) for ref in ext_ref_from_storage(root.ext_ref)
+    ]
+
+
+def ext_ref_field():
+    """`extRef` of a definition: the stored {Label, Desc, URI} entries as typed objects."""
+    return strawberry_django.field(resolver=_resolve_ext_ref, only=["ext_ref"])
 
 
 @model_type(models.WorkflowDefinition, name="WorkflowDefinition")
@@ -50,9 +57,7 @@ class WorkflowDefinitionType(CompanyScopedType):
     transitions: list["WorkflowTransitionType"]
     ticket_definitions: list["TicketDefinitionType"]
 
-    @strawberry_django.field(only=["ext_ref"])
-    def ext_ref(self, root: models.WorkflowDefinition) -> list[ExtRef]:
-        return _ext_refs(root.ext_ref)
+    ext_ref: list[ExtRef] = ext_ref_field()
 
     @strawberry_django.field(only=["fields"])
     def fields(self, root: models.WorkflowDefinition) -> list[WorkflowField]:
@@ -87,9 +92,7 @@ class TaskDefinitionType(CompanyScopedType):
     outgoing: list["WorkflowTransitionType"] = model_field(description="Transitions leaving this task.")
     incoming: list["WorkflowTransitionType"] = model_field(description="Transitions entering this task.")
 
-    @strawberry_django.field(only=["ext_ref"])
-    def ext_ref(self, root: models.TaskDefinition) -> list[ExtRef]:
-        return _ext_refs(root.ext_ref)
+    ext_ref: list[ExtRef] = ext_ref_field()
 
 
 @model_type(models.WorkflowTransition, name="WorkflowTransition")
@@ -122,9 +125,7 @@ class TicketDefinitionType(CompanyScopedType):
     updated_at: strawberry.auto
     created_by: UserType | None
 
-    @strawberry_django.field(only=["ext_ref"])
-    def ext_ref(self, root: models.TicketDefinition) -> list[ExtRef]:
-        return _ext_refs(root.ext_ref)
+    ext_ref: list[ExtRef] = ext_ref_field()
 
 
 @model_type(models.WorkflowVersion, name="WorkflowVersion")
