@@ -4,6 +4,7 @@ import itertools
 import json
 
 import pytest
+from django.core.cache import caches
 from django.test import Client
 
 from users import services
@@ -36,6 +37,13 @@ class GraphQLClient:
         body = self.post(query, variables, token=token)
         assert "errors" not in body, body["errors"]
         return body["data"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_response_cache():
+    """Test databases roll back, so ids (and generations) repeat across tests: each test
+    starts with no cached answer."""
+    caches["graphql-responses"].clear()
 
 
 @pytest.fixture

@@ -30,6 +30,11 @@ class Reply:
     def query_summary(self) -> str:
         return self.headers.get(queries.QUERY_SUMMARY_HEADER.lower(), "")
 
+    @property
+    def cache_status(self) -> str | None:
+        """`hit` or `miss` for a read the service may answer from its response cache."""
+        return self.headers.get(queries.RESPONSE_CACHE_HEADER.lower())
+
 
 class Http:
     def __init__(self, port: int, *, timeout: float = 120.0):
@@ -56,7 +61,9 @@ class Http:
         self.connection.close()
 
 
-def auth_headers(token: str | None, *, count: bool = False, content_type: bool = False) -> dict[str, str]:
+def auth_headers(
+    token: str | None, *, count: bool = False, content_type: bool = False, fresh: bool = False
+) -> dict[str, str]:
     headers = {"Accept": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
@@ -64,6 +71,8 @@ def auth_headers(token: str | None, *, count: bool = False, content_type: bool =
         headers[queries.COUNT_QUERIES_HEADER] = "1"
     if content_type:
         headers["Content-Type"] = "application/json"
+    if fresh:
+        headers["Cache-Control"] = "no-cache"  # computed afresh, never from the response cache
     return headers
 
 
@@ -71,8 +80,8 @@ def graphql_body(query: str, variables: dict | None = None) -> bytes:
     return json.dumps({"query": query, "variables": variables or {}}).encode()
 
 
-def post_graphql(http: Http, body: bytes, token: str | None, *, count: bool = False) -> Reply:
-    return http.request("POST", "/graphql/", body, auth_headers(token, count=count, content_type=True))
+def post_graphql(http: Http, body: bytes, token: str | None, *, count: bool = False, fresh: bool = False) -> Reply:
+    return http.request("POST", "/graphql/", body, auth_headers(token, count=count, content_type=True, fresh=fresh))
 
 
 def get(http: Http, path: str, token: str | None, *, count: bool = False) -> Reply:

@@ -20,6 +20,9 @@ from bench import client, queries
 from bench.documents import edited
 
 MIX = (("r1", 0.45), ("r2", 0.45), ("edit", 0.10))
+# "graphql": as clients use it (reads may be answered from the response cache, which edits of
+# the company invalidate); "graphql no-cache": every read computed (Cache-Control: no-cache).
+TARGETS = ("graphql", "graphql no-cache", "baseline")
 
 
 def _choose(rng: random.Random) -> str:
@@ -32,10 +35,11 @@ def _choose(rng: random.Random) -> str:
 
 
 class _Requests:
-    """The operations of one client against one target: "graphql" or "baseline"."""
+    """The operations of one client against one of TARGETS."""
 
     def __init__(self, http: client.Http, target: str, setup: dict):
-        self.http, self.target, self.setup = http, target, setup
+        self.http, self.setup = http, setup
+        self.target, self.fresh = ("graphql", True) if target == "graphql no-cache" else (target, False)
         tokens = setup["tokens"]
         self.r1_token, self.r2_token, self.w_token = tokens["r1"], tokens["r2"], tokens["w"]
         self.r1_body = client.graphql_body(queries.R1, {"id": str(setup["r1_workflow_id"])})
@@ -44,7 +48,7 @@ class _Requests:
     def read(self, op: str) -> client.Reply:
         if self.target == "graphql":
             body, token = (self.r1_body, self.r1_token) if op == "r1" else (self.r2_body, self.r2_token)
-            return client.post_graphql(self.http, body, token)
+            return client.post_graphql(self.http, body, token, fresh=self.fresh)
         if op == "r1":
             return client.get(self.http, queries.BASELINE_R1.format(id=self.setup["r1_workflow_id"]), self.r1_token)
         path = queries.BASELINE_LIST.format(limit=self.setup["r2_page"], offset=0, depth="shallow")

@@ -79,3 +79,4 @@ BASELINE_EXPORT = "/bench/baseline/export/{id}/"  # GET
 COUNT_QUERIES_HEADER = "X-Bench-Count-Queries"
 QUERY_COUNT_HEADER = "X-Bench-Query-Count"
 QUERY_SUMMARY_HEADER = "X-Bench-Query-Summary"
+RESPONSE_CACHE_HEADER = "X-Response-Cache"  # schema/response_cache.py: hit or miss

@@ -20,6 +20,7 @@ from schema.extensions import (
     ValidValidationCache,
     introspection_allowed,
 )
+from schema.response_cache import ResponseCache
 from schema.users.mutations import UsersMutation
 from schema.users.queries import UsersQuery
 from schema.workflow_design.mutations import WorkflowDesignMutation
@@ -72,5 +73,6 @@ schema = TicketFlowerSchema(
         QuerysetOptimizer,
         MaskUnexpectedErrors,
         RecordOperation,
+        ResponseCache,
     ],
 )

@@ -1,42 +1,114 @@
-"""The GraphQL execution context: graphql-core's, with a short path for plain columns.
+"""The GraphQL execution context: graphql-core's, with a short path for model rows.
 
-A designer view resolves ~10,000 fields, most of them plain columns (`id`, `title`,
-`version`...). graphql-core builds a resolve-info object, looks up the resolver and runs
-the general completion for each of them. For a field that strawberry resolves as a
-bare attribute read (a `ModelField` plain column: no resolver, no field extension, no
-argument; or a resolver-less field of a plain strawberry type) whose type is a scalar or
-an enum, this context reads the attribute and coerces it itself, inside graphql-core's
-loop over an object's fields (`execute_fields`). To-one relations already loaded (see
-`_CachedForeignKey`) skip strawberry-django's resolver the same way.
-The answer is the same; anything unusual (null in a non-null field, a value the scalar
-refuses, an exception, field arguments, a schema extension's `resolve` hook) goes
-through graphql-core's own path, which reports it as usual.
+A designer view completes ~2,400 objects and ~25,000 fields, most of them plain columns
+(`id`, `title`, `version`...) of Django rows already loaded by the optimizer. For each
+of them graphql-core runs its general machinery: resolve-info object, resolver lookup,
+`complete_value`, `is_type_of`, sub-field collection. This context keeps that machinery
+for anything unusual and short-cuts three common cases, inside its loops:
+
+- a plain column (a `ModelField` with no resolver, extension or argument, or a
+  resolver-less field of a plain strawberry type) of scalar or enum type: the attribute
+  is read and coerced here (`str` and `bool` values of String and Boolean pass as is);
+- a to-one relation already in the row's relation cache (`_CachedForeignKey`): the
+  cached row is the value strawberry-django's resolver would return, so its fields are
+  completed here directly;
+- a list of rows, all of the exact model of the item type (what a prefetched relation
+  or a queryset gives): each row's fields are completed here, without the per-item
+  `complete_value` / `is_type_of` / sub-field collection.
+
+The answer is the same: null in a non-null field, a value the scalar refuses, an
+exception, field arguments, `@defer`/`@stream`, a type cast, a row of another class or a
+schema extension's `resolve` hook all take graphql-core's own path, which reports them
+as usual (errors located at the same paths).
 """
 
 from typing import Any
 
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
-from graphql import GraphQLField, get_nullable_type, is_leaf_type, is_non_null_type, is_object_type
+from graphql import (
+    GraphQLBoolean,
+    GraphQLField,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLObjectType,
+    GraphQLString,
+    get_nullable_type,
+    is_leaf_type,
+    is_non_null_type,
+    is_object_type,
+)
 from graphql.execution.executor import to_nodes
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry.types.field import StrawberryField
+from strawberry_django.utils.typing import get_django_definition
 
 from schema.base import ModelField
 
-_NOT_PLAIN = object()
-_plans: dict[int, tuple[GraphQLField, Any]] = {}
+# Kinds of field plans.
+_LEAF, _RELATED, _GENERAL = 0, 1, 2
+# Python types whose values these scalars return unchanged.
+_UNCHANGED = {GraphQLString.name: str, GraphQLBoolean.name: bool}
+# How these scalars coerce an `int`: ID as its decimal text, Int as is within 32 bits.
+_INT_AS_TEXT, _INT_32 = 1, 2
+_INT_COERCION = {GraphQLID.name: _INT_AS_TEXT, GraphQLInt.name: _INT_32}
+_INT_32_MIN, _INT_32_MAX = -(2**31), 2**31 - 1
+
+_plans: dict[int, tuple[GraphQLField, tuple]] = {}
+_models: dict[int, tuple[GraphQLObjectType, type | None]] = {}
 
 
 def _probe(*_args, **_kwargs):  # a resolver no middleware has seen
     return None
 
 
-def _plan(field_def: GraphQLField):
-    """(attribute name, leaf type, non-null) of a plain-column field, else _NOT_PLAIN."""
+def _model_of(object_type: GraphQLObjectType) -> type | None:
+    """The Django model whose rows complete as `object_type` by strawberry-django's own
+    `is_type_of` (an instance of the model, not cast to another type); None for any
+    other object type."""
+    entry = _models.get(id(object_type))
+    if entry is None or entry[0] is not object_type:
+        model = None
+        definition = (object_type.extensions or {}).get("strawberry-definition")
+        origin = getattr(definition, "origin", None)
+        is_type_of = getattr(origin, "__dict__", {}).get("is_type_of")
+        django_definition = get_django_definition(origin) if origin is not None else None
+        if (
+            django_definition is not None
+            and getattr(getattr(is_type_of, "__func__", None), "__module__", None) == "strawberry_django.type"
+        ):
+            model = django_definition.model
+        entry = _models[id(object_type)] = (object_type, model)
+    return entry[1]
+
+
+def _is_plain_row(row: Any, model: type | None) -> bool:
+    return type(row) is model and TYPE_CAST_ATTRIBUTE not in row.__dict__
+
+
+class _CachedForeignKey:
+    """Plan of a to-one relation field (`fromTask`, `createdBy`...): when the related row
+    is already in the instance's relation cache (select_related / the optimizer's
+    prefetch, scoped through the related type's get_queryset), strawberry-django's
+    resolver would return exactly that cached object; this takes it directly. Not
+    cached: strawberry-django's resolver runs."""
+
+    __slots__ = ("field", "field_def", "model", "nullable", "object_type")
+
+    def __init__(self, descriptor: ForwardManyToOneDescriptor, field_def: GraphQLField):
+        self.field, self.field_def = descriptor.field, field_def
+        self.nullable = not is_non_null_type(field_def.type)
+        self.object_type = get_nullable_type(field_def.type)
+        self.model = _model_of(self.object_type)
+
+
+def _plan(field_def: GraphQLField) -> tuple:
+    """(kind, detail) of a field: _LEAF (attribute, leaf type, non-null, unchanged type, int coercion),
+    _RELATED (_CachedForeignKey) or _GENERAL."""
     if field_def.args:
-        return _NOT_PLAIN
+        return _GENERAL, None
     field = (field_def.extensions or {}).get("strawberry-definition")
     if isinstance(field, ModelField):
         if not field.is_plain_column:
@@ -45,32 +117,19 @@ def _plan(field_def: GraphQLField):
     elif type(field) is StrawberryField and field.is_basic_field and field.default_resolver is getattr:
         attname = field.python_name  # a plain strawberry type's attribute (ExtRef.label...)
     else:
-        return _NOT_PLAIN
+        return _GENERAL, None
     if getattr(field_def.resolve, "_is_default", False) is not True or field_def.resolve.__name__ != (
         "_get_basic_result"
     ):
-        return _NOT_PLAIN
+        return _GENERAL, None
     non_null = is_non_null_type(field_def.type)
     leaf = field_def.type.of_type if non_null else field_def.type
     if not is_leaf_type(leaf):
-        return _NOT_PLAIN
-    return (attname, leaf, non_null)
+        return _GENERAL, None
+    return _LEAF, (attname, leaf, non_null, _UNCHANGED.get(leaf.name), _INT_COERCION.get(leaf.name))
 
 
-class _CachedForeignKey:
-    """Plan of a to-one relation field (`fromTask`, `createdBy`...): when the related row
-    is already in the instance's relation cache (select_related / the optimizer's
-    prefetch, scoped through the related type's get_queryset), strawberry-django's
-    resolver would return exactly that cached object; this takes it directly and lets
-    graphql-core complete it. Not cached: strawberry-django's resolver runs."""
-
-    __slots__ = ("field", "nullable")
-
-    def __init__(self, descriptor: ForwardManyToOneDescriptor, nullable: bool):
-        self.field, self.nullable = descriptor.field, nullable
-
-
-def _foreign_key_plan(field: ModelField, field_def: GraphQLField):
+def _foreign_key_plan(field: ModelField, field_def: GraphQLField) -> tuple:
     if not (
         field.is_relation
         and field.base_resolver is None
@@ -81,33 +140,39 @@ def _foreign_key_plan(field: ModelField, field_def: GraphQLField):
         and field.django_name
         and LOOKUP_SEP not in field.django_name
     ):
-        return _NOT_PLAIN
+        return _GENERAL, None
     origin = field.origin_django_type
     descriptor = getattr(origin.model, field.django_name, None) if origin is not None else None
-    if type(descriptor) is not ForwardManyToOneDescriptor:
-        return _NOT_PLAIN
-    if not is_object_type(get_nullable_type(field_def.type)):
-        return _NOT_PLAIN
-    return _CachedForeignKey(descriptor, nullable=not is_non_null_type(field_def.type))
+    object_type = get_nullable_type(field_def.type)
+    if type(descriptor) is not ForwardManyToOneDescriptor or not is_object_type(object_type):
+        return _GENERAL, None
+    return _RELATED, _CachedForeignKey(descriptor, field_def)
 
 
-def _plan_of(field_def: GraphQLField):
+def _plan_of(field_def: GraphQLField) -> tuple:
     entry = _plans.get(id(field_def))
     if entry is None or entry[0] is not field_def:
         entry = _plans[id(field_def)] = (field_def, _plan(field_def))
     return entry[1]
 
 
+_NOT_LOADED = object()
+
+
 class TicketFlowerExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    # Off: every field takes graphql-core's path (the tests compare both answers).
+    short_paths = True
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         manager = self.middleware_manager
         # With a schema extension's `resolve` hook every field must go through it.
-        self._plain_columns = manager is None or manager.get_field_resolver(_probe) is _probe
+        self._short_paths = self.short_paths and (manager is None or manager.get_field_resolver(_probe) is _probe)
         self._plans_of_field_sets: dict[int, tuple] = {}
+        self._row_lists: dict[int, tuple] = {}
 
     def _plans(self, parent_type, grouped_field_set) -> list[tuple]:
-        """[(response name, field details, plan or _NOT_PLAIN)] of a field set; graphql-core
+        """[(kind, response name, field details, detail)] of a field set; graphql-core
         memoizes the field set of a selection per execution, so this is computed once per
         selection, not once per object."""
         cached = self._plans_of_field_sets.get(id(grouped_field_set))
@@ -117,68 +182,78 @@ class TicketFlowerExecutionContext(StrawberryGraphQLCoreExecutionContext):
         for response_name, field_details_list in grouped_field_set.items():
             node = field_details_list[0].node
             field_def = self.schema.get_field(parent_type, node.name.value)
-            plan = _NOT_PLAIN
-            if field_def is not None and not node.arguments:
-                plan = _plan_of(field_def)
-            plans.append((response_name, field_details_list, plan))
+            kind, detail = (_GENERAL, None) if field_def is None or node.arguments else _plan_of(field_def)
+            plans.append((kind, response_name, field_details_list, detail))
         # The field set is kept alive with its plans, so that its id cannot be reused.
         self._plans_of_field_sets[id(grouped_field_set)] = (grouped_field_set, parent_type, plans)
         return plans
 
-    def _complete_related(self, parent_type, field_details_list, path, response_name, related, position_context):
-        """graphql-core's execute_field after the resolver returned `related`."""
-        field_def = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
-        return_type = field_def.type
+    def _subfields_of_rows(self, object_type: GraphQLObjectType, field_details_list) -> Any:
+        """The grouped field set to complete rows of `object_type` with, or None when the
+        selection defers part of it (graphql-core's path handles @defer)."""
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
+        return None if new_defer_usages else grouped_field_set
+
+    def _located(self, completed: Any, return_type, field_details_list, path: Path) -> Any:
+        """An awaitable completion whose error is located at `path` like graphql-core's."""
+
+        async def await_completed() -> Any:
+            try:
+                return await completed
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, return_type, field_details_list, path)
+                return None
+
+        return await_completed()
+
+    def _complete_related(self, parent_type, field_details_list, path, response_name, plan, related, position_context):
+        """graphql-core's execute_field after the resolver returned the cached `related` row."""
+        return_type = plan.field_def.type
         field_path = Path(path, response_name, parent_type.name)
-        info = self.build_resolve_info(field_def, to_nodes(field_details_list), parent_type, field_path)
         try:
-            completed = self.complete_value(
-                return_type, field_details_list, info, field_path, related, position_context
-            )
+            grouped_field_set = None
+            if _is_plain_row(related, plan.model):
+                grouped_field_set = self._subfields_of_rows(plan.object_type, field_details_list)
+            if grouped_field_set is not None:
+                completed = self.execute_fields(
+                    plan.object_type, related, field_path, grouped_field_set, position_context
+                )
+            else:
+                nodes = to_nodes(field_details_list)
+                info = self.build_resolve_info(plan.field_def, nodes, parent_type, field_path)
+                completed = self.complete_value(
+                    return_type, field_details_list, info, field_path, related, position_context
+                )
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, field_details_list, field_path)
             return None
         if self.is_awaitable(completed):
-
-            async def await_completed() -> Any:
-                try:
-                    return await completed
-                except Exception as raw_error:
-                    self.handle_field_error(raw_error, return_type, field_details_list, field_path)
-                    return None
-
-            return await_completed()
+            return self._located(completed, return_type, field_details_list, field_path)
         return completed
 
     def execute_fields(self, parent_type, source_value, path, grouped_field_set, position_context):
-        if not self._plain_columns:
+        if not self._short_paths or position_context is not None:  # inside @defer: graphql-core's path
             return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
         try:
-            for response_name, field_details_list, plan in self._plans(parent_type, grouped_field_set):
-                if type(plan) is _CachedForeignKey:
-                    try:
-                        related = plan.field.get_cached_value(source_value)
-                    except (KeyError, AttributeError):
-                        pass  # not loaded: strawberry-django's resolver fetches it
-                    else:
-                        if related is None and plan.nullable:
-                            results[response_name] = None
-                            continue
-                        if related is not None:
-                            result = self._complete_related(
-                                parent_type, field_details_list, path, response_name, related, position_context
-                            )
-                            results[response_name] = result
-                            if is_awaitable(result):
-                                awaitable_fields.append(response_name)
-                            continue
-                elif plan is not _NOT_PLAIN:
-                    attname, leaf, non_null = plan
+            for kind, response_name, field_details_list, detail in self._plans(parent_type, grouped_field_set):
+                if kind is _LEAF:
+                    attname, leaf, non_null, unchanged, int_coercion = detail
                     try:
                         value = getattr(source_value, attname)
+                        value_type = type(value)
+                        if value_type is unchanged:
+                            results[response_name] = value
+                            continue
+                        if value_type is int and int_coercion:
+                            if int_coercion == _INT_AS_TEXT:
+                                results[response_name] = str(value)
+                                continue
+                            if _INT_32_MIN <= value <= _INT_32_MAX:
+                                results[response_name] = value
+                                continue
                         if value is None:
                             if not non_null:
                                 results[response_name] = None
@@ -190,6 +265,22 @@ class TicketFlowerExecutionContext(StrawberryGraphQLCoreExecutionContext):
                                 continue
                     except Exception:  # graphql-core's path below reports it
                         pass
+                elif kind is _RELATED:
+                    try:
+                        related = detail.field.get_cached_value(source_value)
+                    except (KeyError, AttributeError):
+                        related = _NOT_LOADED  # strawberry-django's resolver fetches it
+                    if related is None and detail.nullable:
+                        results[response_name] = None
+                        continue
+                    if related is not None and related is not _NOT_LOADED:
+                        result = self._complete_related(
+                            parent_type, field_details_list, path, response_name, detail, related, position_context
+                        )
+                        results[response_name] = result
+                        if is_awaitable(result):
+                            awaitable_fields.append(response_name)
+                        continue
                 result = self.execute_field(
                     parent_type,
                     source_value,
@@ -214,3 +305,63 @@ class TicketFlowerExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return results
 
         return get_results()
+
+    def _rows_plan(self, item_type, field_details_list, path: Path) -> tuple | None:
+        """(object type, model, grouped field set) when a list of `item_type` may take the
+        short path: rows of a strawberry-django type, no @stream, no @defer inside."""
+        cached = self._row_lists.get(id(field_details_list))
+        if cached is not None and cached[0] is field_details_list and cached[1] is item_type:
+            return cached[2]
+        plan = None
+        object_type = get_nullable_type(item_type)
+        if (
+            self._short_paths
+            and is_object_type(object_type)
+            and self.get_stream_usage(field_details_list, path) is None
+        ):
+            model = _model_of(object_type)
+            grouped_field_set = self._subfields_of_rows(object_type, field_details_list) if model else None
+            if grouped_field_set is not None:
+                plan = (object_type, model, grouped_field_set)
+        self._row_lists[id(field_details_list)] = (field_details_list, item_type, plan)
+        return plan
+
+    def complete_iterable_value(self, item_type, field_details_list, info, path, items, position_context):
+        plan = self._rows_plan(item_type, field_details_list, path) if position_context is None else None
+        if plan is not None:
+            object_type, model, grouped_field_set = plan
+            rows = items if isinstance(items, list) else list(items)
+            if all(_is_plain_row(row, model) for row in rows):
+                return self._complete_rows(
+                    item_type, object_type, grouped_field_set, field_details_list, path, rows, position_context
+                )
+            items = rows
+        return super().complete_iterable_value(item_type, field_details_list, info, path, items, position_context)
+
+    def _complete_rows(self, item_type, object_type, grouped_field_set, field_details_list, path, rows, context):
+        """graphql-core's list completion for rows that all complete as `object_type`."""
+        is_awaitable = self.is_awaitable
+        completed: list[Any] = []
+        awaitable_indices: list[int] = []
+        for index, row in enumerate(rows):
+            row_path = path.add_key(index, None)
+            try:
+                value = self.execute_fields(object_type, row, row_path, grouped_field_set, context)
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, item_type, field_details_list, row_path)
+                value = None
+            else:
+                if is_awaitable(value):
+                    value = self._located(value, item_type, field_details_list, row_path)
+                    awaitable_indices.append(index)
+            completed.append(value)
+        if not awaitable_indices:
+            return completed
+
+        async def get_completed() -> list[Any]:
+            awaited = await gather_with_cancel(*(completed[index] for index in awaitable_indices))
+            for index, value in zip(awaitable_indices, awaited, strict=True):
+                completed[index] = value
+            return completed
+
+        return get_completed()

@@ -1,6 +1,8 @@
 """Rows written straight through the ORM, for tests of the data model and the read API
-(the upload path has its own tests)."""
+(the upload path has its own tests). Like the services, they move the company's data
+generation, so that no cached answer outlives them."""
 
+from users.generations import company_data_changed
 from users.models import User
 from workflow_design.models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
 from workflow_design.services import ticket_definition_access_sync
@@ -33,6 +35,7 @@ def build_workflow(user: User, *, title: str = "Incident", tasks: int = 3) -> Wo
         WorkflowTransition(company_id=user.company_id, workflow=workflow, from_task=a, to_task=b, position=i)
         for i, (a, b) in enumerate(zip(ends, [*task_rows, None], strict=True))
     )
+    company_data_changed(company_id=user.company_id)
     return workflow
 
 
@@ -48,4 +51,5 @@ def build_ticket_definition(
         created_by=workflow.created_by,
     )
     ticket_definition_access_sync(ticket_definition=ticket)
+    company_data_changed(company_id=workflow.company_id)
     return ticket

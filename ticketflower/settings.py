@@ -191,6 +191,18 @@ GRAPHQL_MAX_ALIASES = env_int("GRAPHQL_MAX_ALIASES", 30)
 GRAPHQL_MAX_TOKENS = env_int("GRAPHQL_MAX_TOKENS", 5000)
 # Introspection and "did you mean" field suggestions for anonymous clients: only in development.
 GRAPHQL_PUBLIC_INTROSPECTION = env_bool("GRAPHQL_PUBLIC_INTROSPECTION", DEBUG)
+# Read answers reused per user while the company's data is unchanged (schema/response_cache.py).
+# Per process by default: entries x max bytes bounds each worker's memory (64 x 4 MiB).
+GRAPHQL_RESPONSE_CACHE = env_bool("GRAPHQL_RESPONSE_CACHE", True)
+GRAPHQL_RESPONSE_CACHE_MAX_BYTES = env_int("GRAPHQL_RESPONSE_CACHE_MAX_BYTES", 4 * 1024 * 1024)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "graphql-responses": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "graphql-responses",
+        "OPTIONS": {"MAX_ENTRIES": env_int("GRAPHQL_RESPONSE_CACHE_ENTRIES", 64)},
+    },
+}
 
 # The hand-written baseline views of bench/ (benchmark runs only, never in production).
 BENCHMARK_BASELINE_VIEWS = env_bool("BENCHMARK_BASELINE_VIEWS", False)

@@ -12,6 +12,9 @@ class Company(models.Model):
 
     name = models.CharField(max_length=255)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moves with every change to what the company's users can read (users.generations);
+    # cached GraphQL responses are keyed by it.
+    data_generation = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         db_table = "company"

@@ -1,4 +1,5 @@
-"""Writes of workflow design. Every write goes through here, in one transaction.
+"""Writes of workflow design. Every write goes through here, in one transaction that
+also moves the company's data generation (users.generations).
 
 An upload is validated as a whole document first (the same pure validator as
 `validateWorkflow` and the import command); only a document without errors is
@@ -10,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.db import transaction
 from django.utils import timezone
 from guardian.models import GroupObjectPermission
 from guardian.shortcuts import assign_perm
@@ -18,6 +18,7 @@ from guardian.shortcuts import assign_perm
 from ticketflower.problems import Problem, ServiceError
 from ticketflower.scoping import own_row, visible_to
 from ticketflower.values import parse_id
+from users.generations import writes_company_data
 from users.models import CompanyRole, User
 from workflow_design import document as doc
 from workflow_design.codec import canonical, row_document, row_values, workflow_fields_from_storage
@@ -113,7 +114,7 @@ def workflow_upload(*, acting_user: User, document: Any) -> UploadOutcome:
     )
 
 
-@transaction.atomic
+@writes_company_data
 def _workflow_write(*, acting_user: User, document: dict[str, Any]) -> WorkflowDefinition:
     content = canonical(doc.WORKFLOW, document)
     workflow = _row_to_write(WorkflowDefinition, acting_user=acting_user, document=document, noun="workflow")
@@ -240,7 +241,7 @@ def _relocated(problem: Problem, task_prefix: str) -> Problem:
     return Problem(problem.code, f"in the workflow at {problem.path or '/'}: {problem.message}", "", problem.severity)
 
 
-@transaction.atomic
+@writes_company_data
 def workflow_delete(*, acting_user: User, workflow_id: Any, expected_version: int) -> None:
     workflow = row_at_version(
         WorkflowDefinition,
@@ -279,7 +280,7 @@ def ticket_definition_upload(*, acting_user: User, document: Any) -> UploadOutco
     )
 
 
-@transaction.atomic
+@writes_company_data
 def _ticket_definition_write(*, acting_user: User, document: dict[str, Any]) -> TicketDefinition:
     content = canonical(doc.TICKET_DEFINITION, document)
     ticket = _row_to_write(TicketDefinition, acting_user=acting_user, document=document, noun="ticket definition")
@@ -293,7 +294,7 @@ def _ticket_definition_write(*, acting_user: User, document: dict[str, Any]) -> 
     return ticket
 
 
-@transaction.atomic
+@writes_company_data
 def ticket_definition_delete(*, acting_user: User, ticket_definition_id: Any, expected_version: int) -> None:
     ticket = row_at_version(
         TicketDefinition,

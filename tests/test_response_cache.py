@@ -1,0 +1,273 @@
+"""Repeated reads answered from the response cache: never stale after any write, never
+another user's answer, never an error kept (schema/response_cache.py, users/generations.py)."""
+
+import copy
+import json
+
+import pytest
+from django.test import Client
+
+from conftest import PASSWORD
+from tests.builders import build_ticket_definition
+from users.models import Company, User
+from workflow_design.services import workflow_upload
+from workflow_design.tests.test_validation import example
+
+DESIGN_VIEW = """
+query($id: ID!) {
+  workflowDefinition(id: $id) {
+    title version company { name } createdBy { username }
+    tasks { key title }
+    ticketDefinitions { title }
+  }
+  companyRoles { results { name } }
+  users { results { username } }
+}"""
+TICKETS = "{ ticketDefinitions { totalCount results { title } } }"
+WORKFLOW = "query($id: ID!) { workflowDefinition(id: $id) { title tasks { key } } }"
+
+
+def read(client: Client, query: str, variables: dict | None = None, *, token: str, **headers):
+    """(cache status header, parsed body) of one POST /graphql/."""
+    response = client.post(
+        "/graphql/",
+        data=json.dumps({"query": query, "variables": variables or {}}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        **headers,
+    )
+    assert response.status_code == 200, response.content[:500]
+    return response.headers.get("X-Response-Cache"), response.json()
+
+
+@pytest.fixture
+def incident(tenant_a):
+    return workflow_upload(acting_user=tenant_a.admin, document=example()).workflow
+
+
+@pytest.mark.django_db
+class TestRepeatedReads:
+    def test_a_repeated_read_is_a_hit_with_the_same_answer(self, client, tenant_a, incident):
+        variables = {"id": str(incident.pk)}
+        first = read(client, DESIGN_VIEW, variables, token=tenant_a.token)
+        again = read(client, DESIGN_VIEW, variables, token=tenant_a.token)
+        assert first[0] == "miss"
+        assert again[0] == "hit"
+        assert again[1] == first[1]
+        assert "errors" not in first[1]
+        assert first[1]["data"]["workflowDefinition"]["title"] == "IT incident"
+
+    def test_no_cache_computes_afresh(self, client, tenant_a, incident):
+        variables = {"id": str(incident.pk)}
+        read(client, DESIGN_VIEW, variables, token=tenant_a.token)
+        fresh = read(client, DESIGN_VIEW, variables, token=tenant_a.token, HTTP_CACHE_CONTROL="no-cache")
+        assert fresh[0] == "miss"
+        assert read(client, DESIGN_VIEW, variables, token=tenant_a.token)[0] == "hit"
+
+    def test_other_variables_are_another_entry(self, client, tenant_a, incident):
+        other = workflow_upload(acting_user=tenant_a.admin, document=example() | {"title": "Second"}).workflow
+        read(client, DESIGN_VIEW, {"id": str(incident.pk)}, token=tenant_a.token)
+        status, body = read(client, DESIGN_VIEW, {"id": str(other.pk)}, token=tenant_a.token)
+        assert status == "miss"
+        assert body["data"]["workflowDefinition"]["title"] == "Second"
+
+    def test_errors_are_never_kept(self, client, tenant_a, incident):
+        _reader, token = tenant_a.user()  # no role: FORBIDDEN
+        for _ in range(2):
+            status, body = read(client, DESIGN_VIEW, {"id": str(incident.pk)}, token=token)
+            assert status == "miss"
+            assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+    def test_mutations_and_computations_are_not_cached(self, client, tenant_a, incident):
+        validate = "query($input: WorkflowInput!) { validateWorkflow(input: $input) { valid } }"
+        for _ in range(2):
+            status, body = read(client, validate, {"input": example()}, token=tenant_a.token)
+            assert status is None
+            assert body["data"]["validateWorkflow"]["valid"] is True
+        mutation = 'mutation { createCompanyRole(name: "auditor") { errors { code } } }'
+        status, _ = read(client, mutation, token=tenant_a.token)
+        assert status is None
+
+
+@pytest.mark.django_db
+class TestEveryWriteIsSeen:
+    """After each kind of write, the next identical read is computed again and shows it."""
+
+    def cached_view(self, client, tenant, workflow) -> dict:
+        variables = {"id": str(workflow.pk)}
+        read(client, DESIGN_VIEW, variables, token=tenant.token)
+        status, body = read(client, DESIGN_VIEW, variables, token=tenant.token)
+        assert status == "hit"
+        return body["data"]
+
+    def fresh_view(self, client, tenant, workflow) -> dict:
+        status, body = read(client, DESIGN_VIEW, {"id": str(workflow.pk)}, token=tenant.token)
+        assert status == "miss", "the read after a write came from the cache"
+        assert "errors" not in body, body
+        return body["data"]
+
+    def mutate(self, client, tenant, mutation: str, variables: dict, field: str) -> dict:
+        _, body = read(client, mutation, variables, token=tenant.token)
+        payload = body["data"][field]
+        assert payload["errors"] == [], payload
+        return payload
+
+    def test_workflow_upload(self, client, tenant_a, incident):
+        self.cached_view(client, tenant_a, incident)
+        document = example() | {"id": str(incident.pk), "expectedVersion": 1, "title": "Renamed"}
+        self.mutate(
+            client,
+            tenant_a,
+            "mutation($input: WorkflowInput!) { uploadWorkflow(input: $input) { errors { code } } }",
+            {"input": document},
+            "uploadWorkflow",
+        )
+        view = self.fresh_view(client, tenant_a, incident)["workflowDefinition"]
+        assert (view["title"], view["version"]) == ("Renamed", 2)
+
+    def test_task_upload(self, client, tenant_a, incident):
+        self.cached_view(client, tenant_a, incident)
+        task = copy.deepcopy(example()["tasks"][0]) | {"title": "Triage, quickly"}
+        self.mutate(
+            client,
+            tenant_a,
+            "mutation($w: ID!, $input: TaskInput!) { uploadTaskDefinition(workflowId: $w, expectedVersion: 1, "
+            "input: $input) { errors { code } } }",
+            {"w": str(incident.pk), "input": task},
+            "uploadTaskDefinition",
+        )
+        tasks = self.fresh_view(client, tenant_a, incident)["workflowDefinition"]["tasks"]
+        assert "Triage, quickly" in [t["title"] for t in tasks]
+
+    def test_ticket_definition_upload_and_delete(self, client, tenant_a, incident):
+        self.cached_view(client, tenant_a, incident)
+        created = self.mutate(
+            client,
+            tenant_a,
+            "mutation($input: TicketDefinitionInput!) { uploadTicketDefinition(input: $input) "
+            "{ ticketDefinition { id version } errors { code } } }",
+            {"input": {"title": "Outage", "workflowId": str(incident.pk), "fields": {"service": "checkout"}}},
+            "uploadTicketDefinition",
+        )["ticketDefinition"]
+        assert self.fresh_view(client, tenant_a, incident)["workflowDefinition"]["ticketDefinitions"] == [
+            {"title": "Outage"}
+        ]
+        self.cached_view(client, tenant_a, incident)
+        self.mutate(
+            client,
+            tenant_a,
+            "mutation($id: ID!, $v: Int!) { deleteTicketDefinition(id: $id, expectedVersion: $v) { errors { code } } }",
+            {"id": created["id"], "v": created["version"]},
+            "deleteTicketDefinition",
+        )
+        assert self.fresh_view(client, tenant_a, incident)["workflowDefinition"]["ticketDefinitions"] == []
+
+    def test_workflow_delete(self, client, tenant_a, incident):
+        self.cached_view(client, tenant_a, incident)
+        self.mutate(
+            client,
+            tenant_a,
+            "mutation($id: ID!) { deleteWorkflowDefinition(id: $id, expectedVersion: 1) { errors { code } } }",
+            {"id": str(incident.pk)},
+            "deleteWorkflowDefinition",
+        )
+        assert self.fresh_view(client, tenant_a, incident)["workflowDefinition"] is None
+
+    def test_company_roles_and_users(self, client, tenant_a, incident):
+        self.cached_view(client, tenant_a, incident)
+        self.mutate(
+            client,
+            tenant_a,
+            'mutation { createCompanyRole(name: "auditor") { errors { code } } }',
+            {},
+            "createCompanyRole",
+        )
+        assert {"name": "auditor"} in self.fresh_view(client, tenant_a, incident)["companyRoles"]["results"]
+        self.cached_view(client, tenant_a, incident)
+        self.mutate(
+            client,
+            tenant_a,
+            "mutation($input: CreateUserInput!) { createUser(input: $input) { errors { code } } }",
+            {"input": {"username": "newcomer", "email": "n@example.com", "password": "a-long-passphrase-9"}},
+            "createUser",
+        )
+        assert {"username": "newcomer"} in self.fresh_view(client, tenant_a, incident)["users"]["results"]
+        self.cached_view(client, tenant_a, incident)
+        self.mutate(
+            client,
+            tenant_a,
+            'mutation { deleteCompanyRole(name: "auditor") { errors { code } } }',
+            {},
+            "deleteCompanyRole",
+        )
+        assert {"name": "auditor"} not in self.fresh_view(client, tenant_a, incident)["companyRoles"]["results"]
+
+    def test_names_changed_outside_the_api(self, client, tenant_a, incident):
+        """The Django admin saves through the ORM: the model signals move the generation."""
+        self.cached_view(client, tenant_a, incident)
+        company = Company.objects.get(pk=tenant_a.company.pk)
+        company.name = "Acme Renamed"
+        company.save()
+        assert self.fresh_view(client, tenant_a, incident)["workflowDefinition"]["company"] == {"name": "Acme Renamed"}
+        self.cached_view(client, tenant_a, incident)
+        author = User.objects.get(pk=tenant_a.admin.pk)
+        author.username = "renamed_admin"
+        author.save()
+        view = self.fresh_view(client, tenant_a, incident)["workflowDefinition"]
+        assert view["createdBy"] == {"username": "renamed_admin"}
+
+    def test_a_login_keeps_the_entries(self, client, tenant_a, incident):
+        self.cached_view(client, tenant_a, incident)
+        login = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { errors { code } } }"
+        self.mutate(client, tenant_a, login, {"u": tenant_a.admin.username, "p": PASSWORD}, "login")
+        assert read(client, DESIGN_VIEW, {"id": str(incident.pk)}, token=tenant_a.token)[0] == "hit"
+
+
+@pytest.mark.django_db
+class TestScopes:
+    def test_a_revoked_role_is_refused_not_served_from_the_cache(self, client, tenant_a, incident):
+        designer, token = tenant_a.user(system_roles=["workflow_creator"])
+        variables = {"id": str(incident.pk)}
+        read(client, WORKFLOW, variables, token=token)
+        assert read(client, WORKFLOW, variables, token=token)[0] == "hit"
+        _, body = read(
+            client,
+            "mutation($id: ID!) { updateUserRoles(userId: $id, systemRoles: [], companyRoles: []) "
+            "{ errors { code } } }",
+            {"id": str(designer.pk)},
+            token=tenant_a.token,
+        )
+        assert body["data"]["updateUserRoles"]["errors"] == []
+        status, body = read(client, WORKFLOW, variables, token=token)
+        assert status == "miss"
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+    def test_users_with_other_scopes_get_their_own_answers(self, client, tenant_a, tenant_b, incident):
+        _agent, agent_token = tenant_a.user(company_roles=["support_agent"])
+        build_ticket_definition(incident, title="For agents", roles=["support_agent"])
+        build_ticket_definition(incident, title="Internal", roles=[])
+        answers = {}
+        for name, token in (("designer", tenant_a.token), ("agent", agent_token), ("other company", tenant_b.token)):
+            read(client, TICKETS, token=token)
+            status, body = read(client, TICKETS, token=token)
+            assert status == "hit", name
+            answers[name] = sorted(t["title"] for t in body["data"]["ticketDefinitions"]["results"])
+        assert answers == {"designer": ["For agents", "Internal"], "agent": ["For agents"], "other company": []}
+
+    def test_a_granted_role_is_seen_at_once(self, client, tenant_a, incident):
+        tenant_a.user(company_roles=["support_agent"])
+        build_ticket_definition(incident, title="For agents", roles=["support_agent"])
+        user, token = tenant_a.user()
+        read(client, TICKETS, token=token)
+        assert read(client, TICKETS, token=token)[1]["data"]["ticketDefinitions"]["totalCount"] == 0
+        _, body = read(
+            client,
+            'mutation($id: ID!) { updateUserRoles(userId: $id, systemRoles: [], companyRoles: ["support_agent"]) '
+            "{ errors { code } } }",
+            {"id": str(user.pk)},
+            token=tenant_a.token,
+        )
+        assert body["data"]["updateUserRoles"]["errors"] == []
+        status, body = read(client, TICKETS, token=token)
+        assert status == "miss"
+        assert body["data"]["ticketDefinitions"]["results"] == [{"title": "For agents"}]

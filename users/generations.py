@@ -1,0 +1,80 @@
+"""Company data generations: a per-company counter that moves, inside the writing
+transaction, with every change to anything the company's users can read (definitions,
+their access grants, users, roles, role holders, the company's name).
+
+A read whose user was loaded at generation G sees data at least as new as G, so a response
+computed then can be reused by that user for as long as the generation stays G
+(schema.response_cache). Writers:
+- the workflow design services, through `writes_company_data` (their bulk statements
+  send no model signals);
+- saves and deletes of companies, users and company roles, and changes of a user's groups,
+  from services and the Django admin alike, through the signal receivers below.
+"""
+
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from users.models import Company, CompanyRole, User
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def company_data_changed(*, company_id: int) -> None:
+    """Moves the company's generation; inside the caller's transaction, so that the new
+    generation becomes visible together with the change."""
+    Company.objects.filter(pk=company_id).update(data_generation=F("data_generation") + 1)
+
+
+def writes_company_data(service: Callable[P, R]) -> Callable[P, R]:
+    """Runs a service taking `acting_user` in one transaction that ends by moving the acting
+    user's company generation (last, so that the company row is locked only until commit)."""
+
+    @functools.wraps(service)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with transaction.atomic():
+            result = service(*args, **kwargs)
+            company_data_changed(company_id=kwargs["acting_user"].company_id)
+            return result
+
+    return run
+
+
+def _company_saved(sender, instance: Company, **kwargs) -> None:
+    company_data_changed(company_id=instance.pk)
+
+
+def _user_saved(sender, instance: User, update_fields=None, **kwargs) -> None:
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return  # a login changes nothing anyone can read
+    company_data_changed(company_id=instance.company_id)
+
+
+def _company_row_changed(sender, instance, **kwargs) -> None:
+    company_data_changed(company_id=instance.company_id)
+
+
+def _user_groups_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+    if not action.startswith("post_"):
+        return
+    if not reverse:
+        company_data_changed(company_id=instance.company_id)
+        return
+    # From the group's side: every company whose users joined or left it.
+    company_ids = User.objects.filter(pk__in=pk_set or ()).values_list("company_id", flat=True).distinct()
+    for company_id in company_ids:
+        company_data_changed(company_id=company_id)
+
+
+def connect_receivers() -> None:
+    post_save.connect(_company_saved, sender=Company, dispatch_uid="generation-company")
+    post_save.connect(_user_saved, sender=User, dispatch_uid="generation-user-saved")
+    post_delete.connect(_company_row_changed, sender=User, dispatch_uid="generation-user-deleted")
+    post_save.connect(_company_row_changed, sender=CompanyRole, dispatch_uid="generation-role-saved")
+    post_delete.connect(_company_row_changed, sender=CompanyRole, dispatch_uid="generation-role-deleted")
+    m2m_changed.connect(_user_groups_changed, sender=User.groups.through, dispatch_uid="generation-user-groups")
