@@ -31,6 +31,11 @@ class Reply:
         return self.headers.get(queries.QUERY_SUMMARY_HEADER.lower(), "")
 
     @property
+    def page_faults(self) -> int | None:
+        raw = self.headers.get(queries.PAGE_FAULTS_HEADER.lower())
+        return int(raw) if raw is not None else None
+
+    @property
     def cache_status(self) -> str | None:
         """`hit` or `miss` for a read the service may answer from its response cache."""
         return self.headers.get(queries.RESPONSE_CACHE_HEADER.lower())

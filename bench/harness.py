@@ -268,6 +268,8 @@ class Result:
     baseline_sql: int | None = None
     graphql_sql_kinds: str = ""
     baseline_sql_kinds: str = ""
+    graphql_page_faults: int | None = None
+    baseline_page_faults: int | None = None
     graphql_bytes: int = 0
     baseline_bytes: int = 0
     notes: list[str] = field(default_factory=list)
@@ -362,6 +364,7 @@ class Bench:
         self._checked(result.name, counted_b)
         result.graphql_sql, result.baseline_sql = counted_g.query_count, counted_b.query_count
         result.graphql_sql_kinds, result.baseline_sql_kinds = counted_g.query_summary, counted_b.query_summary
+        result.graphql_page_faults, result.baseline_page_faults = counted_g.page_faults, counted_b.page_faults
 
     @staticmethod
     def _checked(name: str, reply: client.Reply) -> client.Reply:
@@ -464,6 +467,8 @@ class Bench:
         result.graphql_sql, result.baseline_sql = counted["graphql"].query_count, counted["baseline"].query_count
         result.graphql_sql_kinds = counted["graphql"].query_summary
         result.baseline_sql_kinds = counted["baseline"].query_summary
+        result.graphql_page_faults = counted["graphql"].page_faults
+        result.baseline_page_faults = counted["baseline"].page_faults
 
     def w1(self) -> Result:
         tasks, transitions = self.sizes.w1
@@ -633,6 +638,10 @@ def render(results: list[Result], loads: list[dict], facts: dict, sizes: Sizes) 
     for r in results:
         lines.append(f"- {r.name} GraphQL ({_sql(r.graphql_sql)}): {r.graphql_sql_kinds or 'n/a'}")
         lines.append(f"- {r.name} baseline ({_sql(r.baseline_sql)}): {r.baseline_sql_kinds or 'n/a'}")
+    lines += ["", "Minor page faults of the server worker during the counted request (GraphQL / baseline):", ""]
+    lines.append(
+        "- " + "; ".join(f"{r.name} {_sql(r.graphql_page_faults)} / {_sql(r.baseline_page_faults)}" for r in results)
+    )
     return "\n".join(lines) + "\n"
 
 

@@ -2,9 +2,11 @@
 
 A request carrying `X-Bench-Count-Queries: 1` runs under `connection.execute_wrapper`
 and gets `X-Bench-Query-Count` (every statement sent on the default connection while the
-request was handled, authentication included) and `X-Bench-Query-Summary` (statement
-kinds and tables, e.g. `SELECT task_definitions x1`). Every other request goes straight
-through. Without settings.BENCHMARK_BASELINE_VIEWS the middleware removes itself.
+request was handled, authentication included), `X-Bench-Query-Summary` (statement
+kinds and tables, e.g. `SELECT task_definitions x1`) and `X-Bench-Page-Faults` (minor
+page faults of the worker process while it handled the request: see
+ticketflower/stack.py). Every other request goes straight through. Without
+settings.BENCHMARK_BASELINE_VIEWS the middleware removes itself.
 
 Enable it first in MIDDLEWARE, so that the statements of every other middleware count:
 
@@ -13,13 +15,14 @@ Enable it first in MIDDLEWARE, so that the statements of every other middleware 
 """
 
 import re
+import resource
 from collections import Counter
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import connection
 
-from bench.queries import COUNT_QUERIES_HEADER, QUERY_COUNT_HEADER, QUERY_SUMMARY_HEADER
+from bench.queries import COUNT_QUERIES_HEADER, PAGE_FAULTS_HEADER, QUERY_COUNT_HEADER, QUERY_SUMMARY_HEADER
 
 _TARGET = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?([A-Za-z0-9_]+)"?', re.IGNORECASE)
 
@@ -45,8 +48,10 @@ class QueryCountMiddleware:
             kinds.append(statement_kind(sql))
             return execute(sql, params, many, context)
 
+        faults_before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         with connection.execute_wrapper(count):
             response = self.get_response(request)
+        response[PAGE_FAULTS_HEADER] = str(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults_before)
         response[QUERY_COUNT_HEADER] = str(len(kinds))
         summary = ", ".join(f"{kind} x{n}" for kind, n in Counter(kinds).most_common())
         response[QUERY_SUMMARY_HEADER] = summary[:4000]

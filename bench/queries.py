@@ -79,4 +79,5 @@ BASELINE_EXPORT = "/bench/baseline/export/{id}/"  # GET
 COUNT_QUERIES_HEADER = "X-Bench-Count-Queries"
 QUERY_COUNT_HEADER = "X-Bench-Query-Count"
 QUERY_SUMMARY_HEADER = "X-Bench-Query-Summary"
+PAGE_FAULTS_HEADER = "X-Bench-Page-Faults"
 RESPONSE_CACHE_HEADER = "X-Response-Cache"  # schema/response_cache.py: hit or miss

@@ -1,8 +1,12 @@
+import functools
+
 import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from strawberry.django.views import GraphQLView
+
+from ticketflower.stack import run_in_roomy_stack_chunk
 
 
 class _CsrfCheck(CsrfViewMiddleware):
@@ -47,6 +51,11 @@ class TicketFlowerGraphQLView(GraphQLView):
                     status=403,
                 )
         return super().dispatch(request, *args, **kwargs)
+
+    def execute_operation(self, request, context, root_value, sub_response):
+        # Deep recursion over thousands of objects: see ticketflower/stack.py.
+        execute = functools.partial(super().execute_operation, request, context, root_value, sub_response)
+        return run_in_roomy_stack_chunk(execute)
 
     def render_graphql_ide(self, request):
         # GraphiQL reads the csrftoken cookie to authenticate session users' POSTs.
