@@ -1,9 +1,7 @@
 """Schema extensions: what every operation goes through besides its resolvers."""
 
 import functools
-import json
 import logging
-import re
 import threading
 from collections import OrderedDict
 
@@ -182,7 +180,7 @@ class RejectUnstorableText(SchemaExtension):
         context = self.execution_context
         places = []
         variables = context.variables or {}
-        for path in unstorable_text(variables) if _may_hold_unstorable_text(variables) else ():
+        for path in unstorable_text(variables):
             name, _, pointer = path[1:].partition("/")
             places.append(f"${name}" + (f" at /{pointer}" if pointer else ""))
         if context.graphql_document is not None:
@@ -196,22 +194,6 @@ class RejectUnstorableText(SchemaExtension):
                 )
             ]
         yield
-
-
-_UNSTORABLE_OR_NUL_ESCAPE = re.compile("[\x00\ud800-\udfff]|\\\\u0000")
-
-
-def _may_hold_unstorable_text(variables) -> bool:
-    """False when the variables certainly hold no unstorable text: one C-speed
-    serialization and one regex search instead of a Python walk over every value (a
-    workflow upload has ~25,000). In the text a lone surrogate stays itself and a NUL
-    becomes the escape \\u0000 (a literal backslash-u0000 typed by the client also
-    matches: then the exact walk decides)."""
-    try:
-        text = json.dumps(variables, ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):
-        return True
-    return _UNSTORABLE_OR_NUL_ESCAPE.search(text) is not None
 
 
 _literal_lines = _BoundedCache(maxsize=256)
