@@ -11,7 +11,7 @@ middleware and queries. CPython 3.13.13 and 3.14 keep a spare chunk; 3.11 does n
 `run_in_roomy_stack_chunk` runs a call on top of a frame too large for the current chunk,
 so CPython starts a new 256 KiB chunk with that frame at its base and the call's frames
 above it: a GraphQL execution (depth limited to 15 levels) stays inside that one chunk,
-and the chunk is mapped once per request instead of once per object.
+and the chunk is mapped once per request instead of once per object (about 0.1 ms).
 """
 
 import sys
@@ -34,9 +34,12 @@ def _compile_roomy_runner() -> Callable[[Callable[[], R]], R]:
     return namespace["run"]
 
 
-if sys.version_info[:2] == (3, 11):
-    run_in_roomy_stack_chunk = _compile_roomy_runner()
-else:
+_run_in_roomy_frame = _compile_roomy_runner() if sys.version_info[:2] == (3, 11) else None
 
-    def run_in_roomy_stack_chunk(call: Callable[[], R]) -> R:
+
+def run_in_roomy_stack_chunk(call: Callable[[], R]) -> R:
+    # Under a Python profiler or tracer the call runs as is: profilers that read frame
+    # locals on every sample (pyinstrument) would walk the roomy frame's 17,000 slots each time.
+    if _run_in_roomy_frame is None or sys.getprofile() is not None or sys.gettrace() is not None:
         return call()
+    return _run_in_roomy_frame(call)
