@@ -601,7 +601,7 @@ def render(results: list[Result], loads: list[dict], facts: dict, sizes: Sizes) 
     for r in results:
         g_med = statistics.median(r.graphql) if r.graphql else None
         b_med = statistics.median(r.baseline) if r.baseline else None
-        ratio = f"{g_med / b_med:.1f}x" if g_med and b_med else "n/a"
+        ratio = f"{g_med / b_med:.2f}x" if g_med and b_med else "n/a"
         g_p90 = percentile(r.graphql, 90) if r.graphql else None
         b_p90 = percentile(r.baseline, 90) if r.baseline else None
         sizes_note = f"{r.graphql_bytes / 1024:.0f} KiB / {r.baseline_bytes / 1024:.0f} KiB answers"
