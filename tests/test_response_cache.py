@@ -271,3 +271,31 @@ class TestScopes:
         status, body = read(client, TICKETS, token=token)
         assert status == "miss"
         assert body["data"]["ticketDefinitions"]["results"] == [{"title": "For agents"}]
+
+
+@pytest.mark.django_db
+class TestGenerations:
+    """users.generations: role membership changed from either side moves the generation."""
+
+    @pytest.mark.parametrize("change", ["add", "remove", "clear"])
+    def test_group_side_membership_changes(self, tenant_a, tenant_b, change):
+        from django.contrib.auth.models import Group
+
+        group = Group.objects.create(name="shared-test-group")
+        users = [tenant_a.user()[0], tenant_b.user()[0]]
+        if change != "add":
+            group.user_set.add(*users)
+
+        def generations():
+            return list(
+                Company.objects.filter(pk__in=[u.company_id for u in users])
+                .order_by("pk")
+                .values_list("data_generation")
+            )
+
+        before = generations()
+        if change == "clear":
+            group.user_set.clear()
+        else:
+            getattr(group.user_set, change)(*users)
+        assert all(after > was for (after,), (was,) in zip(generations(), before, strict=True))

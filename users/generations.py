@@ -60,14 +60,19 @@ def _company_row_changed(sender, instance, **kwargs) -> None:
 
 
 def _user_groups_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
-    if not action.startswith("post_"):
-        return
     if not reverse:
-        company_data_changed(company_id=instance.company_id)
+        if action.startswith("post_"):
+            company_data_changed(company_id=instance.company_id)
         return
-    # From the group's side: every company whose users joined or left it.
-    company_ids = User.objects.filter(pk__in=pk_set or ()).values_list("company_id", flat=True).distinct()
-    for company_id in company_ids:
+    # From the group's side: every company whose users join or leave it (before a clear,
+    # while its members are still known).
+    if action in ("post_add", "post_remove"):
+        members = User.objects.filter(pk__in=pk_set or ())
+    elif action == "pre_clear":
+        members = instance.user_set.all()
+    else:
+        return
+    for company_id in members.values_list("company_id", flat=True).distinct():
         company_data_changed(company_id=company_id)
 
 
