@@ -327,11 +327,11 @@ class Bench:
 
     # each request function takes count= (the extra request that counts SQL statements)
 
-    def _read(self, result: Result, graphql_request, baseline_request, *, repeated: bool = False) -> None:
-        """Cold reads (`repeated` False) send `Cache-Control: no-cache`, so that GraphQL computes
-        every answer; repeated reads let the service answer from its response cache."""
-        fresh_graphql_request = graphql_request
-        graphql_request = functools.partial(graphql_request, fresh=not repeated)
+    def _read(self, result: Result, graphql_request_of, baseline_request, *, repeated: bool = False) -> None:
+        """graphql_request_of(count, fresh). Cold reads (`repeated` False) send
+        `Cache-Control: no-cache`, so that GraphQL computes every answer; repeated reads let
+        the service answer from its response cache."""
+        graphql_request = functools.partial(graphql_request_of, fresh=not repeated)
         first_g, first_b = graphql_request(False), baseline_request(False)
         result.graphql_first, result.baseline_first = first_g.seconds, first_b.seconds
         result.notes.append(assert_same_json(result.name, first_g, first_b))
@@ -356,7 +356,7 @@ class Bench:
                 hits += reply.cache_status == "hit"
         result.notes.append(f"response cache hits: {hits} of {self.sizes.iterations} timed GraphQL requests")
         # Statements of a computed answer, also for repeated reads (a hit runs one: the user's row).
-        self._count(result, functools.partial(fresh_graphql_request, fresh=True), baseline_request)
+        self._count(result, functools.partial(graphql_request_of, fresh=True), baseline_request)
 
     def _count(self, result: Result, graphql_request, baseline_request) -> None:
         counted_g, counted_b = graphql_request(True), baseline_request(True)

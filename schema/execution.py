@@ -95,13 +95,11 @@ class _CachedForeignKey:
     resolver would return exactly that cached object; this takes it directly. Not
     cached: strawberry-django's resolver runs."""
 
-    __slots__ = ("field", "field_def", "model", "nullable", "object_type")
+    __slots__ = ("field", "field_def", "nullable")
 
     def __init__(self, descriptor: ForwardManyToOneDescriptor, field_def: GraphQLField):
         self.field, self.field_def = descriptor.field, field_def
         self.nullable = not is_non_null_type(field_def.type)
-        self.object_type = get_nullable_type(field_def.type)
-        self.model = _model_of(self.object_type)
 
 
 def _plan(field_def: GraphQLField) -> tuple:
@@ -169,7 +167,7 @@ class TicketFlowerExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # With a schema extension's `resolve` hook every field must go through it.
         self._short_paths = self.short_paths and (manager is None or manager.get_field_resolver(_probe) is _probe)
         self._plans_of_field_sets: dict[int, tuple] = {}
-        self._row_lists: dict[int, tuple] = {}
+        self._row_plans: dict[int, tuple] = {}
 
     def _plans(self, parent_type, grouped_field_set) -> list[tuple]:
         """[(kind, response name, field details, detail)] of a field set; graphql-core
@@ -188,12 +186,6 @@ class TicketFlowerExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._plans_of_field_sets[id(grouped_field_set)] = (grouped_field_set, parent_type, plans)
         return plans
 
-    def _subfields_of_rows(self, object_type: GraphQLObjectType, field_details_list) -> Any:
-        """The grouped field set to complete rows of `object_type` with, or None when the
-        selection defers part of it (graphql-core's path handles @defer)."""
-        grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
-        return None if new_defer_usages else grouped_field_set
-
     def _located(self, completed: Any, return_type, field_details_list, path: Path) -> Any:
         """An awaitable completion whose error is located at `path` like graphql-core's."""
 
@@ -211,13 +203,10 @@ class TicketFlowerExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return_type = plan.field_def.type
         field_path = Path(path, response_name, parent_type.name)
         try:
-            grouped_field_set = None
-            if _is_plain_row(related, plan.model):
-                grouped_field_set = self._subfields_of_rows(plan.object_type, field_details_list)
-            if grouped_field_set is not None:
-                completed = self.execute_fields(
-                    plan.object_type, related, field_path, grouped_field_set, position_context
-                )
+            row_plan = self._row_plan(return_type, field_details_list, field_path)
+            if row_plan is not None and _is_plain_row(related, row_plan[1]):
+                object_type, _, grouped_field_set = row_plan
+                completed = self.execute_fields(object_type, related, field_path, grouped_field_set, position_context)
             else:
                 nodes = to_nodes(field_details_list)
                 info = self.build_resolve_info(plan.field_def, nodes, parent_type, field_path)
@@ -306,28 +295,30 @@ class TicketFlowerExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
         return get_results()
 
-    def _rows_plan(self, item_type, field_details_list, path: Path) -> tuple | None:
-        """(object type, model, grouped field set) when a list of `item_type` may take the
-        short path: rows of a strawberry-django type, no @stream, no @defer inside."""
-        cached = self._row_lists.get(id(field_details_list))
-        if cached is not None and cached[0] is field_details_list and cached[1] is item_type:
+    def _row_plan(self, row_type, field_details_list, path: Path) -> tuple | None:
+        """(object type, model, grouped field set) when rows of `row_type` (a to-one field's
+        type or a list's item type) may take the short path: a strawberry-django type, no
+        @stream, no @defer inside. Computed once per selection."""
+        cached = self._row_plans.get(id(field_details_list))
+        if cached is not None and cached[0] is field_details_list and cached[1] is row_type:
             return cached[2]
         plan = None
-        object_type = get_nullable_type(item_type)
+        object_type = get_nullable_type(row_type)
         if (
             self._short_paths
             and is_object_type(object_type)
             and self.get_stream_usage(field_details_list, path) is None
         ):
             model = _model_of(object_type)
-            grouped_field_set = self._subfields_of_rows(object_type, field_details_list) if model else None
-            if grouped_field_set is not None:
-                plan = (object_type, model, grouped_field_set)
-        self._row_lists[id(field_details_list)] = (field_details_list, item_type, plan)
+            if model is not None:
+                grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
+                if not new_defer_usages:
+                    plan = (object_type, model, grouped_field_set)
+        self._row_plans[id(field_details_list)] = (field_details_list, row_type, plan)
         return plan
 
     def complete_iterable_value(self, item_type, field_details_list, info, path, items, position_context):
-        plan = self._rows_plan(item_type, field_details_list, path) if position_context is None else None
+        plan = self._row_plan(item_type, field_details_list, path) if position_context is None else None
         if plan is not None:
             object_type, model, grouped_field_set = plan
             rows = items if isinstance(items, list) else list(items)

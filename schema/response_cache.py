@@ -21,7 +21,7 @@ import pickle
 
 from django.conf import settings
 from django.core.cache import caches
-from graphql import ExecutionResult, FieldNode, OperationType, get_operation_ast, print_schema
+from graphql import ExecutionResult, FieldNode, OperationType, get_operation_ast
 from strawberry.extensions import SchemaExtension
 
 CACHE_ALIAS = "graphql-responses"
@@ -48,9 +48,9 @@ CACHED_ROOT_FIELDS = frozenset(
 
 
 @functools.cache
-def _schema_fingerprint(graphql_schema) -> str:
+def _schema_fingerprint(schema) -> str:
     """Changes with the schema, so that a shared cache never serves another release's shape."""
-    return hashlib.sha256(print_schema(graphql_schema).encode()).hexdigest()[:16]
+    return hashlib.sha256(schema.as_str().encode()).hexdigest()[:16]
 
 
 def _reads_company_data_only(document, operation_name: str | None) -> bool:
@@ -83,7 +83,7 @@ class ResponseCache(SchemaExtension):
             return None
         material = json.dumps(
             [
-                _schema_fingerprint(context.schema._schema),
+                _schema_fingerprint(context.schema),
                 user.pk,
                 user.company_id,
                 user.company.data_generation,
