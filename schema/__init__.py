@@ -7,7 +7,7 @@ from django.conf import settings
 from strawberry.extensions import MaxTokensLimiter
 
 from schema.base import QuerysetOptimizer
-from schema.errors import is_expected_error
+from schema.errors import is_client_database_error, is_expected_error
 from schema.execution import TicketFlowerExecutionContext
 from schema.extensions import (
     IntrospectionForAuthenticatedUsers,
@@ -45,7 +45,7 @@ class TicketFlowerSchema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:
         request = execution_context.context.request if execution_context else None
         for error in errors:
-            if not is_expected_error(error):
+            if not is_expected_error(error) and not is_client_database_error(error.original_error):
                 # Expected errors (bad input, auth) are the client's answer; failures are logged
                 # under the request id that the masked answer carries.
                 logger.error(

@@ -13,8 +13,16 @@ def is_expected_error(error: GraphQLError) -> bool:
     return original is None or isinstance(original, GraphQLError)
 
 
+def is_client_database_error(exc: BaseException | None) -> bool:
+    """A database error the client's own input caused: a filter's regular expression that
+    PostgreSQL cannot compile (its syntax is PostgreSQL's, so only the database can judge)."""
+    return isinstance(exc, DatabaseError) and isinstance(exc.__cause__, pg_errors.InvalidRegularExpression)
+
+
 def database_failure(exc: DatabaseError) -> tuple[str, str] | None:
     """(message, code) for a database error a client should hear about plainly, else None."""
+    if is_client_database_error(exc):
+        return f"Invalid regular expression in a filter: {exc.__cause__.diag.message_primary}.", "BAD_USER_INPUT"
     if isinstance(exc.__cause__, pg_errors.QueryCanceled):
         return STATEMENT_TIMEOUT
     if isinstance(exc.__cause__, pg_errors.IntegrityError | pg_errors.ProgrammingError):

@@ -1,6 +1,7 @@
 """Inputs the fuzzers found crashing the service once; each now gets a clear answer."""
 
 import pytest
+from django.db import connection
 
 from workflow_design.tests.test_validation import example
 from workflow_design.validation import validate_workflow
@@ -75,3 +76,23 @@ def test_a_task_type_of_the_wrong_json_type_is_located():
     document = example()
     document["tasks"][2]["taskType"] = []
     assert [(p.code, p.path) for p in validate_workflow(document)] == [("INVALID_TYPE", "/tasks/2/taskType")]
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL compiles filter regular expressions; SQLite (development only) reports a failed function",
+)
+@pytest.mark.parametrize("lookup", ["regex", "iRegex"])
+def test_an_invalid_regular_expression_in_a_filter_is_bad_input(gql, tenant_a, lookup, caplog):
+    """Found by schemathesis: `regex: "᜗(\\u00a0"` answered "Unexpected error."."""
+    body = gql.post(
+        "query($pattern: String!) { taskDefinitions(filters: {key: {" + lookup + ": $pattern}}) { totalCount } }",
+        {"pattern": "᜗(\u00a0"},
+        token=tenant_a.token,
+    )
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["message"].startswith("Invalid regular expression in a filter: ")
+    assert "parentheses" in error["message"]
+    assert not [r for r in caplog.records if r.name == "ticketflower.graphql" and r.levelname == "ERROR"]
