@@ -40,10 +40,11 @@ class GraphQLClient:
 
 
 @pytest.fixture(autouse=True)
-def _empty_response_cache():
+def _empty_caches():
     """Test databases roll back, so ids (and generations) repeat across tests: each test
-    starts with no cached answer."""
+    starts with no cached answer, and with no throttle counts (kept in the default cache)."""
     caches["graphql-responses"].clear()
+    caches["default"].clear()
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ schema = TicketFlowerSchema(
         lambda: QueryDepthLimit(max_depth=settings.GRAPHQL_MAX_DEPTH),
         lambda: MaxAliasesLimit(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
-        lambda: SmallDocumentParserCache(maxsize=256),
+        SmallDocumentParserCache,
         IntrospectionForAuthenticatedUsers,
         ValidValidationCache,
         RejectUnstorableText,

@@ -165,9 +165,11 @@ def ok_payload(action: Callable[[], None]) -> OkPayload:
 
 
 def payload_of(payload_type: type, run: Callable[[], dict[str, Any]]):
-    """Runs a service call; its refusal becomes the payload's `errors`, never a top-level error."""
+    """Runs a service call; its refusal becomes the payload's `errors`, never a top-level error, and
+    so does its transaction losing to a concurrent one (the uploads' outcomes do the same)."""
     try:
-        fields = run()
+        with domain.concurrent_write_refused():
+            fields = run()
     except domain.ServiceError as exc:
         return payload_type(errors=Problem.list_from(exc.problems))
     return payload_type(**fields)

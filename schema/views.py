@@ -1,9 +1,11 @@
 import functools
+import json
 
 import orjson
+from cross_web import HTTPException
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.utils.cache import patch_cache_control
 from strawberry.django.views import GraphQLView
 
 from ticketflower.stack import run_in_roomy_stack_chunk
@@ -33,24 +35,93 @@ def prefers_graphql_response_json(request) -> bool:
     return "application/json" not in types or types.index(GRAPHQL_RESPONSE_JSON) < types.index("application/json")
 
 
+# JSON in a request (a POST's body, a GET's variables and extensions) nests at most this many
+# arrays and objects. A workflow document sent as a variable reaches 69 in a body: its JSON
+# properties (schemas, conditions, layouts) nest at most 64 levels
+# (workflow_design.document.MAX_JSON_DEPTH), 5 below the body (body, variables, input, tasks,
+# task); up to 100 the validator still answers a prop nested too deeply with a located problem.
+MAX_REQUEST_JSON_DEPTH = 100
+# Characters of a query text. The token limit (GRAPHQL_MAX_TOKENS) does not count comments,
+# whitespace or the length of string literals, and graphql-core lexes about 2.5 MB/s: a 10 MiB
+# query of comments took 4.4 s, of one string 5-7.5 s. A 5,000-token query of long field names
+# is about 50,000 characters; documents travel as variables.
+MAX_QUERY_LENGTH = 100_000
+_TOO_DEEP = f"The request's JSON nests more than {MAX_REQUEST_JSON_DEPTH} levels of arrays and objects."
+
+
+def nesting_exceeds(value: object, limit: int) -> bool:
+    """Whether decoded JSON nests more than `limit` arrays and objects; level by level, without
+    recursion (13 ms for the largest workflow document, 1,000 tasks and 5,000 transitions)."""
+    level = [value] if type(value) is dict or type(value) is list else []
+    for _ in range(limit):
+        if not level:
+            return False
+        level = [
+            child
+            for node in level
+            for child in (node.values() if type(node) is dict else node)
+            if type(child) is dict or type(child) is list
+        ]
+    return bool(level)
+
+
 class TicketFlowerGraphQLView(GraphQLView):
     """GraphQL over HTTP. The view is CSRF-exempt as a whole; the check is made here for
     session-authenticated requests only, since a bearer token or no credentials at all
     carry no ambient authority a forged cross-site request could borrow."""
 
     def dispatch(self, request, *args, **kwargs):
+        response = self._answer(request)
+        # Answers can carry a bearer-authenticated user's data: no shared or browser cache keeps them.
+        patch_cache_control(response, no_store=True)
+        return response
+
+    def _answer(self, request):
         if request.method == "POST" and not getattr(request, "bearer_auth", False) and request.user.is_authenticated:
             reason = csrf_failure(request)
             if reason:
-                return JsonResponse(
-                    {
-                        "errors": [
-                            {"message": f"CSRF verification failed: {reason}", "extensions": {"code": "FORBIDDEN"}}
-                        ]
-                    },
-                    status=403,
-                )
-        return super().dispatch(request, *args, **kwargs)
+                return self.request_error(f"CSRF verification failed: {reason}", code="FORBIDDEN", status=403)
+        try:
+            return self.run(request=request)
+        except HTTPException as exc:  # strawberry's refusals of a request, which it answers in plain text
+            code = "METHOD_NOT_ALLOWED" if exc.status_code == 405 else "BAD_USER_INPUT"
+            return self.request_error(exc.reason, code=code, status=exc.status_code)
+
+    def request_error(self, message: str, *, code: str, status: int):
+        """A refusal before GraphQL runs, in the GraphQL response shape."""
+        sub_response = self.get_sub_response(self.request)
+        sub_response.status_code = status
+        return self.create_response({"errors": [{"message": message, "extensions": {"code": code}}]}, sub_response)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Every JSON text of a request, before anything recursive (graphql-core's coercion of
+        variables, the response cache's key) reads it."""
+        try:
+            value = json.loads(data)
+        except RecursionError as exc:  # the decoder's own guard, near the interpreter's recursion limit
+            raise HTTPException(400, _TOO_DEEP) from exc
+        if nesting_exceeds(value, MAX_REQUEST_JSON_DEPTH):
+            raise HTTPException(400, _TOO_DEEP)
+        # A POST's only JSON text is its body (multipart uploads are off), which strawberry reads
+        # as an operation (or a list of them, refused: batching is off).
+        if self.request.method == "POST" and not isinstance(value, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return value
+
+    def parse_http_body(self, request):
+        try:
+            request_data = super().parse_http_body(request)
+        except UnicodeDecodeError as exc:  # strawberry's request adapter decodes the body as UTF-8
+            raise HTTPException(400, "The request body is not UTF-8.") from exc
+        if not isinstance(request_data.operation_name, str | None):
+            raise HTTPException(400, "The GraphQL operation's `operationName` must be a string or null, if provided.")
+        if request_data.query is not None and len(request_data.query) > MAX_QUERY_LENGTH:
+            raise HTTPException(
+                400,
+                f"The query is {len(request_data.query):,} characters long; at most {MAX_QUERY_LENGTH:,} are "
+                "accepted. Send documents as variables.",
+            )
+        return request_data
 
     def execute_operation(self, request, context, root_value, sub_response):
         # Deep recursion over thousands of objects: see ticketflower/stack.py.

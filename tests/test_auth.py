@@ -4,10 +4,12 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
 from django.test import Client
 from django.utils import timezone
 
 from conftest import PASSWORD
+from users.models import Company, User
 from users.tokens import access_token_encode
 
 SIGN_UP = """
@@ -32,9 +34,11 @@ LOGOUT = "mutation($token: String!) { logout(refreshToken: $token) { ok errors {
 ME = "{ me { username email company { id name } systemRoles companyRoles } }"
 
 
-def sign_up(gql, **overrides) -> dict:
+def sign_up(gql, *, address: str = "127.0.0.1", **overrides) -> dict:
     fields = {"companyName": "Initech", "username": "peter", "email": "peter@initech.example", "password": PASSWORD}
-    return gql.data(SIGN_UP, {"input": fields | overrides})["createCompany"]
+    body = gql.post(SIGN_UP, {"input": fields | overrides}, REMOTE_ADDR=address)
+    assert "errors" not in body, body["errors"]
+    return body["data"]["createCompany"]
 
 
 def login(gql, username: str, password: str) -> dict:
@@ -43,6 +47,11 @@ def login(gql, username: str, password: str) -> dict:
 
 @pytest.mark.django_db
 class TestSignUp:
+    @pytest.fixture(autouse=True)
+    def _no_throttle_counts(self):
+        """django-ratelimit counts sign-ups in the default cache, which outlives each test."""
+        caches["default"].clear()
+
     def test_creates_company_and_admin_who_can_use_the_token(self, gql):
         payload = sign_up(gql)
         assert payload["errors"] == []
@@ -57,18 +66,33 @@ class TestSignUp:
         assert me["username"] == "peter"
         assert me["company"]["name"] == "Initech"
 
-    def test_refuses_weak_password_taken_username_and_bad_email_with_located_problems(self, gql):
-        sign_up(gql)
-        payload = sign_up(gql, username="PETER", password="123", email="not-an-email", companyName=" ")
+    def test_refuses_weak_password_and_bad_email_with_located_problems(self, gql):
+        payload = sign_up(gql, password="123", email="not-an-email", companyName=" ")
         assert payload["accessToken"] is None
         assert payload["user"] is None
         codes = {(p["code"], p["path"]) for p in payload["errors"]}
-        assert codes == {
-            ("REQUIRED", "/companyName"),
-            ("DUPLICATE", "/username"),
-            ("INVALID_EMAIL", "/email"),
-            ("INVALID_PASSWORD", "/password"),
-        }
+        assert codes == {("REQUIRED", "/companyName"), ("INVALID_EMAIL", "/email"), ("INVALID_PASSWORD", "/password")}
+
+    def test_a_taken_username_is_told_only_to_an_otherwise_valid_sign_up(self, gql):
+        """Probing which usernames exist takes a complete sign-up (throttled, and a company when free)."""
+        sign_up(gql)
+        invalid = sign_up(gql, username="PETER", email="not-an-email")
+        assert [(p["code"], p["path"]) for p in invalid["errors"]] == [("INVALID_EMAIL", "/email")]
+        valid = sign_up(gql, username="PETER", companyName="Initrode")
+        assert valid["accessToken"] is None
+        assert [(p["code"], p["path"]) for p in valid["errors"]] == [("DUPLICATE", "/username")]
+        assert Company.objects.filter(name="Initrode").count() == 0
+
+    def test_sign_ups_are_throttled_per_client_address(self, gql, settings):
+        settings.SIGNUP_RATE = "3/h"
+        for number in range(3):
+            assert sign_up(gql, username=f"peter{number}", address="198.51.100.7")["errors"] == []
+        refused = sign_up(gql, username="peter3", address="198.51.100.7")
+        assert refused["accessToken"] is None
+        assert [(p["code"], p["path"]) for p in refused["errors"]] == [("TOO_MANY_ATTEMPTS", "")]
+        assert not User.objects.filter(username="peter3").exists()
+        # Invalid attempts count too, and another address has its own allowance.
+        assert sign_up(gql, username="peter3", address="198.51.100.8")["errors"] == []
 
 
 @pytest.mark.django_db

@@ -1,8 +1,12 @@
 """Company administration: users and company roles, own company only, company_admin only."""
 
 import pytest
+from django.contrib.auth.models import Group
+from guardian.models import GroupObjectPermission
 
 from conftest import PASSWORD
+from tests.builders import build_ticket_definition, build_workflow
+from users.models import Company, CompanyRole
 
 USERS = "{ users { totalCount results { username company { name } systemRoles companyRoles } } }"
 ROLES = "{ companyRoles { totalCount results { name description } } }"
@@ -148,3 +152,60 @@ class TestCompanyIsolation:
     def test_me_shows_own_company_only(self, gql, tenant_a, tenant_b):
         me = gql.data("{ me { company { name } } }", token=tenant_b.token)["me"]
         assert me == {"company": {"name": "Globex"}}
+
+
+@pytest.mark.django_db
+class TestRowsWrittenOutsideTheServices:
+    """What holds however a row is written (a shell, a data fix, a cascade), not only through the API."""
+
+    @pytest.mark.parametrize("how", ["instance", "queryset", "company cascade"])
+    def test_a_deleted_role_takes_its_group_and_grants_along(self, gql, tenant_a, how):
+        holder, _ = tenant_a.user(company_roles=["sre"])
+        ticket = build_ticket_definition(build_workflow(tenant_a.admin), roles=["sre"])
+        role = tenant_a.company.roles.get(name="sre")
+        if how == "instance":
+            role.delete()
+        elif how == "queryset":
+            CompanyRole.objects.filter(pk=role.pk).delete()
+        else:  # a company without users or definitions can be deleted: its roles cascade
+            ticket.delete()
+            empty = Company.objects.create(name="Empty")
+            CompanyRole.objects.filter(pk=role.pk).update(company=empty)
+            empty.delete()
+        assert not Group.objects.filter(pk=role.group_id).exists()
+        assert not holder.groups.exists()
+        assert not GroupObjectPermission.objects.filter(group_id=role.group_id).exists()
+        if how != "company cascade":
+            created = gql.data(CREATE_ROLE, {"name": "sre"}, token=tenant_a.token)["createCompanyRole"]
+            assert created == {"companyRole": {"name": "sre"}, "errors": []}
+
+    def test_a_user_moved_to_another_company_keeps_only_system_roles(self, tenant_a, tenant_b):
+        user, _ = tenant_a.user(system_roles=["workflow_creator"], company_roles=["sre"])
+        before = [tenant_a.company.pk, tenant_b.company.pk]
+        generations = dict(Company.objects.filter(pk__in=before).values_list("pk", "data_generation"))
+        user.company = tenant_b.company
+        user.save()
+        assert [group.name for group in user.groups.all()] == ["workflow_creator"]
+        after = dict(Company.objects.filter(pk__in=before).values_list("pk", "data_generation"))
+        assert all(after[pk] > generations[pk] for pk in before)
+
+    def test_a_role_name_taken_in_the_database_is_a_duplicate_not_an_error(self, gql, tenant_a):
+        """The check before the insert can miss (a concurrent request, a group left behind): the
+        database's refusal is answered like the check's."""
+        Group.objects.create(name=CompanyRole.group_name(tenant_a.company.pk, "sre"))
+        created = gql.data(CREATE_ROLE, {"name": "sre"}, token=tenant_a.token)["createCompanyRole"]
+        assert created == {"companyRole": None, "errors": [{"code": "DUPLICATE", "path": "/name"}]}
+
+
+@pytest.mark.django_db
+def test_a_role_in_use_names_what_uses_it(gql, tenant_a):
+    tenant_a.user(company_roles=["sre"])
+    build_ticket_definition(build_workflow(tenant_a.admin), title="Outage", roles=["sre"])
+    refused = gql.data(DELETE_ROLE, {"name": "sre"}, token=tenant_a.token)["deleteCompanyRole"]
+    assert refused["errors"] == [
+        {
+            "code": "IN_USE",
+            "message": "the role 'sre' is in use by ticket definition 'Outage'; take it out of those first",
+            "path": "/name",
+        }
+    ]

@@ -31,6 +31,7 @@ import os
 import time
 
 import graphql
+import hypothesis
 import pytest
 import requests
 import schemathesis
@@ -40,6 +41,7 @@ from hypothesis import strategies as st
 from schemathesis.generation.modes import GenerationMode
 
 from conftest import Tenant
+from tests.test_limits_and_errors import fan_out
 from tests.test_validator_properties import JSON_VALUES, mutate, retext_somewhere
 from users import services as user_services
 from users.roles import COMPANY_ADMIN, WORKFLOW_CREATOR
@@ -424,3 +426,98 @@ def test_mutated_documents_sent_as_variables_find_no_server_error(live_server):
             f"\ndocuments as variables: {sum(counts.values())} cases in {time.monotonic() - started:.1f} s "
             f"({dict(sorted(counts.items()))}; responses: {dict(sorted(outcomes.items()))})"
         )
+
+
+# --- hostile requests -------------------------------------------------------------------
+# Requests schemathesis does not write: any JSON as the body (scalars, lists, members of the
+# wrong type), bytes that are not UTF-8, JSON nested past the interpreter's recursion limit,
+# hostile GET parameters, and documents whose fragments fan out 2^40-fold or make graphql-core
+# compare hundreds of fragments pairwise. Each must be answered in time with a GraphQL
+# response below HTTP 500.
+
+HOSTILE_EXAMPLES = int(os.environ.get("FUZZ_HOSTILE_EXAMPLES", "150"))
+HOSTILE_QUERIES = [
+    "{ ...F0 } " + fan_out(40, on="Query", body="SPREADS", leaf="__typename"),
+    "{ ...F0 } " + fan_out(40, on="Query", body="SPREADS", leaf="a: __typename b: me { id }"),
+    "{ taskDefinitions { results { ...F0 } } } "
+    + fan_out(40, on="TaskDefinition", body="workflow { tasks { SPREADS } }", leaf="id"),
+    "{ "
+    + " ".join(f"...G{i}" for i in range(380))
+    + " } "
+    + " ".join(f"fragment G{i} on Query {{ me {{ id }} }}" for i in range(380)),
+]
+_MEMBERS = ["query", "variables", "operationName", "extensions"]
+_NESTED_IN = [
+    "NESTED",
+    '{"query": "query($v: JSON) { __typename }", "variables": {"v": NESTED}}',
+    '{"query": "{ __typename }", "extensions": {"e": NESTED}}',
+    '{"query": NESTED}',
+]
+
+
+def _nested(template: str, levels: int) -> str:
+    return template.replace("NESTED", "[" * levels + "]" * levels)
+
+
+HOSTILE_POST_BODIES = (
+    JSON_VALUES.map(_finite).map(json.dumps)
+    | st.fixed_dictionaries(
+        {}, optional=dict.fromkeys(_MEMBERS, st.sampled_from(HOSTILE_QUERIES) | JSON_VALUES.map(_finite))
+    ).map(json.dumps)
+    | st.builds(_nested, st.sampled_from(_NESTED_IN), st.integers(1, 3_000))
+    | st.binary(max_size=64)
+)
+# A GET's parameters are text: the query, and JSON text (or not) for the others.
+HOSTILE_GET_PARAMETERS = st.fixed_dictionaries(
+    {},
+    optional={
+        "query": st.sampled_from(HOSTILE_QUERIES) | st.text(),
+        "variables": JSON_VALUES.map(_finite).map(json.dumps)
+        | st.builds(_nested, st.just('{"v": NESTED}'), st.integers(1, 1_500))
+        | st.text(),
+        "operationName": st.text(),
+        "extensions": JSON_VALUES.map(_finite).map(json.dumps) | st.text(),
+    },
+)
+HOSTILE_REQUESTS = st.tuples(st.just("POST"), HOSTILE_POST_BODIES) | st.tuples(st.just("GET"), HOSTILE_GET_PARAMETERS)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_hostile_requests_find_no_server_error(live_server):
+    url = live_server.url + "/graphql/"
+    session = requests.Session()
+    outcomes: collections.Counter[str] = collections.Counter()
+
+    @hypothesis_settings(
+        max_examples=HOSTILE_EXAMPLES,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, *PHASES],
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        print_blob=True,
+    )
+    @given(request=HOSTILE_REQUESTS)
+    @hypothesis.example(request=("POST", "1"))
+    @hypothesis.example(request=("POST", _nested(_NESTED_IN[1], 1_000)))
+    @hypothesis.example(request=("POST", b'{"query": "\xff"}'))
+    @hypothesis.example(request=("GET", {"query": "{ __typename }", "variables": _nested('{"v": NESTED}', 1_000)}))
+    @hypothesis.example(request=("POST", json.dumps({"query": "{ me { id } }" + "#" * 200_000})))
+    @hypothesis.example(request=("POST", json.dumps({"query": HOSTILE_QUERIES[0]})))
+    def call(request):
+        method, payload = request
+        if method == "POST":
+            response = session.post(
+                url, data=payload, headers={"Content-Type": "application/json"}, timeout=REQUEST_TIMEOUT_SECONDS
+            )
+        else:
+            response = session.get(
+                url, params=payload, headers={"Accept": "application/json"}, timeout=REQUEST_TIMEOUT_SECONDS
+            )
+        outcomes[f"HTTP {response.status_code} {_outcome(response)}"] += 1
+        problems = response_problems(response)
+        assert not problems, f"{method} {str(payload)[:2000]}: {'; '.join(problems)}\nresponse: {response.text[:2000]}"
+
+    try:
+        call()
+    finally:
+        print(f"\nhostile requests: {sum(outcomes.values())} ({dict(sorted(outcomes.items()))})")

@@ -1,12 +1,21 @@
-"""Inputs the fuzzers found crashing the service once; each now gets a clear answer."""
+"""Inputs the fuzzers (or reviews) found crashing the service once; each now gets a clear answer."""
 
+import json
+from datetime import timedelta
+
+import jwt
 import pytest
 from django.db import connection
+from django.utils import timezone
 
+from ticketflower.values import parse_id
+from users.tokens import ACCESS_TOKEN_TYPE
+from workflow_design import services as workflow_services
 from workflow_design.tests.test_validation import example
 from workflow_design.validation import validate_workflow
 
-UNUSUAL_IDS = ["²", "99999999999999999999", "", "-1", "1.0", " 1"]
+UNUSUAL_IDS = ["²", "99999999999999999999", "", "-1", "1.0", " 1", "1\n"]
+ME = "{ me { id } }"
 
 
 @pytest.mark.django_db
@@ -96,3 +105,129 @@ def test_an_invalid_regular_expression_in_a_filter_is_bad_input(gql, tenant_a, l
     assert error["message"].startswith("Invalid regular expression in a filter: ")
     assert "parentheses" in error["message"]
     assert not [r for r in caplog.records if r.name == "ticketflower.graphql" and r.levelname == "ERROR"]
+
+
+@pytest.mark.django_db
+def test_an_id_with_a_trailing_newline_names_nothing(gql, tenant_a):
+    """`^[0-9]+$` with re.match took "4\\n" for 4 ("$" also matches before a final newline)."""
+    workflow = workflow_services.workflow_upload(acting_user=tenant_a.admin, document=example()).workflow
+    query = "query($id: ID!) { workflowDefinition(id: $id) { id } }"
+    assert gql.data(query, {"id": str(workflow.pk)}, token=tenant_a.token)["workflowDefinition"] is not None
+    assert gql.data(query, {"id": f"{workflow.pk}\n"}, token=tenant_a.token)["workflowDefinition"] is None
+    assert parse_id(f"{workflow.pk}\n") is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("subject", ["²", "1\n", "-1", "", "1" * 19])
+def test_a_signed_access_token_for_no_user_id_is_unauthenticated(gql, settings, subject):
+    """ "²" passed str.isdigit() and then failed int(): HTTP 500 for a validly signed token."""
+    now = timezone.now()
+    claims = {"sub": subject, "typ": ACCESS_TOKEN_TYPE, "iat": now, "exp": now + timedelta(minutes=5)}
+    body = gql.post(ME, token=jwt.encode(claims, settings.JWT_SIGNING_KEY, algorithm="HS256"))
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert body["errors"][0]["message"] == "Authentication required: the access token is invalid"
+
+
+def post_body(client, body: str | bytes, **headers):
+    return client.post("/graphql/", data=body, content_type="application/json", **headers)
+
+
+def refusal(response) -> str:
+    """The message of a request refused before GraphQL runs: HTTP 400, a GraphQL error, BAD_USER_INPUT."""
+    assert response.status_code == 400, (response.status_code, response.content[:300])
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    return error["message"]
+
+
+def nested(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+@pytest.mark.django_db
+class TestHostileBodies:
+    @pytest.mark.parametrize("body", ["1", "null", '"x"', "true", "[]", "[1]"])
+    def test_a_body_that_is_no_json_object(self, client, body):
+        """Scalars answered HTTP 500 (strawberry reads the body with .get); lists are batches, refused."""
+        assert refusal(post_body(client, body)) in (
+            "The request body must be a JSON object.",
+            "Batching is not enabled",
+        )
+
+    @pytest.mark.parametrize(
+        ("member", "value"),
+        [
+            ("query", 1),
+            ("query", ["{ me { id } }"]),
+            ("variables", 1),
+            ("variables", []),
+            ("extensions", "x"),
+            ("operationName", 1),
+            ("operationName", ["Me"]),
+        ],
+    )
+    def test_a_member_of_the_wrong_type(self, client, member, value):
+        operation = {"query": "query Me { __typename }", member: value}
+        assert f"`{member}` must be" in refusal(post_body(client, json.dumps(operation)))
+
+    @pytest.mark.parametrize("levels", [101, 1_000, 100_000])
+    def test_variables_nested_too_deeply(self, client, levels):
+        """1,000 levels answered HTTP 500 (RecursionError); 101 are refused before any recursive code."""
+        body = '{"query": "query($v: JSON) { __typename }", "variables": {"v": ' + nested(levels) + "}}"
+        assert (
+            refusal(post_body(client, body)) == "The request's JSON nests more than 100 levels of arrays and objects."
+        )
+
+    @pytest.mark.parametrize(
+        "parameters",
+        [
+            {"variables": '{"v": ' + nested(1_000) + "}"},
+            {"extensions": '{"e": ' + nested(1_000) + "}"},
+            {"variables": "1"},
+            {"variables": "{"},
+        ],
+        ids=["deep variables", "deep extensions", "scalar variables", "malformed variables"],
+    )
+    def test_hostile_get_parameters(self, client, parameters):
+        response = client.get("/graphql/", {"query": "{ __typename }", **parameters}, HTTP_ACCEPT="application/json")
+        assert refusal(response)
+
+    def test_a_body_that_is_not_utf8(self, client):
+        assert refusal(post_body(client, b'{"query": "\xff"}')) == "The request body is not UTF-8."
+
+    def test_other_methods_are_refused_in_the_graphql_shape(self, client):
+        response = client.put("/graphql/", data="{}", content_type="application/json")
+        assert response.status_code == 405
+        assert response.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+VALIDATE = "query($input: WorkflowInput!) { validateWorkflow(input: $input) { errors { code path } } }"
+
+
+def document_with_input_schema_nested(levels: int) -> dict:
+    """The example with its first task's inputSchema nested `levels` objects deep: in a request
+    body {variables: {input: {tasks: [{inputSchema: ...}]}}}, 5 levels more."""
+    document = example()
+    innermost = document["tasks"][0]["inputSchema"] = {}
+    for _ in range(levels - 1):
+        innermost["not"] = {}
+        innermost = innermost["not"]
+    return document
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("levels", [65, 95])
+def test_a_document_nested_too_deeply_within_the_request_limit_is_a_located_problem(gql, tenant_a, levels):
+    """The request limit (100 levels) is above the document's own (64 inside a JSON prop), so
+    such a document gets the validator's located answer rather than a request error."""
+    body = gql.post(VALIDATE, {"input": document_with_input_schema_nested(levels)}, token=tenant_a.token)
+    assert {"code": "TOO_LONG", "path": "/tasks/0/inputSchema"} in body["data"]["validateWorkflow"]["errors"]
+
+
+@pytest.mark.django_db
+def test_a_document_beyond_the_request_limit_is_refused(client, tenant_a):
+    variables = {"input": document_with_input_schema_nested(96)}
+    response = post_body(
+        client, json.dumps({"query": VALIDATE, "variables": variables}), HTTP_AUTHORIZATION=f"Bearer {tenant_a.token}"
+    )
+    assert refusal(response) == "The request's JSON nests more than 100 levels of arrays and objects."

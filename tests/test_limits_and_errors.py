@@ -1,14 +1,19 @@
 """Abuse limits, error masking, request ids and logs, production settings."""
 
+import gc
 import json
 import logging
 import os
 import subprocess
 import sys
+import tracemalloc
 
 import pytest
 from django.db import connection
+from graphql import get_introspection_query, parse
 
+from schema.extensions import parsed_document_bytes
+from schema.views import MAX_QUERY_LENGTH
 from schema.workflow_design import queries as workflow_queries
 
 ME = "{ me { username } }"
@@ -17,6 +22,53 @@ ME = "{ me { username } }"
 def top_error(body: dict) -> dict:
     assert body.get("data") is None, body
     return body["errors"][0]
+
+
+class TooMuchWork(Exception):
+    pass
+
+
+class PythonCallBudget:
+    """Counts the Python function calls made while it is active, and stops the work with
+    TooMuchWork past `budget` calls: a measure of a request's work that needs no clock."""
+
+    def __init__(self, budget: int):
+        self.budget, self.calls = budget, 0
+
+    def __enter__(self):
+        sys.setprofile(self._count)
+        return self
+
+    def __exit__(self, *exc_info):
+        sys.setprofile(None)
+
+    def _count(self, frame, event, arg):
+        if event == "call":
+            self.calls += 1
+            if self.calls > self.budget:
+                raise TooMuchWork(f"more than {self.budget} Python calls")  # also unsets the profiler
+
+
+# A request of the fragment fan-outs below makes 30,000-50,000 Python calls (middleware, parsing,
+# validation, the answer). Walking each fragment once per spread makes 2^40.
+FAN_OUT_CALL_BUDGET = 250_000
+
+
+def fan_out(levels: int, *, on: str, body: str, leaf: str) -> str:
+    """Fragments F0..F{levels}: each spreads the next one twice where its `body` says SPREADS,
+    the last one selects `leaf`. A few hundred tokens, 2^levels paths."""
+    fragments = [
+        f"fragment F{i} on {on} {{ {body.replace('SPREADS', f'...F{i + 1} ...F{i + 1}')} }}" for i in range(levels)
+    ]
+    return " ".join([*fragments, f"fragment F{levels} on {on} {{ {leaf} }}"])
+
+
+def post_within_call_budget(gql, query: str, budget: int = FAN_OUT_CALL_BUDGET, **kwargs) -> dict:
+    gql.post("{ __typename }", **kwargs)  # code paths loaded and caches set up before counting
+    with PythonCallBudget(budget) as counter:
+        body = gql.post(query, **kwargs)
+    assert counter.calls <= budget, f"the request made more than {budget} Python calls: {body}"
+    return body
 
 
 @pytest.mark.django_db
@@ -38,6 +90,53 @@ class TestOperationLimits:
     def test_aliases(self, gql, tenant_a, settings):
         aliases = " ".join(f"a{i}: me {{ id }}" for i in range(settings.GRAPHQL_MAX_ALIASES + 1))
         assert "aliases found" in top_error(gql.post(f"{{ {aliases} }}", token=tenant_a.token))["message"]
+
+    def test_aliases_in_a_fragment_count_once_per_spread(self, gql, tenant_a, settings):
+        settings.GRAPHQL_MAX_ALIASES = 5
+        query = "{ ...Two ...Two ...Two } fragment Two on Query { a: __typename b: __typename }"
+        assert top_error(gql.post(query, token=tenant_a.token))["message"].startswith("6 aliases found. Allowed: 5")
+
+    @pytest.mark.parametrize("authenticated", [False, True], ids=["anonymous", "authenticated"])
+    def test_a_fragment_fan_out_is_measured_once_per_fragment(self, gql, tenant_a, authenticated):
+        """Forty fragments, each spreading the next one twice: 2^40 paths through 1.6 KB. The
+        limits walked each fragment once per spread (2^n), so that a worker never finished."""
+        token = tenant_a.token if authenticated else None
+        # Named per client, so that neither finds the other's document parsed and validated.
+        query = f"query Authenticated{authenticated} {{ ...F0 }} " + fan_out(
+            40, on="Query", body="SPREADS", leaf="__typename"
+        )
+        assert post_within_call_budget(gql, query, token=token) == {"data": {"__typename": "Query"}}
+
+    def test_aliases_through_a_fragment_fan_out_are_counted_not_walked(self, gql, db):
+        query = "{ ...F0 } " + fan_out(40, on="Query", body="SPREADS", leaf="alias: __typename")
+        error = top_error(post_within_call_budget(gql, query))
+        assert error["message"].startswith(f"{2**40} aliases found. Allowed: 30")
+
+    def test_depth_through_a_fragment_fan_out_is_measured_not_walked(self, gql, tenant_a):
+        query = "{ taskDefinitions { results { ...F0 } } } " + fan_out(
+            40, on="TaskDefinition", body="workflow { tasks { SPREADS } }", leaf="id"
+        )
+        error = top_error(post_within_call_budget(gql, query, token=tenant_a.token))
+        assert error["message"] == "'anonymous' exceeds maximum operation depth of 15: its fields nest 82 levels deep."
+        assert error["locations"] == [{"line": 1, "column": 1}]
+
+    def test_overlapping_field_checks_are_bounded(self, gql, db):
+        """graphql-core's OverlappingFieldsCanBeMergedRule compares the fields of every pair of
+        fragments spread side by side: with its default budget this document took 3.2 million
+        Python calls (about 2 s), with the one set in schema.extensions about half a million."""
+        spreads = " ".join(f"...G{i}" for i in range(380))
+        fragments = " ".join(f"fragment G{i} on Query {{ me {{ id }} }}" for i in range(380))
+        body = post_within_call_budget(gql, f"{{ {spreads} }} {fragments}", budget=1_000_000)
+        assert top_error(body)["message"] == "Validation aborted."
+
+    def test_query_length(self, gql, db):
+        """Comments and whitespace are no tokens: a 10 MiB query of them took seconds to lex."""
+        query = "{ me { id } }" + "#" * MAX_QUERY_LENGTH
+        response = gql.client.post("/graphql/", data=json.dumps({"query": query}), content_type="application/json")
+        assert response.status_code == 400
+        error = response.json()["errors"][0]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        assert f"at most {MAX_QUERY_LENGTH:,} are accepted" in error["message"]
 
     def test_tokens(self, gql, tenant_a, settings):
         fields = " ".join("id" for _ in range(settings.GRAPHQL_MAX_TOKENS))
@@ -65,6 +164,7 @@ class TestOperationLimits:
             )
         assert response.status_code == 413
         assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+        assert response["Cache-Control"] == "no-store"
 
     @pytest.mark.skipif(connection.vendor != "postgresql", reason="statement timeouts are a PostgreSQL setting")
     def test_statement_timeout_is_set_and_reported_plainly(self, gql, tenant_a, monkeypatch):
@@ -107,6 +207,57 @@ class TestUnexpectedErrors:
     def test_a_client_request_id_is_kept(self, client, db):
         response = client.get("/schemas/workflow-document.json", HTTP_X_REQUEST_ID="trace-1234567890")
         assert response["X-Request-ID"] == "trace-1234567890"
+
+    def test_a_client_request_id_with_a_trailing_newline_is_replaced(self, client, db):
+        response = client.get("/schemas/workflow-document.json", HTTP_X_REQUEST_ID="trace-1234567890\n")
+        assert len(response["X-Request-ID"]) == 32
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ " + "a{b} " * 1240 + "}",
+        "{ " + "a " * 4990 + "}",
+        "{ " + "__typename " * 4990 + "}",
+        "query(" + "$a:I " * 1240 + ") { a }",
+        '{ a(b: "' + "\U0001d11e" * 19_000 + '") }',
+        get_introspection_query(descriptions=True, input_value_deprecation=True),
+    ],
+    ids=["fields with sub-selections", "short fields", "long fields", "variables", "long string", "introspection"],
+)
+def test_a_parsed_documents_estimated_bytes_bound_its_memory(query):
+    """The parser cache's byte budget holds only if no document takes more than its estimate."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        document = parse(query, max_tokens=5000)
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held <= parsed_document_bytes(document) < 2 * held + 50_000
+
+
+@pytest.mark.django_db
+def test_no_answer_of_the_api_may_be_stored_by_a_cache(client, tenant_a):
+    """Answers carry bearer-authenticated data: neither a shared cache nor the browser's keeps them."""
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {tenant_a.token}"}
+
+    def post(body: str):
+        return client.post("/graphql/", data=body, content_type="application/json", **bearer)
+
+    answers = {
+        "data": post(json.dumps({"query": ME})),
+        "validation error": post(json.dumps({"query": "{ nope }"})),
+        "request error": post("1"),
+        "GET": client.get("/graphql/", {"query": ME}, HTTP_ACCEPT="application/json", **bearer),
+        "GraphiQL": client.get("/graphql/", HTTP_ACCEPT="text/html"),
+    }
+    assert {name: response.get("Cache-Control") for name, response in answers.items()} == dict.fromkeys(
+        answers, "no-store"
+    )
+    assert answers["data"].status_code == 200
+    assert answers["request error"].status_code == 400
 
 
 @pytest.mark.django_db

@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workflow_design import document as doc
+from workflow_design.preview import Outcome, preview_workflow
 from workflow_design.tests.test_validation import EXAMPLE, FALLBACK, ROLES, TICKET, example
 from workflow_design.validation import ERROR, WARNING, Problem, errors, validate_ticket_definition, validate_workflow
 from workflow_design.validation.problems import split_pointer
@@ -79,16 +80,26 @@ _JSONLOGIC = st.recursive(
     ),
     max_leaves=10,
 )
+# References a server could be made to fetch, and patterns a backtracking engine chokes on.
+_REFERENCES = ["#", "#/properties/x", "#/$defs/a", "#/$defs/nope", "http://127.0.0.1:9/s.json", "file:///etc/passwd"]
+_PATTERNS = ["^(a+)+$", "(\\w)\\1", "(?=a)b", "[", "^[a-z]+$", "\\p{L}{1,100}"]
 _JSON_SCHEMAS = st.recursive(
     st.booleans() | st.sampled_from([{}, {"type": "string"}, {"type": "strin"}, {"type": "object"}]),
     lambda children: st.fixed_dictionaries(
         {},
         optional={
             "type": st.sampled_from(["object", "array", "string", "integer", 5]),
-            "properties": st.dictionaries(_TEXT, children, max_size=3),
+            "properties": st.dictionaries(_TEXT | st.just("x"), children, max_size=3),
             "items": children,
             "required": st.lists(_TEXT, max_size=2) | _TEXT,
             "enum": st.lists(JSON_SCALARS, max_size=3),
+            "$ref": st.sampled_from(_REFERENCES) | _TEXT,
+            "$defs": st.dictionaries(st.sampled_from(["a", "b"]), children, max_size=2),
+            "allOf": st.lists(children, max_size=2),
+            "pattern": st.sampled_from(_PATTERNS) | _TEXT,
+            "patternProperties": st.dictionaries(st.sampled_from(_PATTERNS), children, max_size=2),
+            "uniqueItems": st.booleans(),
+            "unevaluatedProperties": children,
         },
     ),
     max_leaves=8,
@@ -340,6 +351,32 @@ def test_ticket_validator_on_mutated_examples(data, fields, roles):
     document = mutate(copy.deepcopy(TICKET), data)
     problems = check_ticket(document, fields, roles)
     assert_paths_point_into(document, problems)
+
+
+_DOUBLING = {"reduce": [{"var": "tasks.a.items"}, {"cat": [{"var": "accumulator"}] * 2}, "ab"]}
+_RULES = _JSONLOGIC | st.sampled_from([_DOUBLING, {"some": [{"var": "tasks.a.items"}, {"var": ""}]}])
+
+
+@settings(SETTINGS, max_examples=EXAMPLES // 2)
+@given(schema=_JSON_SCHEMAS, condition=_RULES, output=JSON_VALUES | st.just({"items": list(range(30))}))
+def test_previews_end_within_their_budget(schema, condition, output):
+    """Any schema, rule and output: the preview answers with an outcome (BUDGET_EXCEEDED when
+    the work is too much), never raises, and never fetches what a $ref names."""
+    RUNS["preview/random"] += 1
+    task = {"key": "a", "title": "A", "taskType": "FORM", "editLayout": "x", "outputSchema": schema}
+    document = {
+        "title": "Random",
+        "tasks": [task],
+        "transitions": [
+            {"fromTask": None, "toTask": "a"},
+            {"fromTask": "a", "toTask": None, "condition": condition, "priority": 1},
+            {"fromTask": "a", "toTask": "a"},
+        ],
+    }
+    result = preview_workflow(document, ticket={}, task_outputs={"a": output}, max_steps=50)
+    assert result.outcome in Outcome
+    assert_well_formed(list(result.problems))
+    assert not any("failed unexpectedly" in p.message for p in result.problems)
 
 
 @pytest.fixture(scope="module", autouse=True)

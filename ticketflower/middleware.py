@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import JsonResponse
 
 request_log = logging.getLogger("ticketflower.requests")
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
 def payload_too_large() -> JsonResponse:
@@ -22,6 +22,7 @@ def payload_too_large() -> JsonResponse:
             ]
         },
         status=413,
+        headers={"Cache-Control": "no-store"},  # like every answer of the GraphQL view
     )
 
 
@@ -34,7 +35,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
-        request.id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         started = time.perf_counter()
         response = self.get_response(request)
         response["X-Request-ID"] = request.id

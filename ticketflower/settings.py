@@ -127,6 +127,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # Request bodies: at most 10 MiB (HTTP 413 above, see ticketflower.middleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 10 * 1024 * 1024)
 
+# Every upload keeps a full version (up to ~9 MiB) for good: a company's stored versions may
+# take this many bytes (1 GiB: a thousand versions of a 1,000-task workflow), then uploads are
+# refused (QUOTA_EXCEEDED) until workflows are deleted.
+COMPANY_STORAGE_QUOTA_BYTES = env_int("COMPANY_STORAGE_QUOTA_BYTES", 1024**3)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"
 
@@ -172,13 +177,27 @@ CORS_URLS_REGEX = r"^/graphql/?$"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # Login throttling (django-axes): a username is locked for a client address
-# after repeated failures, for a cool-off period.
+# after repeated failures, for a cool-off period; and, against guesses spread over
+# many addresses, for every address after LOGIN_USERNAME_FAILURE_LIMIT failures
+# (users.auth.LoginLockoutHandler).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_USERNAME_FAILURE_LIMIT = env_int("LOGIN_USERNAME_FAILURE_LIMIT", 50)
 AXES_COOLOFF_TIME = timedelta(seconds=env_int("LOGIN_COOLOFF_SECONDS", 15 * 60))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "users.auth.LoginLockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "users.auth.lockout_response"
 AXES_VERBOSE = False
+
+# The client address of login lockouts and sign-up throttling (users.auth.client_address):
+# REMOTE_ADDR, or behind this many reverse proxies appending to X-Forwarded-For, what the
+# outermost one saw. 0 behind a proxy would make every client share the proxy's address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "users.auth.client_address"
+RATELIMIT_IP_META_KEY = "users.auth.client_address"
+# Sign-ups (createCompany) per client address (django-ratelimit, in the "default" cache, which
+# is per worker process: each process allows this many).
+SIGNUP_RATE = env_str("SIGNUP_RATE", "10/h")
 
 # django-guardian: no anonymous user row (every user belongs to a company).
 ANONYMOUS_USER_NAME = None
@@ -191,6 +210,10 @@ GRAPHQL_MAX_ALIASES = env_int("GRAPHQL_MAX_ALIASES", 30)
 GRAPHQL_MAX_TOKENS = env_int("GRAPHQL_MAX_TOKENS", 5000)
 # Introspection and "did you mean" field suggestions for anonymous clients: only in development.
 GRAPHQL_PUBLIC_INTROSPECTION = env_bool("GRAPHQL_PUBLIC_INTROSPECTION", DEBUG)
+# previewWorkflow's evaluation budget (workflow_design/validation/budget.py): JsonLogic
+# operations and JSON Schema keyword checks, and seconds, per preview; BUDGET_EXCEEDED past either.
+PREVIEW_BUDGET_STEPS = env_int("PREVIEW_BUDGET_STEPS", 1_000_000)
+PREVIEW_BUDGET_SECONDS = env_int("PREVIEW_BUDGET_MILLISECONDS", 2000) / 1000
 # Read answers reused per user while the company's data is unchanged (schema/response_cache.py).
 # Per process by default: entries x max bytes bounds each worker's memory (64 x 4 MiB).
 GRAPHQL_RESPONSE_CACHE = env_bool("GRAPHQL_RESPONSE_CACHE", True)

@@ -5,7 +5,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-_ID = re.compile(r"^[0-9]{1,18}$")  # ASCII digits within a 64-bit primary key
+# ASCII digits within a 64-bit primary key; used with fullmatch ("$" would accept "4\n").
+_ID = re.compile(r"[0-9]{1,18}")
 # PostgreSQL stores no NUL in text or jsonb, and UTF-8 has no unpaired surrogates.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # In JSON text a lone surrogate stays itself and a NUL becomes the escape \u0000.
@@ -15,7 +16,7 @@ _UNSTORABLE_OR_NUL_ESCAPE = re.compile("[\x00\ud800-\udfff]|\\\\u0000")
 def parse_id(value: Any) -> int | None:
     """The primary key an id names, or None for a malformed one (which then matches
     nothing, like an id that does not exist)."""
-    return int(value) if isinstance(value, str | int) and _ID.match(str(value)) else None
+    return int(value) if isinstance(value, str | int) and _ID.fullmatch(str(value)) else None
 
 
 def unstorable_text(value: Any, path: str = "") -> Iterator[str]:

@@ -8,10 +8,11 @@ class UsersConfig(AppConfig):
 
     def ready(self) -> None:
         import users.selectors  # noqa: F401  (registers the scoping rules)
-        from users.generations import connect_receivers
+        from users import generations, invariants
         from users.roles import ensure_system_role_groups
 
-        connect_receivers()
+        generations.connect_receivers()
+        invariants.connect_receivers()
 
         # Permissions only exist after migrate has run, so the role groups that
         # hold them are (re)synced then rather than in a data migration.

@@ -7,17 +7,21 @@ computed then can be reused by that user for as long as the generation stays G
 (schema.response_cache). Writers:
 - the workflow design services, through `writes_company_data` (their bulk statements
   send no model signals);
-- saves and deletes of companies, users and company roles, and changes of a user's groups,
-  from services and the Django admin alike, through the signal receivers below.
+- saves and deletes of companies, users and company roles, changes of a user's groups and
+  permissions, and of a group's permissions or the group itself (system roles are groups:
+  workflow_creator's permission decides what its holders see), from services and the Django admin
+  alike, through the signal receivers below; a user's move also moves the company left
+  (users.invariants).
 """
 
 import functools
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
+from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import F
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models import F, QuerySet
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from users.models import Company, CompanyRole, User
 
@@ -29,6 +33,11 @@ def company_data_changed(*, company_id: int) -> None:
     """Moves the company's generation; inside the caller's transaction, so that the new
     generation becomes visible together with the change."""
     Company.objects.filter(pk=company_id).update(data_generation=F("data_generation") + 1)
+
+
+def _companies_of_users_changed(users: QuerySet) -> None:
+    """Moves the generation of every company with a user among `users`, in one statement."""
+    Company.objects.filter(pk__in=users.values("company_id")).update(data_generation=F("data_generation") + 1)
 
 
 def writes_company_data(service: Callable[P, R]) -> Callable[P, R]:
@@ -59,21 +68,33 @@ def _company_row_changed(sender, instance, **kwargs) -> None:
     company_data_changed(company_id=instance.company_id)
 
 
-def _user_groups_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+def _user_groups_or_permissions_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+    """A user's groups or own permissions changed, from either side (`user_set` of a group or a permission)."""
     if not reverse:
         if action.startswith("post_"):
             company_data_changed(company_id=instance.company_id)
         return
-    # From the group's side: every company whose users join or leave it (before a clear,
-    # while its members are still known).
+    # From the group's (permission's) side: every company whose users join or leave it (before a
+    # clear, while its members are still known).
     if action in ("post_add", "post_remove"):
-        members = User.objects.filter(pk__in=pk_set or ())
+        _companies_of_users_changed(User.objects.filter(pk__in=pk_set or ()))
     elif action == "pre_clear":
-        members = instance.user_set.all()
-    else:
-        return
-    for company_id in members.values_list("company_id", flat=True).distinct():
-        company_data_changed(company_id=company_id)
+        _companies_of_users_changed(instance.user_set.all())
+
+
+def _group_permissions_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+    """A group's permissions changed, from either side: every company with a holder of the group."""
+    if not reverse:
+        if action.startswith("post_"):
+            _companies_of_users_changed(instance.user_set.all())
+    elif action in ("post_add", "post_remove"):
+        _companies_of_users_changed(User.objects.filter(groups__in=pk_set or ()))
+    elif action == "pre_clear":
+        _companies_of_users_changed(User.objects.filter(groups__permissions=instance))
+
+
+def _group_deleted(sender, instance: Group, **kwargs) -> None:
+    _companies_of_users_changed(instance.user_set.all())  # before the deletion, while its members are known
 
 
 def connect_receivers() -> None:
@@ -82,4 +103,15 @@ def connect_receivers() -> None:
     post_delete.connect(_company_row_changed, sender=User, dispatch_uid="generation-user-deleted")
     post_save.connect(_company_row_changed, sender=CompanyRole, dispatch_uid="generation-role-saved")
     post_delete.connect(_company_row_changed, sender=CompanyRole, dispatch_uid="generation-role-deleted")
-    m2m_changed.connect(_user_groups_changed, sender=User.groups.through, dispatch_uid="generation-user-groups")
+    m2m_changed.connect(
+        _user_groups_or_permissions_changed, sender=User.groups.through, dispatch_uid="generation-user-groups"
+    )
+    m2m_changed.connect(
+        _user_groups_or_permissions_changed,
+        sender=User.user_permissions.through,
+        dispatch_uid="generation-user-permissions",
+    )
+    m2m_changed.connect(
+        _group_permissions_changed, sender=Group.permissions.through, dispatch_uid="generation-group-permissions"
+    )
+    pre_delete.connect(_group_deleted, sender=Group, dispatch_uid="generation-group-deleted")

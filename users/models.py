@@ -3,8 +3,10 @@ import re
 from django.contrib.auth.models import AbstractUser, Group, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 
-COMPANY_ROLE_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+# \Z, not $: "$" also matches before a final newline (RegexValidator searches).
+COMPANY_ROLE_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,99}\Z")
 
 
 class Company(models.Model):
@@ -15,6 +17,9 @@ class Company(models.Model):
     # Moves with every change to what the company's users can read (users.generations);
     # cached GraphQL responses are keyed by it.
     data_generation = models.BigIntegerField(default=0, editable=False)
+    # Bytes of the company's stored workflow versions, kept by the workflow design services in the
+    # writing transaction, so that the storage quota is checked without summing the versions.
+    stored_version_bytes = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         db_table = "company"
@@ -44,6 +49,15 @@ class User(AbstractUser):
     class Meta:
         db_table = "users"
         indexes = [models.Index(fields=["company", "username"])]
+        constraints = [
+            # "Alice" and "alice" are one user to people. The database decides (the services rely on it),
+            # so concurrent sign-ups cannot both get the name.
+            models.UniqueConstraint(
+                Lower("username"),
+                name="users_username_ci_unique",
+                violation_error_message="A user with that username already exists (usernames ignore case).",
+            )
+        ]
 
 
 class CompanyRoleManager(models.Manager):

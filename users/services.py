@@ -17,13 +17,14 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django_ratelimit.core import is_ratelimited
 
 from ticketflower.problems import Problem, ServiceError
 from ticketflower.scoping import own_row
 from users.models import COMPANY_ROLE_NAME_PATTERN, Company, CompanyRole, RefreshToken, User
+from users.role_uses import company_role_uses
 from users.roles import COMPANY_ADMIN, SYSTEM_ROLES, WORKFLOW_CREATOR
 from users.tokens import access_token_encode, refresh_token_generate, refresh_token_hash
-from workflow_design.selectors import ticket_definitions_granting_role
 
 NAME_MAX = 255
 USERNAME_MAX = User._meta.get_field("username").max_length
@@ -112,7 +113,21 @@ def refresh_token_revoke(*, acting_user: User, raw_token: str) -> None:
         raise ServiceError.single("INVALID_TOKEN", "no active refresh token of yours matches", "/refreshToken")
 
 
+def user_refresh_tokens_revoke(*, user: User) -> int:
+    """Revokes every refresh token of the user: after a password change, whoever holds one (perhaps the
+    thief the change was meant to lock out) must log in again."""
+    return RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
 # --- companies and users -------------------------------------------------------------
+
+
+def company_sign_up(*, request: HttpRequest, company_name: str, username: str, email: str, password: str) -> TokenPair:
+    """createCompany, open to anyone: throttled per client address (SIGNUP_RATE), since each sign-up
+    costs a password hash and a company, and a complete one tells whether a username is taken."""
+    if is_ratelimited(request=request, group="createCompany", key="ip", rate=settings.SIGNUP_RATE, increment=True):
+        raise ServiceError.single("TOO_MANY_ATTEMPTS", "too many sign-ups from your network address; try again later")
+    return company_create(company_name=company_name, username=username, email=email, password=password)
 
 
 @transaction.atomic
@@ -163,14 +178,14 @@ def user_set_roles(*, acting_user: User, user_id: str, system_roles: list[str], 
 
 
 def _new_user_problems(*, username: str, email: str, password: str) -> list[Problem]:
+    """What is wrong with a new user's fields. Whether the username is taken is left to the insert
+    (_user_insert), so only a request valid in every other respect learns it."""
     problems = _text_problems(username, "/username", USERNAME_MAX)
     if not problems:
         try:
             User._meta.get_field("username").run_validators(username)
         except ValidationError as exc:
             problems.append(Problem("INVALID_USERNAME", " ".join(exc.messages), "/username"))
-        if User.objects.filter(username__iexact=username).exists():
-            problems.append(Problem("DUPLICATE", f"the username '{username}' is taken", "/username"))
     try:
         validate_email(email)
     except ValidationError:
@@ -186,8 +201,17 @@ def _user_insert(*, company: Company, username: str, email: str, password: str) 
     try:
         with transaction.atomic():
             return User.objects.create_user(username=username, email=email, password=password, company=company)
-    except IntegrityError as exc:  # a concurrent sign-up took the name between check and insert
+    except IntegrityError as exc:  # the database decides, ignoring case (User.Meta.constraints), also under races
         raise ServiceError.single("DUPLICATE", f"the username '{username}' is taken", "/username") from exc
+
+
+def user_other_company_roles_drop(*, user: User) -> None:
+    """Drops the company roles the user holds of companies other than theirs, as a move to another
+    company leaves them; system roles stay."""
+    foreign = Group.objects.filter(user=user, company_role__isnull=False).exclude(
+        company_role__company_id=user.company_id
+    )
+    user.groups.remove(*foreign)
 
 
 def _role_groups(company_id: int, system_roles: list[str], company_roles: list[str]):
@@ -200,9 +224,9 @@ def _role_groups(company_id: int, system_roles: list[str], company_roles: list[s
         for i, name in enumerate(system_roles)
         if name not in SYSTEM_ROLES
     ]
-    roles = {
-        role.name: role.group_id for role in CompanyRole.objects.filter(company_id=company_id, name__in=company_roles)
-    }
+    # Locked, as company_role_delete locks a role: a role being deleted is waited for, then unknown.
+    named = CompanyRole.objects.select_for_update().filter(company_id=company_id, name__in=company_roles)
+    roles = {role.name: role.group_id for role in named}
     problems += [
         Problem("UNKNOWN_ROLE", f"the company has no role '{name}'", f"/companyRoles/{i}")
         for i, name in enumerate(company_roles)
@@ -238,16 +262,26 @@ def company_role_create(*, acting_user: User, name: str, description: str) -> Co
         problems.append(Problem("TOO_LONG", f"at most {DESCRIPTION_MAX} characters", "/description"))
     if problems:
         raise ServiceError(problems)
-    return CompanyRole.objects.create_with_group(company_id=acting_user.company_id, name=name, description=description)
+    try:
+        with transaction.atomic():
+            return CompanyRole.objects.create_with_group(
+                company_id=acting_user.company_id, name=name, description=description
+            )
+    except IntegrityError as exc:  # a concurrent request took the name (or its group's) since the check
+        raise ServiceError.single("DUPLICATE", f"the company already has a role '{name}'", "/name") from exc
 
 
 @transaction.atomic
-def company_role_delete(*, acting_user: User, name: str) -> None:
-    role = CompanyRole.objects.select_for_update().filter(company_id=acting_user.company_id, name=name).first()
+def company_role_delete(*, company_id: int, name: str) -> None:
+    """Deletes a company role with its group: its holders lose it, its object permissions go. Refused
+    while anything uses it (users.role_uses). The API deletes in the acting user's company, the Django
+    admin in the role's own."""
+    role = CompanyRole.objects.select_for_update().filter(company_id=company_id, name=name).first()
     if role is None:
         raise ServiceError.single("NOT_FOUND", f"the company has no role '{name}'", "/name")
-    granting = list(ticket_definitions_granting_role(role=role).values_list("title", flat=True)[:5])
-    if granting:
-        titles = ", ".join(f"'{title}'" for title in granting)
-        raise ServiceError.single("IN_USE", f"ticket definitions grant access to '{name}': {titles}", "/name")
+    uses = company_role_uses(role=role)
+    if uses:
+        raise ServiceError.single(
+            "IN_USE", f"the role '{name}' is in use by {', '.join(uses)}; take it out of those first", "/name"
+        )
     role.group.delete()  # cascades to the role

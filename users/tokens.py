@@ -8,6 +8,8 @@ from datetime import datetime
 import jwt
 from django.conf import settings
 
+from ticketflower.values import parse_id
+
 ACCESS_TOKEN_TYPE = "access"
 _ALGORITHM = "HS256"
 
@@ -40,9 +42,10 @@ def access_token_user_id(token: str) -> int:
         raise InvalidToken("the access token has expired; get a new one with refreshToken") from exc
     except jwt.InvalidTokenError as exc:
         raise InvalidToken("the access token is invalid") from exc
-    if claims["typ"] != ACCESS_TOKEN_TYPE or not str(claims["sub"]).isdigit():
+    user_id = parse_id(claims["sub"]) if claims["typ"] == ACCESS_TOKEN_TYPE else None
+    if user_id is None:
         raise InvalidToken("the access token is invalid")
-    return int(claims["sub"])
+    return user_id
 
 
 def refresh_token_generate() -> str:

@@ -54,5 +54,5 @@ class TicketDefinitionAdmin(ReadOnlyAdmin):
 
 @admin.register(WorkflowVersion)
 class WorkflowVersionAdmin(ReadOnlyAdmin):
-    list_display = ["workflow", "version", "created_at", "created_by", "company"]
+    list_display = ["workflow", "version", "size_bytes", "created_at", "created_by", "company"]
     list_select_related = ["company", "workflow", "created_by"]

@@ -6,4 +6,4 @@ class WorkflowDesignConfig(AppConfig):
     verbose_name = "Workflow design"
 
     def ready(self) -> None:
-        import workflow_design.selectors  # noqa: F401  (registers the scoping rules)
+        import workflow_design.selectors  # noqa: F401  (registers the scoping rules and what uses a company role)

@@ -36,6 +36,8 @@ from typing import Any
 TASK_TYPES = ("FORM", "SYNC_ACTION", "ASYNC_ACTION")
 FIELD_TYPES = ("string", "text", "integer", "number", "boolean", "date", "datetime", "email", "url", "json")
 TASK_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+# A field is read as ticket.<fieldName> in JsonLogic, where "." separates names.
+FIELD_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
 ID_PATTERN = r"^[0-9]+$"
 
 MAX_TASKS = 1000
@@ -144,7 +146,15 @@ WORKFLOW_FIELD = DocObject(
     "WorkflowField",
     "A field that every ticket of the workflow carries; read in JsonLogic as ticket.<fieldName>.",
     (
-        Prop("fieldName", STRING, "Name of the field, unique in the workflow.", required=True),
+        Prop(
+            "fieldName",
+            STRING,
+            "Name of the field, unique in the workflow: letters, digits and _, not starting with a digit, "
+            "at most 64 characters.",
+            required=True,
+            pattern=FIELD_NAME_PATTERN,
+            invalid_code="INVALID_KEY",
+        ),
         Prop(
             "fieldType",
             ENUM,
@@ -322,7 +332,8 @@ TICKET_DEFINITION = DocObject(
         Prop(
             "fields",
             JSON,
-            "Default values of the workflow's fields: an object {fieldName: value}.",
+            "Default values of the workflow's fields: an object {fieldName: value} (at most 256 KiB as JSON).",
+            max_bytes=MAX_JSON_BYTES,
             json_types=("object",),
             content=FIELD_VALUES,
         ),

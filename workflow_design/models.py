@@ -155,6 +155,9 @@ class WorkflowVersion(CompanyOwned):
     workflow = models.ForeignKey(WorkflowDefinition, on_delete=models.CASCADE, related_name="versions")
     version = models.PositiveIntegerField()
     document = models.JSONField()
+    # The document's compact UTF-8 JSON size, set at insert: what the version counts against
+    # the company's storage quota (Company.stored_version_bytes holds the sum).
+    size_bytes = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

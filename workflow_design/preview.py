@@ -23,7 +23,9 @@ moves from task to task, so that the runtime can use it too:
 Outcomes (``Outcome``): ENDED, MISSING_OUTPUT (the walk reached a task whose
 output is not given), MAX_STEPS (``max_steps`` visits without an end: usually a
 loop), STUCK (no transition's condition holds), TRANSFORM_FAILED (an
-inputTransform or outputTransform raised), INVALID (the document has
+inputTransform or outputTransform raised), BUDGET_EXCEEDED (the walk spent its
+evaluation budget, ``validation.budget``: steps or seconds, or its answer would
+exceed MAX_ANSWER_BYTES; the steps so far are kept), INVALID (the document has
 validation errors, or ``ticket`` / ``task_outputs`` is not usable at all: not an
 object, or over 256 KiB or 64 levels as JSON; no steps).
 
@@ -39,9 +41,9 @@ Problems use JSON Pointers into previewWorkflow's arguments:
   ``/taskOutputs/<key>`` for a key that is no task (UNKNOWN_TASK).
 
 Problems about sample data never stop the walk; they are reported beside it.
-Outputs are checked with jsonschema's Draft 2020-12 validator, asserting
-``format`` where jsonschema can (date, email, ...; not uri, which needs an extra
-package).
+Outputs are checked with ``validation.schemas.schema_validator`` (Draft 2020-12,
+asserting ``format`` where jsonschema can: date, email, ...; not uri, which needs
+an extra package).
 """
 
 from __future__ import annotations
@@ -52,14 +54,16 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
 
-from jsonschema import Draft202012Validator
+import orjson
 
 from ticketflower.problems import Problem
 from workflow_design import document as doc
 
 from .validation import apply_transform, condition_holds, errors, validate_workflow
+from .validation.budget import Budget, BudgetExceeded, budget_scope
 from .validation.model import TransitionView, field_types, task_views, transition_views
 from .validation.problems import Suggester, child, error, hint, in_document_order, quoted_list, type_name
+from .validation.schemas import schema_validator
 from .validation.shape import measure_json
 
 # The field value checks of ticket definitions, reused rather than duplicated
@@ -71,6 +75,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_STEPS = 100
 MAX_STEPS_LIMIT = 1000  # larger max_steps count as this
 MAX_SAMPLE_BYTES = doc.MAX_JSON_BYTES  # for ticket, taskOutputs and each transform's result
+# What a walk may put into its answer (outputs, requests, responses, conditions tried): a
+# designer reads a few hundred steps at most, and the response cache keeps answers of up to 4 MiB.
+MAX_ANSWER_BYTES = 4 * 1024 * 1024
 _MAX_MESSAGE = 300
 _MAX_SCHEMA_ERRORS = 20  # per checked output
 
@@ -81,6 +88,7 @@ class Outcome(enum.StrEnum):
     MAX_STEPS = "MAX_STEPS"
     STUCK = "STUCK"
     TRANSFORM_FAILED = "TRANSFORM_FAILED"
+    BUDGET_EXCEEDED = "BUDGET_EXCEEDED"
     INVALID = "INVALID"
 
 
@@ -133,9 +141,11 @@ def preview_workflow(
     task_outputs: Any,
     max_steps: int = DEFAULT_MAX_STEPS,
     document_path: str = "/input",
+    budget: Budget | None = None,
 ) -> PreviewResult:
     """Follow `document` from its start with the given ticket field values and task
-    outputs (see the module docstring). Never raises, writes nothing."""
+    outputs (see the module docstring), within `budget` (validation.budget's defaults when
+    None). Never raises, writes nothing."""
     problems = [
         Problem(p.code, p.message, document_path + p.path, p.severity) for p in errors(validate_workflow(document))
     ]
@@ -147,7 +157,8 @@ def preview_workflow(
     if problems:
         return PreviewResult.invalid(problems, "The sample data cannot be used (see problems).")
     try:
-        return _Walk(document, ticket, task_outputs).run(max(0, min(max_steps, MAX_STEPS_LIMIT)))
+        with budget_scope(budget or Budget()):
+            return _Walk(document, ticket, task_outputs).run(max(0, min(max_steps, MAX_STEPS_LIMIT)))
     except Exception:  # a bug here must not turn a client's input into a 500
         logger.exception("preview_workflow failed")
         return PreviewResult.invalid(
@@ -180,7 +191,7 @@ def _failure(exc: Exception) -> str:
 
 # What evaluating a rule may raise on odd data: JsonLogicError, the engine's
 # ParseError for numbers out of its range, RecursionError, ...: a failed
-# evaluation, never a crash.
+# evaluation, never a crash. (BudgetExceeded is not one: it ends the walk.)
 _EVALUATION_ERRORS = (Exception,)
 
 
@@ -203,48 +214,74 @@ class _Walk:
         for transitions in (self.starts, *self.outgoing.values()):
             transitions.sort(key=lambda t: (-t.priority, t.index))
         self.problems: list[Problem] = []
-        self.validators: dict[str, Draft202012Validator | None] = {}
+        self.validators: dict[str, Any] = {}
+        self.answer_bytes = 0
+        self.trial_bytes: dict[int, int] = {}  # per transition index: what one trial of it adds to the answer
 
     # --- the walk -----------------------------------------------------------
 
     def run(self, max_steps: int) -> PreviewResult:
+        steps: list[PreviewStep] = []
+        self.start_trials: tuple[TransitionTrial, ...] = ()
+        self.start: TransitionView | None = None
+        try:
+            outcome, message = self._walk(steps, max_steps)
+        except BudgetExceeded as exc:
+            where = f"after {len(steps)} step(s)" if steps else "before the first step"
+            outcome, message = (
+                Outcome.BUDGET_EXCEEDED,
+                f"Stopped {where}: the preview exceeded its budget ({exc}). Shorten the walk (maxSteps, a list "
+                "of outputs per visit that leaves loops sooner) or simplify the rules and schemas it evaluates.",
+            )
+        problems = in_document_order(list(dict.fromkeys(self.problems)), self._arguments())
+        start_index = self.start.index if self.start else None
+        return PreviewResult(outcome, message, self.start_trials, start_index, tuple(steps), tuple(problems))
+
+    def _walk(self, steps: list[PreviewStep], max_steps: int) -> tuple[Outcome, str]:
         self._check_sample_data()
         data: dict[str, Any] = {"ticket": self.ticket, "tasks": {}}
         visits: Counter[str] = Counter()
-        steps: list[PreviewStep] = []
-        start_trials, start = self._choose(self.starts, data)
-
-        def done(outcome: Outcome, message: str) -> PreviewResult:
-            problems = in_document_order(list(dict.fromkeys(self.problems)), self._arguments())
-            return PreviewResult(
-                outcome, message, start_trials, start.index if start else None, tuple(steps), tuple(problems)
-            )
-
-        if start is None:
-            return done(
+        self.start_trials, self.start = self._choose(self.starts, data)
+        self._count_answer(self.start_trials)
+        if self.start is None:
+            return (
                 Outcome.STUCK,
                 f"Stuck at the start: none of the {len(self.starts)} start transition(s) has a condition that "
                 "holds for this ticket; add a start transition without a condition, or check the ticket values.",
             )
-        if start.target is None:
-            return done(Outcome.ENDED, f"Ended at the start: start transition {start.index} leads to the end.")
-        current: str = start.target
+        if self.start.target is None:
+            return Outcome.ENDED, f"Ended at the start: start transition {self.start.index} leads to the end."
+        current: str = self.start.target
         while True:
             if len(steps) >= max_steps:
-                return done(Outcome.MAX_STEPS, self._loop_message(steps, max_steps))
+                return Outcome.MAX_STEPS, self._loop_message(steps, max_steps)
             visits[current] += 1
             step, outcome, message = self._visit(current, visits[current], data, len(steps) + 1)
+            self._count_answer(step.transitions_tried, step.output, step.action_input, step.raw_response)
             steps.append(step)
             if outcome is not None:
-                return done(outcome, message)
+                return outcome, message
             taken = step.taken_transition_index
             target = next(t.to_task for t in step.transitions_tried if t.transition_index == taken)
             if target is None:
-                return done(
+                return (
                     Outcome.ENDED,
                     f"Ended after {len(steps)} step(s): transition {taken} from '{current}' leads to the end.",
                 )
             current = target
+
+    def _count_answer(self, trials: tuple[TransitionTrial, ...], *values: Any) -> None:
+        """Adds what a step puts into the answer; BudgetExceeded past MAX_ANSWER_BYTES."""
+        self.answer_bytes += sum(self._trial_bytes(trial) for trial in trials)
+        self.answer_bytes += sum(len(orjson.dumps(value)) for value in values if value is not None)
+        if self.answer_bytes > MAX_ANSWER_BYTES:
+            raise BudgetExceeded(f"its answer would be larger than {MAX_ANSWER_BYTES // (1024 * 1024)} MiB")
+
+    def _trial_bytes(self, trial: TransitionTrial) -> int:
+        size = self.trial_bytes.get(trial.transition_index)
+        if size is None:
+            size = self.trial_bytes[trial.transition_index] = 100 + len(orjson.dumps(trial.condition))
+        return size
 
     def _visit(self, key: str, visit: int, data: dict, number: int) -> tuple[PreviewStep, Outcome | None, str]:
         """One visit; the step, and the outcome (with its message) when the walk stops here."""
@@ -315,6 +352,8 @@ class _Walk:
             failure = None
             try:
                 holds = condition_holds(transition.condition, data)
+            except BudgetExceeded:
+                raise
             except _EVALUATION_ERRORS as exc:
                 holds, failure = False, _failure(exc)
             trials.append(
@@ -335,11 +374,15 @@ class _Walk:
     def _transform(self, transform: dict, data: dict) -> dict:
         try:
             result = apply_transform(transform, data)
+        except BudgetExceeded:
+            raise
         except _EVALUATION_ERRORS as exc:
             # Name the entry that failed: evaluate the entries one by one.
             for name, expression in transform.items():
                 try:
                     apply_transform({name: expression}, data)
+                except BudgetExceeded:
+                    raise
                 except _EVALUATION_ERRORS as inner:
                     raise _TransformFailed(f"entry '{name}': {_failure(inner)}") from inner
             raise _TransformFailed(_failure(exc)) from exc
@@ -413,7 +456,9 @@ class _Walk:
             return
         try:
             found = list(_first(validator.iter_errors(output), _MAX_SCHEMA_ERRORS))
-        except Exception as exc:  # an unresolvable $ref, ...
+        except BudgetExceeded:
+            raise
+        except Exception as exc:  # a $ref that resolves to nothing, a reference loop, ...
             self.problems.append(
                 error("INVALID_OUTPUT", path, f"The output of task '{key}' could not be checked: {_failure(exc)}")
             )
@@ -441,14 +486,10 @@ class _Walk:
                     )
                 )
 
-    def _validator(self, key: str) -> Draft202012Validator | None:
+    def _validator(self, key: str) -> Any:
         if key not in self.validators:
             schema = self.tasks[key].get("outputSchema")
-            self.validators[key] = (
-                None
-                if schema is None
-                else Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-            )
+            self.validators[key] = None if schema is None else schema_validator(schema)
         return self.validators[key]
 
 

@@ -10,6 +10,7 @@ those run on.
 from dataclasses import replace
 from typing import Any
 
+from django.conf import settings
 from django.db.models import F, QuerySet
 from guardian.shortcuts import get_objects_for_group, get_objects_for_user
 
@@ -17,6 +18,7 @@ from ticketflower.problems import Problem
 from ticketflower.scoping import register_scope, visible_to
 from ticketflower.values import parse_id
 from users.models import CompanyRole, User
+from users.role_uses import register_company_role_use
 from users.roles import DESIGN_WORKFLOWS
 from workflow_design import preview
 from workflow_design.models import (
@@ -26,6 +28,7 @@ from workflow_design.models import (
     WorkflowTransition,
     WorkflowVersion,
 )
+from workflow_design.validation.budget import Budget
 
 VIEW_TICKET_DEFINITION = "workflow_design.view_ticketdefinition"
 
@@ -71,10 +74,13 @@ def _workflow_versions(queryset: QuerySet, user: User) -> QuerySet:
     return queryset.filter(company_id=user.company_id)
 
 
-def ticket_definitions_granting_role(*, role: CompanyRole) -> QuerySet[TicketDefinition]:
-    return get_objects_for_group(
+@register_company_role_use
+def _ticket_definitions_granting_role(role: CompanyRole, limit: int) -> list[str]:
+    """The ticket definitions whose access list names the role (its group's guardian permissions)."""
+    granting = get_objects_for_group(
         role.group, VIEW_TICKET_DEFINITION, klass=TicketDefinition.objects.filter(company_id=role.company_id)
     )
+    return [f"ticket definition '{title}'" for title in granting.values_list("title", flat=True)[:limit]]
 
 
 def workflow_versions(*, acting_user: User, workflow_id: str) -> QuerySet[WorkflowVersion]:
@@ -129,7 +135,12 @@ def workflow_preview(
             return preview.PreviewResult.invalid([problem], problem.message)
         document_path = "/workflowId"
     result = preview.preview_workflow(
-        document, ticket=ticket, task_outputs=task_outputs, max_steps=max_steps, document_path=document_path
+        document,
+        ticket=ticket,
+        task_outputs=task_outputs,
+        max_steps=max_steps,
+        document_path=document_path,
+        budget=Budget(steps=settings.PREVIEW_BUDGET_STEPS, seconds=settings.PREVIEW_BUDGET_SECONDS),
     )
     return _stored_document_problems(result) if document_path == "/workflowId" else result
 

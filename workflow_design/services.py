@@ -6,20 +6,24 @@ An upload is validated as a whole document first (the same pure validator as
 written, with batched statements whose number does not grow with its size.
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.db.models import F, Sum
 from django.utils import timezone
 from guardian.models import GroupObjectPermission
 from guardian.shortcuts import assign_perm
 
-from ticketflower.problems import Problem, ServiceError
+from ticketflower.problems import Problem, ServiceError, concurrent_write_refused
 from ticketflower.scoping import own_row, visible_to
 from ticketflower.values import parse_id
 from users.generations import writes_company_data
-from users.models import CompanyRole, User
+from users.models import Company, CompanyRole, User
 from workflow_design import document as doc
 from workflow_design.codec import canonical, row_document, row_values, workflow_fields_from_storage
 from workflow_design.models import (
@@ -55,12 +59,13 @@ class UploadOutcome:
 
 def _write_if_valid(problems: list[Problem], write: Callable[[], dict[str, Any]]) -> UploadOutcome:
     """Writes only when validation found no error; a refusal of the write itself (not
-    found, version conflict) comes back as errors too, with the warnings kept."""
+    found, version conflict, quota) comes back as errors too, with the warnings kept."""
     outcome = UploadOutcome.refused(problems)
     if outcome.errors:
         return outcome
     try:
-        written = write()
+        with concurrent_write_refused():
+            written = write()
     except ServiceError as exc:
         return UploadOutcome(errors=exc.problems, warnings=outcome.warnings)
     return UploadOutcome(warnings=outcome.warnings, **written)
@@ -123,6 +128,12 @@ def _workflow_write(*, acting_user: User, document: dict[str, Any]) -> WorkflowD
         previous = workflow.versions.get(version=workflow.version).document
         if previous == content:
             return workflow  # identical upload: nothing changes
+    size = _document_size(content)
+    # Refused before anything is written when the usage loaded with the user already says so; the
+    # charge after the writes decides under concurrent uploads.
+    used = acting_user.company.stored_version_bytes
+    if used + size > settings.COMPANY_STORAGE_QUOTA_BYTES:
+        raise _quota_exceeded(used=used, size=size)
     for name, value in row_values(doc.WORKFLOW, content, skip=_NESTED_ROWS).items():
         setattr(workflow, name, value)
     workflow.version += 1
@@ -134,9 +145,47 @@ def _workflow_write(*, acting_user: User, document: dict[str, Any]) -> WorkflowD
         workflow=workflow,
         version=workflow.version,
         document=content,
+        size_bytes=size,
         created_by=acting_user,
     )
+    _storage_charge(company_id=workflow.company_id, size=size)
     return workflow
+
+
+def _document_size(content: dict[str, Any]) -> int:
+    """The bytes a version counts against the storage quota: its compact UTF-8 JSON."""
+    try:
+        return len(orjson.dumps(content))
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits, which the json module writes
+        return len(json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def _storage_charge(*, company_id: int, size: int) -> None:
+    """Counts a new version against the company's quota, or refuses it: one conditional update in the
+    writing transaction, so that concurrent uploads cannot together pass the quota and a refusal
+    rolls back everything the upload wrote."""
+    charged = Company.objects.filter(
+        pk=company_id, stored_version_bytes__lte=settings.COMPANY_STORAGE_QUOTA_BYTES - size
+    ).update(stored_version_bytes=F("stored_version_bytes") + size)
+    if not charged:
+        used = Company.objects.values_list("stored_version_bytes", flat=True).get(pk=company_id)
+        raise _quota_exceeded(used=used, size=size)
+
+
+def _quota_exceeded(*, used: int, size: int) -> ServiceError:
+    return ServiceError.single(
+        "QUOTA_EXCEEDED",
+        f"this version takes {_bytes_text(size)}, and the company's stored workflow versions already take "
+        f"{_bytes_text(used)} of its {_bytes_text(settings.COMPANY_STORAGE_QUOTA_BYTES)} quota; "
+        "delete workflows you no longer need",
+    )
+
+
+def _bytes_text(count: int) -> str:
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{count} bytes"
 
 
 def _tasks_write(
@@ -254,8 +303,10 @@ def workflow_delete(*, acting_user: User, workflow_id: Any, expected_version: in
     if users:
         titles = ", ".join(f"'{title}'" for title in users)
         raise ServiceError.single("IN_USE", f"ticket definitions use this workflow: {titles}", "/id")
+    freed = workflow.versions.aggregate(total=Sum("size_bytes"))["total"] or 0
     WorkflowTransition.objects.filter(workflow=workflow).delete()
     workflow.delete()
+    Company.objects.filter(pk=workflow.company_id).update(stored_version_bytes=F("stored_version_bytes") - freed)
 
 
 # --- ticket definitions ------------------------------------------------------------------
@@ -283,15 +334,43 @@ def ticket_definition_upload(*, acting_user: User, document: Any) -> UploadOutco
 @writes_company_data
 def _ticket_definition_write(*, acting_user: User, document: dict[str, Any]) -> TicketDefinition:
     content = canonical(doc.TICKET_DEFINITION, document)
+    # Locked first, as workflow_delete locks it: either the deletion waits and then sees this ticket
+    # definition (IN_USE), or this write waits and finds the workflow gone.
+    own_row(
+        WorkflowDefinition.objects.all(),
+        acting_user=acting_user,
+        object_id=content["workflowId"],
+        path="/workflowId",
+        noun="workflow",
+        lock=True,
+    )
     ticket = _row_to_write(TicketDefinition, acting_user=acting_user, document=document, noun="ticket definition")
     if ticket.pk is not None and row_document(doc.TICKET_DEFINITION, ticket) == content:
         return ticket  # identical upload: nothing changes
+    _granted_roles_lock(acting_user=acting_user, names=content.get("companyRoleAccess", []))
     for name, value in row_values(doc.TICKET_DEFINITION, content).items():
         setattr(ticket, name, value)
     ticket.version += 1
     ticket.save()
     ticket_definition_access_sync(ticket_definition=ticket)
     return ticket
+
+
+def _granted_roles_lock(*, acting_user: User, names: list[str]) -> None:
+    """Locks the company roles the access list names, as company_role_delete does, so that a role
+    deleted since validation is refused here rather than left granted to no group."""
+    locked = set(
+        CompanyRole.objects.select_for_update()
+        .filter(company_id=acting_user.company_id, name__in=names)
+        .values_list("name", flat=True)
+    )
+    problems = [
+        Problem("UNKNOWN_ROLE", f"the company has no role '{name}' (any more)", f"/companyRoleAccess/{index}")
+        for index, name in enumerate(names)
+        if name not in locked
+    ]
+    if problems:
+        raise ServiceError(problems)
 
 
 @writes_company_data

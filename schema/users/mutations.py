@@ -17,11 +17,12 @@ def _tokens(pair: services.TokenPair, *, with_user: bool = True) -> dict:
 @strawberry.type
 class UsersMutation:
     @strawberry.mutation(description="Sign up: a new company and its first user (company_admin and workflow_creator).")
-    def create_company(self, input: CreateCompanyInput) -> AuthPayload:
+    def create_company(self, info: Info, input: CreateCompanyInput) -> AuthPayload:
         return payload_of(
             AuthPayload,
             lambda: _tokens(
-                services.company_create(
+                services.company_sign_up(
+                    request=info.context.request,
                     company_name=input.company_name,
                     username=input.username,
                     email=input.email,
@@ -95,4 +96,4 @@ class UsersMutation:
         description="Delete a company role; refused (IN_USE) while a ticket definition grants access to it.",
     )
     def delete_company_role(self, info: Info, name: str) -> OkPayload:
-        return ok_payload(lambda: services.company_role_delete(acting_user=acting_user(info), name=name))
+        return ok_payload(lambda: services.company_role_delete(company_id=acting_user(info).company_id, name=name))

@@ -40,6 +40,12 @@ class PreviewOutcome(Enum):
         preview.Outcome.TRANSFORM_FAILED.value,
         description="The inputTransform or outputTransform of the last step's task raised an error (see its error).",
     )
+    BUDGET_EXCEEDED = strawberry.enum_value(
+        preview.Outcome.BUDGET_EXCEEDED.value,
+        description="Stopped because the walk spent its budget: evaluation steps (JsonLogic operations and JSON "
+        "Schema checks), seconds, or the size of this answer (see the README's Limits); the steps so far are kept "
+        "and the message says which part ran out.",
+    )
     INVALID = strawberry.enum_value(
         preview.Outcome.INVALID.value,
         description="Nothing was walked: the workflow document has errors, the workflow was not found, or "

@@ -164,6 +164,8 @@ ERROR_CASES = [
     ("TOO_MANY", "/transitions", _set("/transitions", [EXAMPLE["transitions"][0]] * 5001)),
     ("INVALID_KEY", "/tasks/2/key", _rename_task("resolve", "Resolve")),
     ("INVALID_KEY", "/tasks/2/key", _rename_task("resolve", "r" * 65)),
+    ("INVALID_KEY", "/fields/3/fieldName", _append("/fields", {"fieldName": "reporter.email", "fieldType": "email"})),
+    ("INVALID_KEY", "/fields/3/fieldName", _append("/fields", {"fieldName": "f" * 65, "fieldType": "string"})),
     ("DUPLICATE_KEY", "/tasks/4/key", _append("/tasks", EXAMPLE["tasks"][2])),
     ("DUPLICATE_FIELD", "/fields/3/fieldName", _append("/fields", {"fieldName": "service", "fieldType": "text"})),
     ("UNKNOWN_FIELD_TYPE", "/fields/0/fieldType", _set("/fields/0/fieldType", "str")),
@@ -192,6 +194,46 @@ ERROR_CASES = [
     ("INVALID_JSON_SCHEMA", "/tasks/0/inputSchema/required", _set("/tasks/0/inputSchema/required", "summary")),
     ("INVALID_JSON_SCHEMA", "/tasks/2/outputSchema/type", _set("/tasks/2/outputSchema/type", "array")),
     ("INVALID_JSON_SCHEMA", "/tasks/0/inputSchema", _set("/tasks/0/inputSchema", "object")),
+    # Nothing outside the document is ever read: only references inside the schema.
+    (
+        "INVALID_JSON_SCHEMA",
+        "/tasks/0/outputSchema/properties/severity/$ref",
+        _set("/tasks/0/outputSchema/properties/severity", {"$ref": "file:///etc/passwd#/x"}),
+    ),
+    (
+        "INVALID_JSON_SCHEMA",
+        "/tasks/0/inputSchema/properties/summary/items/$ref",
+        _set("/tasks/0/inputSchema/properties/summary", {"items": {"$ref": "http://127.0.0.1:9/s.json"}}),
+    ),
+    (
+        "INVALID_JSON_SCHEMA",
+        "/tasks/0/outputSchema/$defs/a/$dynamicRef",
+        _set("/tasks/0/outputSchema/$defs", {"a": {"$dynamicRef": "https://example.com/s#meta"}}),
+    ),
+    (
+        "INVALID_JSON_SCHEMA",
+        "/tasks/0/outputSchema/properties/severity/$ref",
+        _set("/tasks/0/outputSchema/properties/severity", {"$ref": "#/$defs/level"}),
+    ),
+    # Patterns run on RE2: no backreferences, no lookaround.
+    (
+        "INVALID_JSON_SCHEMA",
+        "/tasks/0/outputSchema/properties/severity/pattern",
+        _set("/tasks/0/outputSchema/properties/severity/pattern", r"^(\w)\1$"),
+    ),
+    (
+        "INVALID_JSON_SCHEMA",
+        "/tasks/0/outputSchema/patternProperties/(?=x)y",
+        _set("/tasks/0/outputSchema/patternProperties", {"(?=x)y": {"type": "string"}}),
+    ),
+    (
+        "INVALID_JSON_SCHEMA",
+        "/tasks/0/outputSchema/patternProperties",
+        _steps(
+            _set("/tasks/0/outputSchema/patternProperties", {"^x_": {"type": "string"}}),
+            _set("/tasks/0/outputSchema/unevaluatedProperties", False),
+        ),
+    ),
     ("MISSING_ACTION_URL", "/tasks/1/actionUrl", _delete("/tasks/1/actionUrl")),
     ("INVALID_URL", "/tasks/1/actionUrl", _set("/tasks/1/actionUrl", "ftp://pager.example.com/page")),
     ("INVALID_URL", "/extRef/0/uri", _set("/extRef/0/uri", "wiki/runbooks/incident")),
@@ -280,6 +322,7 @@ TICKET_CASES = [
     ("UNKNOWN_ROLE", "/companyRoleAccess/1", {"companyRoleAccess": ["sre", "suport_agent"]}),
     ("DUPLICATE_KEY", "/companyRoleAccess/2", {"companyRoleAccess": ["sre", "manager", "sre"]}),
     ("UNKNOWN_PROPERTY", "/workflow", {"workflow": "12"}),
+    ("TOO_LONG", "/fields", {"fields": {"summary": "s" * (256 * 1024)}}),
 ]
 
 

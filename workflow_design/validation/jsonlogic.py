@@ -13,6 +13,7 @@ from typing import Any
 
 import datalogic_py
 
+from .budget import active_budget
 from .problems import Problem, Suggester, child, closest, error, hint, quoted_list, type_name
 
 JsonLogicError = datalogic_py.DataLogicError
@@ -266,12 +267,22 @@ def check_transform(transform: Any, path: str, variables: Variables, response: b
 
 
 def evaluate(expression: Any, data: Any) -> Any:
-    """Evaluate a JsonLogic expression; raises JsonLogicError on failure."""
+    """Evaluate a JsonLogic expression, charging its operations to the active budget;
+    raises JsonLogicError on failure and BudgetExceeded when the budget is spent."""
     if isinstance(expression, str):
         return expression  # a literal; the engine would read a str as JSON text
     if isinstance(data, str):
         data = json.dumps(data)  # likewise: a str datum must be JSON text
-    return _ENGINE.eval(expression, data)
+    budget = active_budget()
+    budget.check_clock()
+    try:
+        result, operations = _ENGINE.eval_metered(expression, data, budget.remaining)
+    except JsonLogicError as exc:
+        if getattr(exc, "error_type", None) == "BudgetExceeded":
+            budget.charge(budget.remaining + 1)  # raises BudgetExceeded, saying what was spent
+        raise
+    budget.charge(operations)
+    return json.loads(result)
 
 
 def condition_holds(condition: Any, data: Any) -> bool:

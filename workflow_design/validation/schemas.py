@@ -1,48 +1,209 @@
-"""JSON Schema (2020-12) checks of inputSchema / outputSchema: INVALID_JSON_SCHEMA."""
+"""JSON Schema (2020-12) in workflow documents: the checks of inputSchema / outputSchema
+(INVALID_JSON_SCHEMA), and the one validator that checks data against them.
+
+A schema is the client's, so checking data against it must cost bounded work and touch
+nothing outside the request:
+
+- Nothing is ever fetched. A `$ref` must point inside its own schema ("#..."), and every
+  validator is built with an empty `referencing` registry, so a reference that escaped
+  the check would resolve to nothing rather than to a file or a URL.
+- Patterns run on RE2, in time linear in the text (no catastrophic backtracking); a
+  pattern RE2 cannot compile (backreferences, lookaround) is refused up front.
+- `uniqueItems` is checked in linear time; every keyword applied to a value charges the
+  active evaluation budget (`budget.py`), so `$ref` fan-out ends with BudgetExceeded.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
-from functools import lru_cache
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import unquote
 
-from jsonschema import Draft202012Validator
+import re2
+from cachetools import LRUCache, cached
+from jsonschema import Draft202012Validator, ValidationError, validators
+from referencing import Registry
 
-from .problems import Problem, child, did_you_mean, error, quoted_list
+from .budget import active_budget
+from .problems import Problem, child, did_you_mean, error, quoted_list, split_pointer
 
-_META_VALIDATOR = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+_META_VALIDATOR = Draft202012Validator(Draft202012Validator.META_SCHEMA, registry=Registry())
 _SIMPLE_TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
 _MAX_MESSAGE = 300
+_MAX_ERRORS_PER_SCHEMA = 20  # a schema with more is mostly wrong anyway; the first ones say how
+
+# Where a 2020-12 schema holds subschemas: one, a list of them, or an object of them.
+_ONE_SUBSCHEMA = (
+    "additionalProperties",
+    "contains",
+    "contentSchema",
+    "else",
+    "if",
+    "items",
+    "not",
+    "propertyNames",
+    "then",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+)
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SUBSCHEMA_OBJECTS = ("$defs", "dependentSchemas", "patternProperties", "properties")
+_REFERENCES = ("$ref", "$dynamicRef")
+
+
+def _re2_options() -> re2.Options:
+    options = re2.Options()
+    options.log_errors = False  # a client's bad pattern is a located problem, not a log line
+    return options
+
+
+_RE2_OPTIONS = _re2_options()
+
+
+# --- checking a schema -------------------------------------------------------------------
 
 
 def check_json_schema(schema: Any, path: str) -> list[Problem]:
-    """Validate `schema` against the 2020-12 meta-schema; each error located
-    inside the schema (e.g. /tasks/0/outputSchema/properties/severity/type)."""
+    """Problems of `schema` as an inputSchema / outputSchema, each located inside it
+    (e.g. /tasks/0/outputSchema/properties/severity/type)."""
     try:
-        key = json.dumps(schema, sort_keys=True, separators=(",", ":"))
-        found = _meta_errors(key)
+        text = json.dumps(schema, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        found = _schema_errors(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest(), text)
     except (RecursionError, TypeError, ValueError):
         return [error("INVALID_JSON_SCHEMA", path, "The schema could not be checked (not JSON, or nested too deeply).")]
     return [error("INVALID_JSON_SCHEMA", child(path, *tokens), message) for tokens, message in found]
 
 
-@lru_cache(maxsize=2048)
-def _meta_errors(schema_json: str) -> tuple[tuple[tuple[Any, ...], str], ...]:
-    # Keyed by canonical JSON: workflows repeat schemas, and meta-validation
-    # costs about half a millisecond each.
-    schema = json.loads(schema_json)
-    return tuple((tuple(e.absolute_path), _message(e)) for e in _META_VALIDATOR.iter_errors(schema))
+def _found_size(found: tuple[tuple[tuple[Any, ...], str], ...]) -> int:
+    return 100 + sum(len(message) + 20 * len(tokens) for tokens, message in found)
 
 
-def _message(err: Any) -> str:
+# Workflows repeat schemas and a meta-schema check costs about half a millisecond, so the
+# verdicts are kept, keyed by the schema's digest (not its text, which may be 256 KiB) and
+# bounded by their size: at most 2 MiB per process.
+_VERDICTS: LRUCache = LRUCache(maxsize=2 * 1024 * 1024, getsizeof=_found_size)
+
+
+@cached(_VERDICTS, key=lambda digest, text: digest, lock=threading.Lock())
+def _schema_errors(digest: bytes, text: str) -> tuple[tuple[tuple[Any, ...], str], ...]:
+    schema = json.loads(text)
+    found = []
+    for meta_error in _META_VALIDATOR.iter_errors(schema):
+        found.append((tuple(meta_error.absolute_path), _meta_message(meta_error)))
+        if len(found) >= _MAX_ERRORS_PER_SCHEMA:
+            break
+    if not found:  # the rules of this service, on a schema that is valid 2020-12
+        for problem in _service_rule_errors(schema):
+            found.append(problem)
+            if len(found) >= _MAX_ERRORS_PER_SCHEMA:
+                break
+    return tuple(found)
+
+
+def _meta_message(err: ValidationError) -> str:
     tokens = list(err.absolute_path)
     if tokens and tokens[-1] == "type" and isinstance(err.instance, str):
         return (
             f"'{err.instance}' is not a JSON Schema type; expected one of {quoted_list(_SIMPLE_TYPES)}."
             + did_you_mean(err.instance, _SIMPLE_TYPES)
         )
-    message = f"Not a valid JSON Schema (2020-12): {err.message}"
+    return _short(f"Not a valid JSON Schema (2020-12): {err.message}")
+
+
+def _short(message: str) -> str:
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 3] + "..."
+
+
+def _service_rule_errors(schema: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
+    unevaluated_at, pattern_properties_at = None, None
+    # Pointers are resolved from the root unless a subschema sets its own base with $id.
+    nested_ids = any(tokens and "$id" in subschema for tokens, subschema in _subschemas(schema))
+    for tokens, subschema in _subschemas(schema):
+        for keyword in _REFERENCES:
+            reference = subschema.get(keyword)
+            if isinstance(reference, str):
+                yield from _reference_errors(schema, reference, (*tokens, keyword), check_pointer=not nested_ids)
+        pattern = subschema.get("pattern")
+        if isinstance(pattern, str):
+            yield from _pattern_errors(pattern, (*tokens, "pattern"))
+        if isinstance(subschema.get("patternProperties"), dict):
+            pattern_properties_at = pattern_properties_at or (*tokens, "patternProperties")
+            for key in subschema["patternProperties"]:
+                yield from _pattern_errors(key, (*tokens, "patternProperties", key))
+        if "unevaluatedProperties" in subschema:
+            unevaluated_at = unevaluated_at or tokens
+    if unevaluated_at is not None and pattern_properties_at is not None:
+        yield (
+            pattern_properties_at,
+            "patternProperties cannot be combined with unevaluatedProperties in one schema here (the latter "
+            "would match these patterns with a backtracking engine); use additionalProperties instead.",
+        )
+
+
+def _reference_errors(
+    schema: Any, reference: str, tokens: tuple[Any, ...], *, check_pointer: bool
+) -> Iterator[tuple[tuple[Any, ...], str]]:
+    if not reference.startswith("#"):
+        yield (
+            tokens,
+            _short(
+                'Only references inside this schema are allowed (e.g. "#/$defs/address"), got '
+                f"{json.dumps(reference)}: nothing outside the document is ever read. Copy what it names into $defs."
+            ),
+        )
+    elif check_pointer and reference.startswith("#/") and not _pointer_resolves(schema, reference[1:]):
+        yield (
+            tokens,
+            _short(f"{json.dumps(reference)} points to nothing in this schema; the pointer starts at its root."),
+        )
+
+
+def _pointer_resolves(document: Any, pointer: str) -> bool:
+    node = document
+    for token in split_pointer(unquote(pointer)):
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdecimal() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return False
+    return True
+
+
+def _pattern_errors(pattern: str, tokens: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    try:
+        re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        yield (
+            tokens,
+            _short(
+                f"Not a pattern this service can run ({reason}): patterns use RE2 syntax, which has no "
+                "backreferences or lookaround and keeps matching linear in time."
+            ),
+        )
+
+
+def _subschemas(schema: Any) -> Iterator[tuple[tuple[Any, ...], dict]]:
+    """(tokens, subschema) for the schema and every subschema in it that is an object."""
+    pending: list[tuple[tuple[Any, ...], Any]] = [((), schema)]
+    while pending:
+        tokens, subschema = pending.pop()
+        if not isinstance(subschema, dict):
+            continue
+        yield tokens, subschema
+        for keyword in _ONE_SUBSCHEMA:
+            if keyword in subschema:
+                pending.append(((*tokens, keyword), subschema[keyword]))
+        for keyword in _SUBSCHEMA_LISTS:
+            if isinstance(subschema.get(keyword), list):
+                pending.extend(((*tokens, keyword, i), item) for i, item in enumerate(subschema[keyword]))
+        for keyword in _SUBSCHEMA_OBJECTS:
+            if isinstance(subschema.get(keyword), dict):
+                pending.extend(((*tokens, keyword, name), item) for name, item in subschema[keyword].items())
 
 
 def schema_type_is(schema: Any, expected: str) -> bool:
@@ -58,3 +219,107 @@ def schema_property_names(schema: Any) -> list[str]:
     if isinstance(schema, dict) and isinstance(schema.get("properties"), dict):
         return [name for name in schema["properties"] if isinstance(name, str)]
     return []
+
+
+# --- checking data against a schema --------------------------------------------------------
+
+
+def _search(pattern: str, text: str) -> bool:
+    """Whether RE2 finds `pattern` in `text`; patterns are compiled once per budget scope
+    (a scope ends with its request, so compiled patterns never pile up)."""
+    budget = active_budget()
+    compiled = budget.compiled_patterns.get(pattern)
+    if compiled is None:
+        budget.charge(1 + len(pattern) // 16)
+        compiled = budget.compiled_patterns[pattern] = re2.compile(pattern, _RE2_OPTIONS)
+    return compiled.search(text) is not None
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict) -> Iterator[ValidationError]:
+    if isinstance(instance, str) and not _search(pattern, instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties(validator: Any, patterns: dict, instance: Any, schema: dict) -> Iterator[ValidationError]:
+    if not isinstance(instance, dict):
+        return
+    for pattern, subschema in patterns.items():
+        for name, value in instance.items():
+            if _search(pattern, name):
+                yield from validator.descend(value, subschema, path=name, schema_path=pattern)
+
+
+def _additional_properties(validator: Any, additional: Any, instance: Any, schema: dict) -> Iterator[ValidationError]:
+    if not isinstance(instance, dict):
+        return
+    declared = schema.get("properties", {})
+    patterns = schema.get("patternProperties", {})
+    extras = [
+        name for name in instance if name not in declared and not any(_search(pattern, name) for pattern in patterns)
+    ]
+    if isinstance(additional, dict):
+        for name in extras:
+            yield from validator.descend(instance[name], additional, path=name)
+    elif additional is False and extras:
+        names = ", ".join(repr(name) for name in sorted(extras))
+        yield ValidationError(
+            f"Additional properties are not allowed ({names} {'was' if len(extras) == 1 else 'were'} unexpected)"
+        )
+
+
+def _unique_items(validator: Any, unique: Any, instance: Any, schema: dict) -> Iterator[ValidationError]:
+    if unique is True and isinstance(instance, list):
+        active_budget().charge(len(instance))
+        first_at: dict[Any, int] = {}
+        for index, item in enumerate(instance):
+            earlier = first_at.setdefault(_identity(item), index)
+            if earlier != index:
+                yield ValidationError(f"has non-unique elements: items {earlier} and {index} are equal")
+                return
+
+
+def _identity(value: Any) -> Any:
+    """A hashable value equal for exactly the JSON values JSON Schema calls equal: numbers
+    by value (1 and 1.0), objects whatever their key order, booleans apart from numbers."""
+    if isinstance(value, bool):
+        return ("boolean", value)
+    if isinstance(value, dict):
+        return ("object", frozenset((name, _identity(item)) for name, item in value.items()))
+    if isinstance(value, list):
+        return ("array", tuple(_identity(item) for item in value))
+    return ("number" if isinstance(value, int | float) else "other", value)
+
+
+KeywordCheck = Callable[[Any, Any, Any, dict], Any]
+
+
+def _charged(check: KeywordCheck) -> KeywordCheck:
+    """The keyword check, charging one budget step each time it is applied to a value."""
+
+    def charged_check(validator: Any, value: Any, instance: Any, schema: dict) -> Iterator[ValidationError]:
+        active_budget().charge()
+        yield from check(validator, value, instance, schema) or ()
+
+    return charged_check
+
+
+_LINEAR_KEYWORDS: dict[str, KeywordCheck] = {
+    "pattern": _pattern,
+    "patternProperties": _pattern_properties,
+    "additionalProperties": _additional_properties,
+    "uniqueItems": _unique_items,
+}
+_DataValidator = validators.extend(
+    Draft202012Validator,
+    validators={
+        keyword: _charged(_LINEAR_KEYWORDS.get(keyword, check))
+        for keyword, check in Draft202012Validator.VALIDATORS.items()
+    },
+)
+
+
+def schema_validator(schema: Any) -> Any:
+    """The validator of data against a client's schema: 2020-12, asserting `format` where
+    jsonschema can, fetching nothing, linear patterns and uniqueness, charging the active
+    budget. Use it inside `budget_scope`."""
+    return _DataValidator(schema, registry=Registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from ticketflower.values import parse_id
 from users.models import Company, User
 from users.roles import DESIGN_WORKFLOWS
 from workflow_design import services
@@ -53,7 +54,8 @@ class Command(BaseCommand):
 
 
 def _acting_user(company: str, username: str | None) -> User:
-    found = Company.objects.filter(pk=int(company)) if company.isdigit() else Company.objects.filter(name=company)
+    pk = parse_id(company)
+    found = Company.objects.filter(pk=pk) if pk is not None else Company.objects.filter(name=company)
     company_row = found.first()
     if company_row is None:
         raise CommandError(f"no company {company!r}")

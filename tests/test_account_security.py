@@ -1,0 +1,124 @@
+"""Accounts against an attacker holding no more than a free sign-up: a password change ends stolen
+refresh tokens, guesses spread over many addresses still lock the username out, and behind trusted
+proxies the client's own address is the one throttled."""
+
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth.hashers import make_password
+from django.core.cache import caches
+
+from conftest import PASSWORD
+from users.models import User
+
+LOGIN = """
+mutation($username: String!, $password: String!) {
+  login(username: $username, password: $password) { refreshToken errors { code message path } }
+}"""
+REFRESH = "mutation($token: String!) { refreshToken(refreshToken: $token) { errors { code path } } }"
+SIGN_UP = """
+mutation($input: CreateCompanyInput!) { createCompany(input: $input) { errors { code path } } }"""
+NEW_PASSWORD = "another-long-passphrase-99"
+
+
+@pytest.fixture(autouse=True)
+def _no_throttle_counts():
+    """django-ratelimit counts in the default cache, which outlives each test."""
+    caches["default"].clear()
+
+
+def login(gql, username: str, password: str, **headers) -> dict:
+    body = gql.post(LOGIN, {"username": username, "password": password}, **headers)
+    assert "errors" not in body, body["errors"]
+    return body["data"]["login"]
+
+
+def refresh_errors(gql, token: str) -> list[dict]:
+    return gql.data(REFRESH, {"token": token})["refreshToken"]["errors"]
+
+
+def sign_up(gql, username: str, **headers) -> list[dict]:
+    fields = {"companyName": "Probe", "username": username, "email": "p@example.com", "password": PASSWORD}
+    body = gql.post(SIGN_UP, {"input": fields}, **headers)
+    assert "errors" not in body, body["errors"]
+    return body["data"]["createCompany"]["errors"]
+
+
+@pytest.mark.django_db
+class TestPasswordChangeRevokesRefreshTokens:
+    @pytest.mark.parametrize("change", ["set_password", "set_unusable_password"])
+    def test_a_password_changed_through_the_orm(self, gql, tenant_a, change):
+        stolen = login(gql, tenant_a.admin.username, PASSWORD)["refreshToken"]
+        user = User.objects.get(pk=tenant_a.admin.pk)
+        if change == "set_password":
+            user.set_password(NEW_PASSWORD)
+        else:
+            user.set_unusable_password()
+        user.save()
+        assert refresh_errors(gql, stolen) == [{"code": "INVALID_TOKEN", "path": "/refreshToken"}]
+
+    def test_other_saves_and_a_logins_hash_upgrade_keep_them(self, gql, tenant_a):
+        token = login(gql, tenant_a.admin.username, PASSWORD)["refreshToken"]
+        user = User.objects.get(pk=tenant_a.admin.pk)
+        user.first_name = "Ada"
+        user.save()
+        # A login rehashes a password stored with an older hasher: the same password, no change.
+        User.objects.filter(pk=user.pk).update(password=make_password(PASSWORD, hasher="pbkdf2_sha1"))
+        assert login(gql, user.username, PASSWORD)["errors"] == []
+        assert User.objects.get(pk=user.pk).password.startswith("pbkdf2_sha256$")
+        assert refresh_errors(gql, token) == []
+
+
+@pytest.mark.django_db
+class TestLoginLockoutPerUsername:
+    def test_guesses_spread_over_many_addresses_lock_the_username(self, gql, tenant_a, settings):
+        settings.LOGIN_USERNAME_FAILURE_LIMIT = 8
+        username = tenant_a.admin.username
+        for attempt in range(8):  # 2 per address: each (username, address) pair stays under its limit of 5
+            failed = login(gql, username, "guess", REMOTE_ADDR=f"203.0.113.{attempt // 2}")
+            assert failed["errors"][0]["code"] == "INVALID_CREDENTIALS"
+        locked = login(gql, username, PASSWORD, REMOTE_ADDR="203.0.113.99")
+        assert locked["refreshToken"] is None
+        assert locked["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+        assert "try again in 15 minutes" in locked["errors"][0]["message"]
+
+        other, _ = tenant_a.user()
+        assert login(gql, other.username, PASSWORD, REMOTE_ADDR="203.0.113.99")["errors"] == []
+        # After the cool-off the failures no longer count.
+        AccessAttempt.objects.update(attempt_time=AccessAttempt.objects.first().attempt_time - timedelta(minutes=16))
+        assert login(gql, username, PASSWORD, REMOTE_ADDR="203.0.113.99")["errors"] == []
+
+    def test_the_default_limit_is_far_above_the_per_address_one(self, settings):
+        assert settings.LOGIN_USERNAME_FAILURE_LIMIT == 50
+        assert settings.AXES_FAILURE_LIMIT == 5
+
+
+@pytest.mark.django_db
+class TestClientAddressBehindProxies:
+    def test_sign_ups_are_counted_per_forwarded_client(self, gql, settings):
+        settings.TRUSTED_PROXY_COUNT = 1
+        settings.SIGNUP_RATE = "1/h"
+        via_proxy = {"REMOTE_ADDR": "10.0.0.1"}
+        assert sign_up(gql, "first", HTTP_X_FORWARDED_FOR="192.0.2.1", **via_proxy) == []
+        assert sign_up(gql, "second", HTTP_X_FORWARDED_FOR="192.0.2.2", **via_proxy) == []
+        # What the client wrote into the header itself (left of the proxy's entry) does not count.
+        spoofed = sign_up(gql, "third", HTTP_X_FORWARDED_FOR="198.51.100.1, 192.0.2.1", **via_proxy)
+        assert spoofed == [{"code": "TOO_MANY_ATTEMPTS", "path": ""}]
+
+    def test_login_lockouts_are_per_forwarded_client(self, gql, tenant_a, settings):
+        settings.TRUSTED_PROXY_COUNT = 1
+        username = tenant_a.admin.username
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            login(gql, username, "guess", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.1")
+        locked = login(gql, username, PASSWORD, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.1")
+        assert locked["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+        # Another client behind the same proxy is not locked out.
+        other = login(gql, username, PASSWORD, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.2")
+        assert other["errors"] == []
+
+    def test_without_trusted_proxies_the_header_is_ignored(self, gql, settings):
+        settings.SIGNUP_RATE = "1/h"
+        assert sign_up(gql, "first", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="192.0.2.1") == []
+        refused = sign_up(gql, "second", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="192.0.2.2")
+        assert refused == [{"code": "TOO_MANY_ATTEMPTS", "path": ""}]
