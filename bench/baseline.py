@@ -6,7 +6,7 @@ same value formats), so that the harness can assert equality and compare timings
 
 They see what GraphQL sees: the same bearer token middleware sets `request.user`, the same
 permission (workflow_creator) is required, and every queryset, nested ones included, goes
-through `ticketflower.scoping.visible_to`, the rule behind every GraphQL type. Writes call
+through `kernel.scoping.visible_to`, the rule behind every GraphQL type. Writes call
 the same service (`workflow_upload`) as the uploadWorkflow mutation.
 """
 
@@ -19,7 +19,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from ticketflower.scoping import visible_to
+from kernel.scoping import visible_to
 from users.models import Company, User
 from users.roles import DESIGN_WORKFLOWS
 from workflow_design import selectors, services

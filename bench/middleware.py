@@ -5,7 +5,7 @@ and gets `X-Bench-Query-Count` (every statement sent on the default connection w
 request was handled, authentication included), `X-Bench-Query-Summary` (statement
 kinds and tables, e.g. `SELECT task_definitions x1`) and `X-Bench-Page-Faults` (minor
 page faults of the worker process while it handled the request: see
-ticketflower/stack.py). Every other request goes straight through. Without
+schema/stack.py). Every other request goes straight through. Without
 settings.BENCHMARK_BASELINE_VIEWS the middleware removes itself.
 
 Enable it first in MIDDLEWARE, so that the statements of every other middleware count:

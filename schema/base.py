@@ -22,9 +22,9 @@ from strawberry.types import Info
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
-from ticketflower import problems as domain
-from ticketflower.scoping import visible_to
-from ticketflower.values import parse_id
+from kernel import problems as domain
+from kernel.scoping import visible_to
+from kernel.values import parse_id
 from users.roles import DESIGN_WORKFLOWS, MANAGE_COMPANY
 
 UNAUTHENTICATED = "UNAUTHENTICATED"

@@ -32,8 +32,8 @@ from graphql.validation.rules import overlapping_fields_can_be_merged
 from strawberry.extensions import AddValidationRules, MaskErrors, SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from kernel.values import unstorable_text
 from schema.errors import database_failure, is_expected_error
-from ticketflower.values import unstorable_text
 
 logger = logging.getLogger("ticketflower.graphql")
 

@@ -8,7 +8,7 @@ from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils.cache import patch_cache_control
 from strawberry.django.views import GraphQLView
 
-from ticketflower.stack import run_in_roomy_stack_chunk
+from schema.stack import run_in_roomy_stack_chunk
 
 
 class _CsrfCheck(CsrfViewMiddleware):
@@ -124,7 +124,7 @@ class TicketFlowerGraphQLView(GraphQLView):
         return request_data
 
     def execute_operation(self, request, context, root_value, sub_response):
-        # Deep recursion over thousands of objects: see ticketflower/stack.py.
+        # Deep recursion over thousands of objects: see schema/stack.py.
         execute = functools.partial(super().execute_operation, request, context, root_value, sub_response)
         return run_in_roomy_stack_chunk(execute)
 

@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from ticketflower.scoping import visible_to
+from kernel.scoping import visible_to
 from users.models import Company, User
 from workflow_design.models import TicketDefinition, WorkflowDefinition
 

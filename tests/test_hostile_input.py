@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from ticketflower.values import parse_id
+from kernel.values import parse_id
 from users.tokens import ACCESS_TOKEN_TYPE
 from workflow_design import services as workflow_services
 from workflow_design.tests.test_validation import example

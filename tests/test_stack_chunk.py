@@ -1,4 +1,4 @@
-"""ticketflower/stack.py: on CPython 3.11, a loop calling across a frame-stack chunk
+"""schema/stack.py: on CPython 3.11, a loop calling across a frame-stack chunk
 boundary maps and unmaps a chunk per call (python/cpython#142183); run in a roomy chunk,
 the same loop does not."""
 
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from ticketflower.stack import run_in_roomy_stack_chunk
+from schema.stack import run_in_roomy_stack_chunk
 
 CALLS = 2_000
 

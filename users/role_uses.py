@@ -2,7 +2,7 @@
 
 The users domain owns company roles, but what uses one lives in other domains (workflow design:
 ticket definitions granting access to it), which import users, not the other way round. So each
-of them registers a finder here from its AppConfig.ready() (the pattern of ticketflower.scoping),
+of them registers a finder here from its AppConfig.ready() (the pattern of kernel.scoping),
 and a role's deletion asks every finder.
 """
 

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from ticketflower.scoping import register_scope, visible_to
+from kernel.scoping import register_scope, visible_to
 from users.models import Company, CompanyRole, User
 from users.roles import SYSTEM_ROLES
 from users.tokens import InvalidToken, access_token_user_id

@@ -19,8 +19,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_ratelimit.core import is_ratelimited
 
-from ticketflower.problems import Problem, ServiceError
-from ticketflower.scoping import own_row
+from kernel.problems import Problem, ServiceError
+from kernel.scoping import own_row
 from users.models import COMPANY_ROLE_NAME_PATTERN, Company, CompanyRole, RefreshToken, User
 from users.role_uses import company_role_uses
 from users.roles import COMPANY_ADMIN, SYSTEM_ROLES, WORKFLOW_CREATOR

@@ -8,7 +8,7 @@ from datetime import datetime
 import jwt
 from django.conf import settings
 
-from ticketflower.values import parse_id
+from kernel.values import parse_id
 
 ACCESS_TOKEN_TYPE = "access"
 _ALGORITHM = "HS256"

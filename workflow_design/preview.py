@@ -56,7 +56,7 @@ from typing import Any
 
 import orjson
 
-from ticketflower.problems import Problem
+from kernel.problems import Problem
 from workflow_design import document as doc
 
 from .validation import apply_transform, condition_holds, errors, validate_workflow

@@ -14,9 +14,9 @@ from django.conf import settings
 from django.db.models import F, QuerySet
 from guardian.shortcuts import get_objects_for_group, get_objects_for_user
 
-from ticketflower.problems import Problem
-from ticketflower.scoping import register_scope, visible_to
-from ticketflower.values import parse_id
+from kernel.problems import Problem
+from kernel.scoping import register_scope, visible_to
+from kernel.values import parse_id
 from users.models import CompanyRole, User
 from users.role_uses import register_company_role_use
 from users.roles import DESIGN_WORKFLOWS

@@ -19,9 +19,9 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermission
 from guardian.shortcuts import assign_perm
 
-from ticketflower.problems import Problem, ServiceError, concurrent_write_refused
-from ticketflower.scoping import own_row, visible_to
-from ticketflower.values import parse_id
+from kernel.problems import Problem, ServiceError, concurrent_write_refused
+from kernel.scoping import own_row, visible_to
+from kernel.values import parse_id
 from users.generations import writes_company_data
 from users.models import Company, CompanyRole, User
 from workflow_design import document as doc

@@ -2,8 +2,8 @@ import strawberry
 import strawberry_django
 from django.db.models import Q
 
+from kernel.values import parse_id
 from schema.workflow_design.types import TaskType
-from ticketflower.values import parse_id
 from workflow_design import models
 
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from ticketflower.problems import ERROR, WARNING, Problem
+from kernel.problems import ERROR, WARNING, Problem
 
 
 def error(code: str, path: str, message: str) -> Problem:

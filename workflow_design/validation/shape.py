@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from ticketflower.values import unstorable_text
+from kernel.values import unstorable_text
 from workflow_design import document as doc
 
 from .problems import Problem, child, did_you_mean, error, quoted_list, shown, type_name

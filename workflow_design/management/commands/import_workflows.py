@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from ticketflower.values import parse_id
+from kernel.values import parse_id
 from users.models import Company, User
 from users.roles import DESIGN_WORKFLOWS
 from workflow_design import services

@@ -12,8 +12,8 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, QuerySet
 
-from ticketflower.problems import ServiceError
-from ticketflower.values import parse_id
+from kernel.problems import ServiceError
+from kernel.values import parse_id
 
 ScopeRule = Callable[[QuerySet, object], QuerySet]
 _rules: dict[type[Model], ScopeRule] = {}
