@@ -2,16 +2,24 @@
 
 import itertools
 import json
+import os
 
 import pytest
+from django.conf import global_settings
 from django.core.cache import caches
 from django.test import Client
 
+import ticketflower.settings as production_settings
 from users import services
 from users.models import User
 
 PASSWORD = "correct-horse-battery-42"
 _counter = itertools.count(1)
+
+# This process has loaded the test settings (pyproject's DJANGO_SETTINGS_MODULE) by now; the
+# programs tests start (bin/serve, manage.py, bench/run) inherit the environment and run as
+# deployed, on the production settings.
+os.environ["DJANGO_SETTINGS_MODULE"] = production_settings.__name__
 
 
 class GraphQLClient:
@@ -42,9 +50,20 @@ class GraphQLClient:
 @pytest.fixture(autouse=True)
 def _empty_caches():
     """Test databases roll back, so ids (and generations) repeat across tests: each test
-    starts with no cached answer, and with no throttle counts (kept in the default cache)."""
+    starts with no cached answer. (Throttle counts live in CACHES["throttles"], a database
+    table or Redis: the tests that count clear it themselves, with database access.)"""
     caches["graphql-responses"].clear()
     caches["default"].clear()
+
+
+@pytest.fixture(autouse=True)
+def _production_hashers(request):
+    """Tests marked `production_hashers` hash passwords as production does (PBKDF2), not with the
+    test settings' fast hasher."""
+    if request.node.get_closest_marker("production_hashers"):
+        request.getfixturevalue("settings").PASSWORD_HASHERS = getattr(
+            production_settings, "PASSWORD_HASHERS", global_settings.PASSWORD_HASHERS
+        )
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from kernel.problems import ServiceError, concurrent_write_refused
 from kernel.scoping import visible_to
 from users.models import Company, User
 from users.roles import DESIGN_WORKFLOWS
@@ -214,19 +215,21 @@ def upload_workflow(request) -> JsonResponse:
         document = json.loads(request.body)["input"]
     except (ValueError, KeyError, TypeError):
         return JsonResponse({"errors": [{"message": "send {'input': document}"}]}, status=400)
-    outcome = services.workflow_upload(acting_user=request.user, document=document)
-    workflow = None
-    if outcome.workflow is not None:
-        tasks = visible_to(TaskDefinition.objects.filter(workflow=outcome.workflow), request.user).only(
-            "key", "version", "workflow_id", "position"
-        )
-        workflow = {
-            "id": str(outcome.workflow.pk),
-            "version": outcome.workflow.version,
-            "tasks": [{"key": task.key, "version": task.version} for task in tasks],
-        }
-    payload = {"workflow": workflow, "errors": _problems(outcome.errors), "warnings": _problems(outcome.warnings)}
-    return _answer({"uploadWorkflow": payload})
+    try:
+        with concurrent_write_refused():  # as the mutation: a write lost to a concurrent one is refused
+            written = services.workflow_upload(acting_user=request.user, document=document)
+    except ServiceError as refusal:
+        refused = {"workflow": None, "errors": _problems(refusal.errors), "warnings": _problems(refusal.warnings)}
+        return _answer({"uploadWorkflow": refused})
+    tasks = visible_to(TaskDefinition.objects.filter(workflow=written.row), request.user).only(
+        "key", "version", "workflow_id", "position"
+    )
+    workflow = {
+        "id": str(written.row.pk),
+        "version": written.row.version,
+        "tasks": [{"key": task.key, "version": task.version} for task in tasks],
+    }
+    return _answer({"uploadWorkflow": {"workflow": workflow, "errors": [], "warnings": _problems(written.warnings)}})
 
 
 @require_GET

@@ -47,13 +47,11 @@ class Http:
         self.timeout = timeout
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
 
-    def request(
-        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
-    ) -> Reply:
+    def request(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> Reply:
         """One request, timed from sending to having read the whole body."""
         started = time.perf_counter()
         try:
-            self.connection.request(method, path, body=body, headers=headers or {})
+            self.connection.request(method, path, body=body, headers=headers)
             response = self.connection.getresponse()
             data = response.read()
         except (OSError, http.client.HTTPException):
@@ -81,8 +79,8 @@ def auth_headers(
     return headers
 
 
-def graphql_body(query: str, variables: dict | None = None) -> bytes:
-    return json.dumps({"query": query, "variables": variables or {}}).encode()
+def graphql_body(query: str, variables: dict) -> bytes:
+    return json.dumps({"query": query, "variables": variables}).encode()
 
 
 def post_graphql(http: Http, body: bytes, token: str | None, *, count: bool = False, fresh: bool = False) -> Reply:

@@ -5,7 +5,7 @@
 
 Steps: drop and create the bench database, `manage.py migrate`, fill it through the
 real services (bench/seed.py), start `bin/serve` (gunicorn, WEB_CONCURRENCY workers as in
-production, DEBUG off) on a free port of 127.0.0.1 with BENCHMARK_BASELINE_VIEWS on, then
+production, DEBUG off) on a free port of 127.0.0.1 with the settings bench/settings.py, then
 measure every scenario against its hand-written baseline (bench/baseline.py) served by
 the same server, print a markdown table, stop the server (also on errors) and drop the
 database (unless --keep-db). Nothing but 127.0.0.1 is contacted.
@@ -18,9 +18,7 @@ import math
 import multiprocessing
 import os
 import platform
-import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,15 +27,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
 
 from bench import client, load, queries
 from bench.documents import edited, generated_workflow
+from tests.support.postgres import LOCAL_HOSTS, PgServer, migrate, run_python
+from tests.support.servers import ROOT, AppServer
 
-ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/ticketflower_bench"
 PASSWORD = "bench-password-not-secret-42"
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+# bin/serve with the baselines and the statement counter; tokens outlive the run.
+SERVER_ENV = {"DJANGO_SETTINGS_MODULE": "bench.settings", "ACCESS_TOKEN_LIFETIME_SECONDS": "3600"}
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,7 @@ SMOKE = Sizes(
     w2_edits=10,
     l1_targets=2,
     l1_clients=8,
-    l1_seconds=2.0,
+    l1_seconds=0.5,
     iterations=3,
     write_iterations=2,
     warmup=2,
@@ -128,129 +127,20 @@ def ms(seconds: float | None) -> str:
     return "n/a" if seconds is None else f"{seconds * 1000:.1f}"
 
 
-# --- database -------------------------------------------------------------------------------
+# --- database ---------------------------------------------------------------------------------
 
 
-class Database:
-    def __init__(self, url: str):
-        parts = urlsplit(url)
-        if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-            raise BenchError(f"the benchmark needs PostgreSQL, not {parts.scheme!r}")
-        if (parts.hostname or "") not in LOCAL_HOSTS:
-            raise BenchError(f"the benchmark only uses a database server on 127.0.0.1, not {parts.hostname!r}")
-        self.name = unquote(parts.path.lstrip("/"))
-        if "bench" not in self.name:
-            raise BenchError(f"refusing to drop and create {self.name!r}: the name must contain 'bench'")
-        self.url = url
-        self.host, self.port = parts.hostname, parts.port or 5432
-        self.user, self.password = unquote(parts.username or "postgres"), unquote(parts.password or "")
-
-    def _admin(self):
-        import psycopg
-
-        return psycopg.connect(
-            host=self.host,
-            port=self.port,
-            user=self.user,
-            password=self.password or None,
-            dbname="postgres",
-            connect_timeout=5,
-            autocommit=True,
-        )
-
-    def recreate(self) -> None:
-        from psycopg import sql
-
-        with self._admin() as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name)))
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))
-
-    def drop(self) -> None:
-        from psycopg import sql
-
-        with self._admin() as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name)))
-
-
-def database_url_for(host: str, port: int, user: str, password: str, name: str) -> str:
-    auth = quote(user, safe="") + (f":{quote(password, safe='')}" if password else "")
-    return f"postgres://{auth}@{host}:{port}/{name}"
-
-
-# --- the server -----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """bin/serve as a child process (its own process group, stopped by its id)."""
-
-    def __init__(self, env: dict[str, str], workdir: Path):
-        self.env = env
-        self.log_path = workdir / "server.log"
-        self.process: subprocess.Popen | None = None
-        self.port = 0
-
-    def start(self, timeout: float = 90.0) -> None:
-        for _attempt in range(3):  # another process may take the free port before gunicorn binds it
-            self.port = free_port()
-            env = {**self.env, "BIND": f"127.0.0.1:{self.port}"}
-            with open(self.log_path, "ab") as log_file:
-                self.process = subprocess.Popen(
-                    [str(ROOT / "bin" / "serve")],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=log_file,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            if self._wait_ready(timeout):
-                return
-            self.stop()
-            if "already in use" not in self.log_tail():
-                break
-        raise BenchError(f"the server did not start; its log ends:\n{self.log_tail()}")
-
-    def _wait_ready(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        body = client.graphql_body("{ __typename }")
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return False
-            http = client.Http(self.port, timeout=5)
-            try:
-                if client.post_graphql(http, body, None).status == 200:
-                    return True
-            except OSError:
-                pass
-            finally:
-                http.close()
-            time.sleep(0.2)
-        return False
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(self.process.pid, sig)
-            except ProcessLookupError:
-                return
-            try:
-                self.process.wait(wait)
-                return
-            except subprocess.TimeoutExpired:
-                continue
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
+def bench_database(url: str) -> tuple[PgServer, str]:
+    """The PostgreSQL server on 127.0.0.1 and the name of the database the run drops and creates."""
+    try:
+        server, name = PgServer.of_url(url)
+    except ValueError as exc:
+        raise BenchError(f"the benchmark needs PostgreSQL: {exc}") from exc
+    if server.host not in LOCAL_HOSTS:
+        raise BenchError(f"the benchmark only uses a database server on 127.0.0.1, not {server.host!r}")
+    if "bench" not in name:
+        raise BenchError(f"refusing to drop and create {name!r}: the name must contain 'bench'")
+    return server, name
 
 
 # --- scenarios --------------------------------------------------------------------------------
@@ -695,30 +585,6 @@ def machine_facts() -> dict:
 # --- the run ------------------------------------------------------------------------------------
 
 
-def django_env(database_url: str, workers: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "ticketflower.settings",
-        "DATABASE_URL": database_url,
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(38)[:50],
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "ACCESS_TOKEN_LIFETIME_SECONDS": "3600",
-        "BENCHMARK_BASELINE_VIEWS": "true",
-        "WEB_CONCURRENCY": workers,
-    }
-
-
-def run_django(env: dict[str, str], *args: str, timeout: float = 600) -> str:
-    done = subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    if done.returncode != 0:
-        raise BenchError(f"{' '.join(args[:3])} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return done.stdout
-
-
 def login(port: int, username: str) -> str:
     http = client.Http(port)
     try:
@@ -733,9 +599,9 @@ def login(port: int, username: str) -> str:
     return payload["accessToken"]
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench/run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--smoke", action="store_true", help="tiny sizes, few iterations, L1 for 2 s (CI)")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, few iterations, L1 for 0.5 s, 2 workers (CI)")
     parser.add_argument("--iterations", type=int, help="timed requests per side of each read scenario")
     parser.add_argument("--write-iterations", type=int, help="timed requests per side of W1 and W2")
     parser.add_argument("--l1-seconds", type=float, help="duration of each L1 run (GraphQL, then baseline)")
@@ -747,11 +613,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         f"default $BENCH_DATABASE_URL or {DEFAULT_DATABASE_URL}",
     )
     parser.add_argument("--keep-db", action="store_true", help="keep the bench database afterwards")
-    return parser.parse_args(argv)
+    return parser.parse_args()
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def main() -> int:
+    args = parse_args()
     sizes = SMOKE if args.smoke else FULL
     overrides = {}
     if args.iterations:
@@ -761,7 +627,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.l1_seconds:
         overrides["l1_seconds"] = args.l1_seconds
     sizes = Sizes(**{**sizes.__dict__, **overrides})
-    workers = os.environ.get("WEB_CONCURRENCY") or "4"  # bin/serve's production default
+    # bin/serve's production default; the smoke run only proves the harness works: 2 boot faster.
+    workers = os.environ.get("WEB_CONCURRENCY") or ("2" if args.smoke else "4")
 
     def interrupted(signum, _frame):
         raise SystemExit(128 + signum)
@@ -770,22 +637,20 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
     workdir = Path(tempfile.mkdtemp(prefix="ticketflower-bench-"))
-    server: Server | None = None
-    database: Database | None = None
+    server: AppServer | None = None
+    database: PgServer | None = None
     try:
-        database = Database(args.database_url)
-        log(f"fresh database {database.name} (work files in {workdir})")
-        database.recreate()
-        env = django_env(args.database_url, workers)
-        run_django(env, "manage.py", "migrate", "--noinput", "-v0")
+        database, database_name = bench_database(args.database_url)
+        log(f"fresh database {database_name} (work files in {workdir})")
+        database.create_database(database_name)
+        migrate(args.database_url)
         log("migrated; generating data through workflow_upload")
-        out = run_django(env, "-m", "bench.seed", json.dumps(sizes.seed_spec()))
+        out = run_python(args.database_url, "-m", "bench.seed", json.dumps(sizes.seed_spec()), timeout=600)
         seeded = json.loads(next(line for line in out.splitlines() if line.startswith("BENCH-SEED "))[11:])
         log(f"data generated in {seeded['seconds']} s")
-        if not seeded["query_count_middleware_in_settings"]:
-            raise SystemExit("BENCHMARK_BASELINE_VIEWS=true did not enable bench.middleware.QueryCountMiddleware")
-        server = Server(env, workdir)
-        server.start()
+        server = AppServer(
+            "server", database_url=args.database_url, workdir=workdir, workers=int(workers), env=SERVER_ENV
+        ).start(timeout=90)
         log(f"bin/serve up on 127.0.0.1:{server.port} with {workers} workers")
         setup = {
             **seeded,
@@ -811,7 +676,7 @@ def main(argv: list[str] | None = None) -> int:
             **{k: seeded[k] for k in ("postgresql", "django", "strawberry_graphql", "strawberry_graphql_django")},
             "gunicorn": seeded["gunicorn"],
             "workers": workers,
-            "settings_module": "ticketflower.settings",
+            "settings_module": SERVER_ENV["DJANGO_SETTINGS_MODULE"],
             "smoke": args.smoke,
             "load_before": load_before,
             "load_after": os.getloadavg()[0],
@@ -832,9 +697,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         log(f"done in {time.perf_counter() - started:.0f} s")
         return 0
-    except BenchError as exc:
+    except (BenchError, RuntimeError) as exc:  # RuntimeError: a program of tests.support failed
         log(f"FAILED: {exc}")
-        if server is not None and server.process is not None:
+        if server is not None:
             log(f"server log ({server.log_path}) ends:\n{server.log_tail(15)}")
         return 1
     finally:
@@ -842,8 +707,8 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
         if database is not None and not args.keep_db:
             try:
-                database.drop()
+                database.drop_database(database_name)
             except Exception as exc:
-                log(f"could not drop {database.name}: {exc}")
+                log(f"could not drop {database_name}: {exc}")
         elif database is not None:
-            log(f"kept database {database.name}")
+            log(f"kept database {database_name}")

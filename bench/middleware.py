@@ -1,25 +1,18 @@
-"""Counts the SQL statements of one request, on demand (benchmark runs only).
+"""Counts the SQL statements of one request, on demand (bench/settings.py puts it first in
+MIDDLEWARE, so that the statements of every other middleware count).
 
 A request carrying `X-Bench-Count-Queries: 1` runs under `connection.execute_wrapper`
 and gets `X-Bench-Query-Count` (every statement sent on the default connection while the
 request was handled, authentication included), `X-Bench-Query-Summary` (statement
 kinds and tables, e.g. `SELECT task_definitions x1`) and `X-Bench-Page-Faults` (minor
 page faults of the worker process while it handled the request: see
-schema/stack.py). Every other request goes straight through. Without
-settings.BENCHMARK_BASELINE_VIEWS the middleware removes itself.
-
-Enable it first in MIDDLEWARE, so that the statements of every other middleware count:
-
-    if BENCHMARK_BASELINE_VIEWS:
-        MIDDLEWARE.insert(0, "bench.middleware.QueryCountMiddleware")
+schema/stack.py). Every other request goes straight through.
 """
 
 import re
 import resource
 from collections import Counter
 
-from django.conf import settings
-from django.core.exceptions import MiddlewareNotUsed
 from django.db import connection
 
 from bench.queries import COUNT_QUERIES_HEADER, PAGE_FAULTS_HEADER, QUERY_COUNT_HEADER, QUERY_SUMMARY_HEADER
@@ -35,8 +28,6 @@ def statement_kind(sql: str) -> str:
 
 class QueryCountMiddleware:
     def __init__(self, get_response):
-        if not getattr(settings, "BENCHMARK_BASELINE_VIEWS", False):
-            raise MiddlewareNotUsed
         self.get_response = get_response
 
     def __call__(self, request):

@@ -70,7 +70,7 @@ LOGIN = """mutation Login($username: String!, $password: String!) {
 }
 """
 
-# Baseline endpoints (bench/urls.py, mounted under /bench/ when BENCHMARK_BASELINE_VIEWS is on).
+# Baseline endpoints (bench/urls.py: benchmark runs serve them beside /graphql/).
 BASELINE_R1 = "/bench/baseline/workflow/{id}/"  # GET
 BASELINE_LIST = "/bench/baseline/workflows/?limit={limit}&offset={offset}&depth={depth}"  # GET; depth shallow|full
 BASELINE_UPLOAD = "/bench/baseline/upload-workflow/"  # POST {"input": document}

@@ -1,13 +1,16 @@
-"""Baseline endpoints; ticketflower/urls.py mounts them under /bench/ only when
-settings.BENCHMARK_BASELINE_VIEWS is on (benchmark runs, never production)."""
+"""The URL root of benchmark runs (bench/settings.py): the service's URLs, and the
+hand-written baselines (bench/baseline.py) under /bench/baseline/."""
 
 from django.urls import path
 
 from bench import baseline
+from ticketflower import urls as service
 
+handler500 = service.handler500
 urlpatterns = [
-    path("baseline/workflow/<int:workflow_id>/", baseline.workflow_full, name="bench-workflow"),
-    path("baseline/workflows/", baseline.workflow_list, name="bench-workflows"),
-    path("baseline/upload-workflow/", baseline.upload_workflow, name="bench-upload-workflow"),
-    path("baseline/export/<int:workflow_id>/", baseline.export_workflow, name="bench-export"),
+    *service.urlpatterns,
+    path("bench/baseline/workflow/<int:workflow_id>/", baseline.workflow_full, name="bench-workflow"),
+    path("bench/baseline/workflows/", baseline.workflow_list, name="bench-workflows"),
+    path("bench/baseline/upload-workflow/", baseline.upload_workflow, name="bench-upload-workflow"),
+    path("bench/baseline/export/<int:workflow_id>/", baseline.export_workflow, name="bench-export"),
 ]

@@ -4,5 +4,6 @@
   carries problems out of a service;
 - `scoping`: who may see a row (the tenant-scoping registry each domain fills);
 - `values`: client values recognised once for every entry point (ids, unstorable text,
-  JSON Pointers).
+  JSON Pointers, JSON sizes);
+- `requests`: what an HTTP request says about itself (its declared body size).
 """

@@ -1,10 +1,12 @@
-"""The one error shape of the service: a located problem.
+"""The one error shape of the service: a located problem, and the one way a service refuses.
 
-Mutations return problems in their payload; `path` is a JSON Pointer
-(RFC 6901) into the `input` that was sent, `""` for the whole request.
+A problem's `path` is a JSON Pointer (RFC 6901) into the `input` that was sent, `""` for the
+whole request. A service that refuses raises `ServiceError` with every problem it found,
+errors and warnings alike (nothing was written); the API layer turns it into the payload of
+the mutation (schema.base.answers_refusals).
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -22,12 +24,29 @@ class Problem:
     severity: str = ERROR
 
 
+def errors(problems: Iterable[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == ERROR]
+
+
+def warnings(problems: Iterable[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == WARNING]
+
+
 class ServiceError(Exception):
-    """Raised by a service that refuses a request; nothing was written."""
+    """Raised by a service that refuses a request; nothing was written. It carries every problem
+    found, the warnings beside the errors, so that a client fixing the errors hears of both."""
 
     def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(f"{p.code} at {p.path or '/'}: {p.message}" for p in problems))
+        super().__init__("; ".join(f"{p.code} at {p.path or '/'}: {p.message}" for p in errors(problems)))
         self.problems = problems
+
+    @property
+    def errors(self) -> list[Problem]:
+        return errors(self.problems)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return warnings(self.problems)
 
     @classmethod
     def single(cls, code: str, message: str, path: str = "") -> "ServiceError":
@@ -40,7 +59,7 @@ _LOST_TO_A_CONCURRENT_WRITE = {"40001", "40P01"}  # serialization_failure, deadl
 
 @contextmanager
 def concurrent_write_refused() -> Iterator[None]:
-    """Around a service's write transaction, outside it (so that it is rolled back by then): PostgreSQL
+    """Around a service call, outside its transaction (so that it is rolled back by then): PostgreSQL
     aborting it for a concurrent one (a deadlock, a serialization failure) is a located refusal the
     client can simply retry, not a failure of the service."""
     try:

@@ -6,8 +6,10 @@ the app's `ready()` triggers). `visible_to` applies it; a model without a
 registered rule is refused rather than served unscoped.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, QuerySet
@@ -15,19 +17,26 @@ from django.db.models import Model, QuerySet
 from kernel.problems import ServiceError
 from kernel.values import parse_id
 
-ScopeRule = Callable[[QuerySet, object], QuerySet]
-_rules: dict[type[Model], ScopeRule] = {}
+if TYPE_CHECKING:
+    # The project's user model (AUTH_USER_MODEL) as django-stubs resolves it: the kernel names no domain.
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.auth.models import _User as User
+
+Row = TypeVar("Row", bound=Model)
+# A rule narrows a queryset of its model to the rows a signed-in user may see.
+ScopeRule: TypeAlias = Callable[[QuerySet[Row], "User"], QuerySet[Row]]
+_rules: dict[type[Model], ScopeRule[Any]] = {}
 
 
-def register_scope(model: type[Model]) -> Callable[[ScopeRule], ScopeRule]:
-    def register(rule: ScopeRule) -> ScopeRule:
+def register_scope(model: type[Row]) -> Callable[[ScopeRule[Row]], ScopeRule[Row]]:
+    def register(rule: ScopeRule[Row]) -> ScopeRule[Row]:
         _rules[model] = rule
         return rule
 
     return register
 
 
-def visible_to(queryset: QuerySet, user) -> QuerySet:
+def visible_to(queryset: QuerySet[Row], user: User | AnonymousUser | None) -> QuerySet[Row]:
     rule = _rules.get(queryset.model)
     if rule is None:
         raise ImproperlyConfigured(f"no scoping rule registered for {queryset.model.__name__}")
@@ -36,7 +45,9 @@ def visible_to(queryset: QuerySet, user) -> QuerySet:
     return rule(queryset, user)
 
 
-def own_row(queryset: QuerySet, *, acting_user, object_id: Any, path: str, noun: str, lock: bool = False):
+def own_row(
+    queryset: QuerySet[Row], *, acting_user: User, object_id: Any, path: str, noun: str, lock: bool = False
+) -> Row:
     """The row with that id among those the acting user sees, row-locked if asked; another
     company's row is NOT_FOUND, worded exactly as for an id that does not exist."""
     pk = parse_id(object_id)

@@ -3,7 +3,9 @@
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeAlias
+
+import orjson
 
 # ASCII digits within a 64-bit primary key; used with fullmatch ("$" would accept "4\n").
 _ID = re.compile(r"[0-9]{1,18}")
@@ -11,6 +13,18 @@ _ID = re.compile(r"[0-9]{1,18}")
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # In JSON text a lone surrogate stays itself and a NUL becomes the escape \u0000.
 _UNSTORABLE_OR_NUL_ESCAPE = re.compile("[\x00\ud800-\udfff]|\\\\u0000")
+
+# Where a walked value sits: (the parent's trail, its key or index), None for the root.
+_Trail: TypeAlias = "tuple[_Trail, object] | None"
+
+
+def json_bytes(value: Any) -> int:
+    """The size of a JSON value as compact UTF-8 JSON text: orjson's speed, and the json module
+    for what orjson refuses (an integer beyond 64 bits)."""
+    try:
+        return len(orjson.dumps(value))
+    except orjson.JSONEncodeError:
+        return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
 def parse_id(value: Any) -> int | None:
@@ -25,7 +39,7 @@ def unstorable_text(value: Any, path: str = "") -> Iterator[str]:
     out when found, so any depth costs time proportional to the size of the value."""
     if not _may_hold_unstorable_text(value):
         return
-    pending: list[tuple[Any, tuple | None]] = [(value, None)]  # (value, (parent trail, token))
+    pending: list[tuple[Any, _Trail]] = [(value, None)]  # (value, where it sits)
     seen: set[int] = set()  # a Python caller's self-containing value must not loop forever
     while pending:
         value, trail = pending.pop()
@@ -57,9 +71,26 @@ def _may_hold_unstorable_text(value: Any) -> bool:
     return _UNSTORABLE_OR_NUL_ESCAPE.search(text) is not None
 
 
-def _pointer(trail: tuple | None) -> str:
-    tokens = []
+def _pointer(trail: _Trail) -> str:
+    tokens: list[object] = []
     while trail is not None:
         trail, token = trail
-        tokens.append(str(token).replace("~", "~0").replace("/", "~1"))
-    return "".join(f"/{token}" for token in reversed(tokens))
+        tokens.append(token)
+    return child("", *reversed(tokens))
+
+
+# --- JSON Pointer (RFC 6901) -----------------------------------------------------------
+
+
+def child(path: str, *segments: Any) -> str:
+    """Extend a JSON Pointer by reference tokens, escaping ~ and /."""
+    for segment in segments:
+        path += "/" + str(segment).replace("~", "~0").replace("/", "~1")
+    return path
+
+
+def split_pointer(path: str) -> list[str]:
+    """The reference tokens of a JSON Pointer, unescaped."""
+    if not path:
+        return []
+    return [token.replace("~1", "/").replace("~0", "~") for token in path[1:].split("/")]

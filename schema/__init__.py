@@ -5,17 +5,17 @@ import logging
 import strawberry
 from django.conf import settings
 from strawberry.extensions import MaxTokensLimiter
+from strawberry_django.optimizer import DjangoOptimizerExtension
 
-from schema.base import QuerysetOptimizer
+from schema.base import QuerysetOptimizer, short_paths_enabled
 from schema.errors import is_client_database_error, is_expected_error
 from schema.execution import TicketFlowerExecutionContext
 from schema.extensions import (
     IntrospectionForAuthenticatedUsers,
     MaskUnexpectedErrors,
-    MaxAliasesLimit,
-    QueryDepthLimit,
+    OperationShapeLimits,
     RecordOperation,
-    RejectUnstorableText,
+    RejectUnusableInput,
     SmallDocumentParserCache,
     ValidValidationCache,
     introspection_allowed,
@@ -63,14 +63,17 @@ schema = TicketFlowerSchema(
     mutation=Mutation,
     execution_context_class=TicketFlowerExecutionContext,
     extensions=[
-        lambda: QueryDepthLimit(max_depth=settings.GRAPHQL_MAX_DEPTH),
-        lambda: MaxAliasesLimit(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
+        lambda: OperationShapeLimits(
+            max_depth=settings.GRAPHQL_MAX_DEPTH,
+            max_aliases=settings.GRAPHQL_MAX_ALIASES,
+            max_list_nesting=settings.GRAPHQL_MAX_LIST_NESTING,
+        ),
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         SmallDocumentParserCache,
         IntrospectionForAuthenticatedUsers,
+        RejectUnusableInput,
         ValidValidationCache,
-        RejectUnstorableText,
-        QuerysetOptimizer,
+        QuerysetOptimizer if short_paths_enabled() else DjangoOptimizerExtension,
         MaskUnexpectedErrors,
         RecordOperation,
         ResponseCache,

@@ -5,15 +5,19 @@
   optimizer prefetches through it) to `scoping.visible_to`, so no resolver
   can forget the tenant filter.
 - Permission extensions raising `UNAUTHENTICATED` / `FORBIDDEN`.
-- `Problem`, the one error shape of every mutation payload.
+- `ProblemType`, the one error shape of every mutation payload, and `answers_refusals`,
+  the one way a service's refusal reaches it.
 """
 
+import dataclasses
+import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import strawberry
 import strawberry_django
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Model, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from graphql import GraphQLError
 from strawberry.extensions import FieldExtension, SchemaExtension
@@ -22,7 +26,7 @@ from strawberry.types import Info
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
-from kernel import problems as domain
+from kernel.problems import Problem, ServiceError, concurrent_write_refused
 from kernel.scoping import visible_to
 from kernel.values import parse_id
 from users.roles import DESIGN_WORKFLOWS, MANAGE_COMPANY
@@ -45,6 +49,12 @@ class CompanyScopedType:
         return visible_to(queryset, acting_user(info))
 
 
+def short_paths_enabled() -> bool:
+    """The performance devices that lean on the GraphQL libraries' internals
+    (schema/library_internals.py), or the libraries' own paths (for re-measuring after an upgrade)."""
+    return settings.GRAPHQL_EXECUTION_SHORT_PATHS
+
+
 class ModelField(StrawberryDjangoField):
     """The field class of every model type. A plain column (no resolver, no extension, no
     argument, not a relation, no `__` lookup) resolves as a bare attribute read through
@@ -55,7 +65,7 @@ class ModelField(StrawberryDjangoField):
 
     @property
     def is_basic_field(self) -> bool:
-        return self.is_plain_column
+        return self.is_plain_column and short_paths_enabled()
 
     @property
     def is_plain_column(self) -> bool:
@@ -93,7 +103,9 @@ class QuerysetOptimizer(DjangoOptimizerExtension):
     Every field returning a queryset here is a strawberry-django field, whose
     `get_queryset` hands the queryset to this extension's `optimize` itself."""
 
-    resolve = SchemaExtension.resolve
+    # strawberry installs no hook for an extension that does not override it. (The two libraries' signatures of
+    # resolve differ in a parameter's name and in the type of *args.)
+    resolve = SchemaExtension.resolve  # type: ignore[assignment]
 
 
 def unauthenticated_error(info: Info) -> GraphQLError:
@@ -121,61 +133,65 @@ class HasSystemPermission(IsAuthenticated):
         return super().has_permission(source, info) and acting_user(info).has_perm(self.permission)
 
 
-def login_required() -> list[PermissionExtension]:
+def login_required() -> list[FieldExtension]:
     return [PermissionExtension(permissions=[IsAuthenticated()], use_directives=False)]
 
 
-def company_admin_required() -> list[PermissionExtension]:
+def company_admin_required() -> list[FieldExtension]:
     return [PermissionExtension(permissions=[HasSystemPermission(MANAGE_COMPANY)], use_directives=False)]
 
 
-def workflow_creator_required() -> list[PermissionExtension]:
+def workflow_creator_required() -> list[FieldExtension]:
     return [PermissionExtension(permissions=[HasSystemPermission(DESIGN_WORKFLOWS)], use_directives=False)]
 
 
-@strawberry.type(description="A located problem: `path` is a JSON Pointer into the input that was sent.")
-class Problem:
+@strawberry.type(
+    name="Problem", description="A located problem: `path` is a JSON Pointer into the input that was sent."
+)
+class ProblemType:
     code: str = strawberry.field(description="Stable, machine-readable code, e.g. REQUIRED or UNKNOWN_TASK.")
     message: str = strawberry.field(description="What is wrong and what was expected.")
     path: str = strawberry.field(description='RFC 6901 JSON Pointer into the input; "" for the whole input.')
 
     @classmethod
-    def from_domain(cls, problem: domain.Problem) -> "Problem":
-        return cls(code=problem.code, message=problem.message, path=problem.path)
-
-    @classmethod
-    def list_from(cls, problems: list[domain.Problem]) -> list["Problem"]:
-        return [cls.from_domain(p) for p in problems]
+    def list_from(cls, problems: list[Problem]) -> list["ProblemType"]:
+        return [cls(code=p.code, message=p.message, path=p.path) for p in problems]
 
 
 @strawberry.type(description="The result of an operation that returns nothing else.")
 class OkPayload:
     ok: bool = False
-    errors: list[Problem] = strawberry.field(default_factory=list)
+    errors: list[ProblemType] = strawberry.field(default_factory=list)
 
 
-def ok_payload(action: Callable[[], None]) -> OkPayload:
-    """{ok: true} once the service action ran; its refusal as the payload's errors."""
-
-    def run() -> dict[str, Any]:
-        action()
-        return {"ok": True}
-
-    return payload_of(OkPayload, run)
+Resolver = TypeVar("Resolver", bound=Callable[..., Any])
+Row = TypeVar("Row", bound=Model)
 
 
-def payload_of(payload_type: type, run: Callable[[], dict[str, Any]]):
-    """Runs a service call; its refusal becomes the payload's `errors`, never a top-level error, and
-    so does its transaction losing to a concurrent one (the uploads' outcomes do the same)."""
-    try:
-        with domain.concurrent_write_refused():
-            fields = run()
-    except domain.ServiceError as exc:
-        return payload_type(errors=Problem.list_from(exc.problems))
-    return payload_type(**fields)
+def answers_refusals(payload_type: type) -> Callable[[Resolver], Resolver]:
+    """Decorates a mutation's resolver, which calls a service and returns `payload_type`: the
+    service's refusal (ServiceError, also a write that lost to a concurrent one) becomes the
+    payload's `errors` (and `warnings`, where the payload has them), never a top-level error."""
+    has_warnings = "warnings" in {field.name for field in dataclasses.fields(payload_type)}
+
+    def decorate(resolver: Resolver) -> Resolver:
+        @functools.wraps(resolver)
+        def resolve(*args: Any, **kwargs: Any) -> Any:
+            try:
+                with concurrent_write_refused():
+                    return resolver(*args, **kwargs)
+            except ServiceError as refusal:
+                answer = {"errors": ProblemType.list_from(refusal.errors)}
+                if has_warnings:
+                    answer["warnings"] = ProblemType.list_from(refusal.warnings)
+                return payload_type(**answer)
+
+        return cast(Resolver, resolve)
+
+    return decorate
 
 
-def rows_with_id(model: type, object_id: str) -> QuerySet:
+def rows_with_id(model: type[Row], object_id: str) -> QuerySet[Row]:
     """The row with that id, as a queryset for strawberry-django to scope (through the
     type's get_queryset), optimize and unwrap; a malformed id matches nothing, like an unknown one."""
     pk = parse_id(object_id)

@@ -38,14 +38,20 @@ from graphql import (
     is_non_null_type,
     is_object_type,
 )
-from graphql.execution.executor import to_nodes
-from graphql.pyutils import Path, Undefined, gather_with_cancel
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
+from graphql.pyutils import Path, Undefined
 from strawberry.types.field import StrawberryField
-from strawberry_django.utils.typing import get_django_definition
 
-from schema.base import ModelField
+from schema.base import ModelField, short_paths_enabled
+from schema.library_internals import (
+    BASIC_FIELD_RESOLVER,
+    DJANGO_TYPE_MODULE,
+    STRAWBERRY_DEFINITION,
+    TYPE_CAST_ATTRIBUTE,
+    StrawberryGraphQLCoreExecutionContext,
+    gather_with_cancel,
+    get_django_definition,
+    to_nodes,
+)
 
 # Kinds of field plans.
 _LEAF, _RELATED, _GENERAL = 0, 1, 2
@@ -71,13 +77,13 @@ def _model_of(object_type: GraphQLObjectType) -> type | None:
     entry = _models.get(id(object_type))
     if entry is None or entry[0] is not object_type:
         model = None
-        definition = (object_type.extensions or {}).get("strawberry-definition")
+        definition = (object_type.extensions or {}).get(STRAWBERRY_DEFINITION)
         origin = getattr(definition, "origin", None)
         is_type_of = getattr(origin, "__dict__", {}).get("is_type_of")
         django_definition = get_django_definition(origin) if origin is not None else None
         if (
             django_definition is not None
-            and getattr(getattr(is_type_of, "__func__", None), "__module__", None) == "strawberry_django.type"
+            and getattr(getattr(is_type_of, "__func__", None), "__module__", None) == DJANGO_TYPE_MODULE
         ):
             model = django_definition.model
         entry = _models[id(object_type)] = (object_type, model)
@@ -107,7 +113,7 @@ def _plan(field_def: GraphQLField) -> tuple:
     _RELATED (_CachedForeignKey) or _GENERAL."""
     if field_def.args:
         return _GENERAL, None
-    field = (field_def.extensions or {}).get("strawberry-definition")
+    field = (field_def.extensions or {}).get(STRAWBERRY_DEFINITION)
     if isinstance(field, ModelField):
         if not field.is_plain_column:
             return _foreign_key_plan(field, field_def)
@@ -116,12 +122,15 @@ def _plan(field_def: GraphQLField) -> tuple:
         attname = field.python_name  # a plain strawberry type's attribute (ExtRef.label...)
     else:
         return _GENERAL, None
-    if getattr(field_def.resolve, "_is_default", False) is not True or field_def.resolve.__name__ != (
-        "_get_basic_result"
+    resolve = field_def.resolve
+    if (
+        resolve is None
+        or getattr(resolve, "_is_default", False) is not True
+        or resolve.__name__ != BASIC_FIELD_RESOLVER
     ):
         return _GENERAL, None
     non_null = is_non_null_type(field_def.type)
-    leaf = field_def.type.of_type if non_null else field_def.type
+    leaf = get_nullable_type(field_def.type)
     if not is_leaf_type(leaf):
         return _GENERAL, None
     return _LEAF, (attname, leaf, non_null, _UNCHANGED.get(leaf.name), _INT_COERCION.get(leaf.name))
@@ -158,14 +167,12 @@ _NOT_LOADED = object()
 
 
 class TicketFlowerExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    # Off: every field takes graphql-core's path (the tests compare both answers).
-    short_paths = True
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         manager = self.middleware_manager
-        # With a schema extension's `resolve` hook every field must go through it.
-        self._short_paths = self.short_paths and (manager is None or manager.get_field_resolver(_probe) is _probe)
+        # Off (GRAPHQL_EXECUTION_SHORT_PATHS): every field takes graphql-core's path; with a
+        # schema extension's `resolve` hook every field must go through it.
+        self._short_paths = short_paths_enabled() and (manager is None or manager.get_field_resolver(_probe) is _probe)
         self._plans_of_field_sets: dict[int, tuple] = {}
         self._row_plans: dict[int, tuple] = {}
 

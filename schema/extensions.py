@@ -5,9 +5,10 @@ import logging
 import operator
 import sys
 import threading
+from collections import Counter
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple, TypeGuard
 
 import cachetools
 from django.conf import settings
@@ -16,24 +17,36 @@ from graphql import (
     BREAK,
     DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    InlineFragmentNode,
+    IntValueNode,
+    NamedTypeNode,
+    Node,
     OperationDefinitionNode,
     SelectionSetNode,
     StringValueNode,
+    Token,
     ValidationContext,
     ValidationRule,
+    get_named_type,
+    get_nullable_type,
+    is_list_type,
     parse,
     visit,
 )
 from graphql.language import Visitor
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from graphql.validation.rules import overlapping_fields_can_be_merged
 from strawberry.extensions import AddValidationRules, MaskErrors, SchemaExtension
-from strawberry.schema.schema import validate_document
 
 from kernel.values import unstorable_text
 from schema.errors import database_failure, is_expected_error
+from schema.library_internals import graphql_core_schema, set_field_overlap_budget, validate_document
 
 logger = logging.getLogger("ticketflower.graphql")
 
@@ -91,21 +104,39 @@ class MaskUnexpectedErrors(MaskErrors):
         )
 
 
+# Root fields that do a whole document's or preview's work each time they are selected: an alias
+# or a fragment spread would repeat all of it (12 aliased previews took 24 s), so an operation
+# selects each at most once. Their resolvers are in schema/workflow_design.
+COSTLY_ROOT_FIELDS = frozenset(
+    {
+        "previewWorkflow",
+        "validateWorkflow",
+        "uploadWorkflow",
+        "uploadTaskDefinition",
+        "uploadTicketDefinition",
+        "exportWorkflow",
+    }
+)
+
+
 @dataclass(frozen=True)
 class SelectionMeasure:
     depth: int  # nested fields with sub-selections on the longest path, introspection fields not counted
     aliases: int  # aliased fields, a fragment's counted once per spread
+    list_nesting: int  # list-typed fields nested inside one another on any path, introspection fields not counted
+    costly_root_fields: Counter[str]  # top-level selections of each of COSTLY_ROOT_FIELDS, spreads included
 
 
-_NOTHING = SelectionMeasure(depth=0, aliases=0)
+_NOTHING = SelectionMeasure(depth=0, aliases=0, list_nesting=0, costly_root_fields=Counter())
 
 
 class DocumentMeasures:
-    """Depth and aliases of a document's operations, each fragment definition measured once
-    (memoised by name) and then added per spread as a number: forty fragments each spreading
-    the next one twice cost forty measurements, not 2^40 walks. Without recursion, so any
-    nesting of fields or fragments is measured. A spread of an unknown fragment, or one closing
-    a cycle, adds nothing: graphql-core's own rules report those."""
+    """Depth, aliases, list nesting and costly root fields of a document's operations, each
+    fragment definition measured once (memoised by name) and then added per spread as numbers:
+    forty fragments each spreading the next one twice cost forty measurements, not 2^40 walks.
+    Without recursion, so any nesting of fields or fragments is measured. A spread of an unknown
+    fragment, or one closing a cycle, adds nothing; an unknown type or field has no list type:
+    graphql-core's own rules report those."""
 
     def __init__(self, context: ValidationContext):
         self.context = context
@@ -113,13 +144,13 @@ class DocumentMeasures:
 
     def of_operation(self, operation: OperationDefinitionNode) -> SelectionMeasure:
         self._measure_fragments_spread_in(operation.selection_set)
-        return self._measure(operation.selection_set)
+        return self._measure(operation.selection_set, self.context.schema.get_root_type(operation.operation))
 
     def _measure_fragments_spread_in(self, selection_set: SelectionSetNode) -> None:
         """Measures the fragments the selection set spreads, directly or through other
         fragments, that are not measured yet: each after the fragments it spreads."""
         spread_names = self._spread_names
-        path = [(None, spread_names(selection_set))]
+        path: list[tuple[FragmentDefinitionNode | None, Iterator[str]]] = [(None, spread_names(selection_set))]
         on_path: set[str] = set()
         while path:
             fragment, spreads = path[-1]
@@ -133,98 +164,139 @@ class DocumentMeasures:
                 path.pop()
                 if fragment is not None:
                     on_path.remove(fragment.name.value)
-                    self.fragments[fragment.name.value] = self._measure(fragment.selection_set)
+                    self.fragments[fragment.name.value] = self._measure(
+                        fragment.selection_set, self._named_type(fragment.type_condition)
+                    )
 
     def _spread_names(self, selection_set: SelectionSetNode) -> Iterator[str]:
         return iter([spread.name.value for spread in self.context.get_fragment_spreads(selection_set)])
 
-    def _measure(self, selection_set: SelectionSetNode) -> SelectionMeasure:
-        """The measure of one definition's own selections, with the spread fragments' measures."""
-        depth = aliases = 0
-        pending = [(selection_set, 0, True)]  # (selection set, fields above it, whether its depth counts)
+    def _named_type(self, type_condition: NamedTypeNode) -> GraphQLNamedType | None:
+        return self.context.schema.get_type(type_condition.name.value)
+
+    def _measure(self, selection_set: SelectionSetNode, parent_type: GraphQLNamedType | None) -> SelectionMeasure:
+        """The measure of one definition's own selections (of `parent_type`), with the spread fragments' measures."""
+        depth = aliases = list_nesting = 0
+        costly_root_fields: Counter[str] = Counter()
+        # (selection set, its type, fields above it, list fields above it, whether its depth and lists count)
+        pending = [(selection_set, parent_type, 0, 0, True)]
         while pending:
-            selections, level, counts = pending.pop()
+            selections, parent, level, lists, counts = pending.pop()
             for selection in selections.selections:
                 if isinstance(selection, FieldNode):
                     aliases += selection.alias is not None
+                    name = selection.name.value
+                    if level == 0 and name in COSTLY_ROOT_FIELDS:
+                        costly_root_fields[name] += 1
+                    counted = counts and not name.startswith("__")
+                    field_type = _field_type(parent, name) if counted else None
+                    field_lists = lists + (field_type is not None and is_list_type(get_nullable_type(field_type)))
+                    list_nesting = max(list_nesting, field_lists)
                     if selection.selection_set is not None:
-                        counted = counts and not selection.name.value.startswith("__")
                         depth = max(depth, level + 1) if counted else depth
-                        pending.append((selection.selection_set, level + 1, counted))
+                        pending.append(
+                            (selection.selection_set, get_named_type(field_type), level + 1, field_lists, counted)
+                        )
                 elif isinstance(selection, FragmentSpreadNode):
                     spread = self.fragments.get(selection.name.value, _NOTHING)
                     aliases += spread.aliases
-                    depth = max(depth, level + spread.depth) if counts else depth
-                elif selection.selection_set is not None:  # an inline fragment
-                    pending.append((selection.selection_set, level, counts))
-        return SelectionMeasure(depth=depth, aliases=aliases)
+                    if counts:
+                        depth = max(depth, level + spread.depth)
+                        list_nesting = max(list_nesting, lists + spread.list_nesting)
+                    if level == 0:
+                        costly_root_fields.update(spread.costly_root_fields)
+                elif isinstance(selection, InlineFragmentNode) and selection.selection_set is not None:
+                    condition = selection.type_condition
+                    inner_type = parent if condition is None else self._named_type(condition)
+                    pending.append((selection.selection_set, inner_type, level, lists, counts))
+        return SelectionMeasure(
+            depth=depth, aliases=aliases, list_nesting=list_nesting, costly_root_fields=costly_root_fields
+        )
+
+
+def _field_type(parent: GraphQLNamedType | None, name: str) -> GraphQLOutputType | None:
+    """The type of `parent`'s field `name`; None for a field it does not have."""
+    field = parent.fields.get(name) if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType) else None
+    return None if field is None else field.type
 
 
 def _operations(document: DocumentNode) -> list[OperationDefinitionNode]:
     return [definition for definition in document.definitions if isinstance(definition, OperationDefinitionNode)]
 
 
-class _OperationDepthRule(ValidationRule):
-    max_depth: int
+def _name(operation: OperationDefinitionNode) -> str:
+    return operation.name.value if operation.name else "anonymous"
+
+
+@dataclass(frozen=True)
+class OperationLimits:
+    max_depth: int  # levels of fields with sub-selections
+    max_aliases: int  # aliased fields of the whole document, a fragment's counted once per spread
+    max_list_nesting: int  # list-typed fields inside one another on any path
+    # and each of COSTLY_ROOT_FIELDS at most once per operation
+
+
+class _OperationLimitsRule(ValidationRule):
+    """Checks every operation of a document against the limits, all from one DocumentMeasures."""
+
+    limits: OperationLimits  # of the rule classes made by operation_limits_rule
 
     def enter_document(self, document: DocumentNode, *_args):
         measures = DocumentMeasures(self.context)
-        for operation in _operations(document):
-            depth = measures.of_operation(operation).depth
-            if depth > self.max_depth:
-                name = operation.name.value if operation.name else "anonymous"
-                self.report_error(
-                    GraphQLError(
-                        f"'{name}' exceeds maximum operation depth of {self.max_depth}: "
-                        f"its fields nest {depth} levels deep.",
+        measured = [(operation, measures.of_operation(operation)) for operation in _operations(document)]
+        for error in self._errors(measured):
+            self.report_error(error)
+        return BREAK
+
+    def _errors(self, measured: list[tuple[OperationDefinitionNode, SelectionMeasure]]) -> Iterator[GraphQLError]:
+        limits = self.limits
+        for operation, measure in measured:
+            if measure.depth > limits.max_depth:
+                yield GraphQLError(
+                    f"'{_name(operation)}' exceeds maximum operation depth of {limits.max_depth}: "
+                    f"its fields nest {measure.depth} levels deep.",
+                    operation,
+                )
+        aliases = sum(measure.aliases for _operation, measure in measured)
+        if aliases > limits.max_aliases:
+            yield GraphQLError(
+                f"{aliases} aliases found. Allowed: {limits.max_aliases} "
+                "(the aliases of a fragment count once per spread)."
+            )
+        for operation, measure in measured:
+            if measure.list_nesting > limits.max_list_nesting:
+                yield GraphQLError(
+                    f"'{_name(operation)}' exceeds the maximum list nesting of {limits.max_list_nesting}: "
+                    f"{measure.list_nesting} list fields nest inside one another, each multiplying the work of "
+                    "the fields below it.",
+                    operation,
+                )
+            for field, selections in sorted(measure.costly_root_fields.items()):
+                if selections > 1:
+                    yield GraphQLError(
+                        f"'{_name(operation)}' selects {field} {selections} times; an operation may select it once "
+                        f"(aliases and fragment spreads count): send one request per {field}.",
                         operation,
                     )
-                )
-        return BREAK
 
 
-class _AliasCountRule(ValidationRule):
-    max_aliases: int
-
-    def enter_document(self, document: DocumentNode, *_args):
-        measures = DocumentMeasures(self.context)
-        aliases = sum(measures.of_operation(operation).aliases for operation in _operations(document))
-        if aliases > self.max_aliases:
-            self.report_error(
-                GraphQLError(
-                    f"{aliases} aliases found. Allowed: {self.max_aliases} "
-                    "(the aliases of a fragment count once per spread)."
-                )
-            )
-        return BREAK
-
-
-# One rule class per limit, not per request, so that the validation rules of two requests
-# compare equal (ValidValidationCache).
+# One rule class per set of limits, not per request, so that the validation rules of two
+# requests compare equal (ValidValidationCache).
 @functools.cache
-def operation_depth_rule(max_depth: int) -> type[ValidationRule]:
-    return type(f"OperationDepthRule{max_depth}", (_OperationDepthRule,), {"max_depth": max_depth})
+def operation_limits_rule(limits: OperationLimits) -> type[ValidationRule]:
+    return type("OperationLimitsRule", (_OperationLimitsRule,), {"limits": limits})
 
 
-@functools.cache
-def alias_count_rule(max_aliases: int) -> type[ValidationRule]:
-    return type(f"AliasCountRule{max_aliases}", (_AliasCountRule,), {"max_aliases": max_aliases})
+class OperationShapeLimits(AddValidationRules):
+    """Per operation: at most max_depth levels of fields with sub-selections and at most
+    max_list_nesting list-typed fields inside one another (introspection fields aside: the
+    answer grows with the product of the lists' lengths, and a few levels of a workflow's tasks
+    and transitions, 150 bytes of query, once took 641 MB and 30 s), each of COSTLY_ROOT_FIELDS
+    at most once; per document, at most max_aliases aliased fields, a fragment's counted once
+    per spread. Measured in time linear in the document (see DocumentMeasures)."""
 
-
-class QueryDepthLimit(AddValidationRules):
-    """At most max_depth levels of fields with sub-selections per operation (introspection
-    fields aside), measured in time linear in the document (see DocumentMeasures)."""
-
-    def __init__(self, max_depth: int):
-        super().__init__([operation_depth_rule(max_depth)])
-
-
-class MaxAliasesLimit(AddValidationRules):
-    """At most max_alias_count aliased fields per document, a fragment's aliases counted once
-    per spread; linear in the document (see DocumentMeasures)."""
-
-    def __init__(self, max_alias_count: int):
-        super().__init__([alias_count_rule(max_alias_count)])
+    def __init__(self, *, max_depth: int, max_aliases: int, max_list_nesting: int):
+        super().__init__([operation_limits_rule(OperationLimits(max_depth, max_aliases, max_list_nesting))])
 
 
 # graphql-core's OverlappingFieldsCanBeMergedRule aborts validation ("Validation aborted.")
@@ -233,7 +305,7 @@ class MaxAliasesLimit(AddValidationRules):
 # hundreds of fragments spread side by side) took up to 2.2 s per request on a 2-core machine;
 # with 50,000 at most 0.35 s, parsing and the other rules included. GraphiQL's introspection
 # and the bench's designer queries spend 0 (no response name repeats).
-overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = 50_000
+set_field_overlap_budget(50_000)
 
 
 class _QueryTextCache:
@@ -241,7 +313,10 @@ class _QueryTextCache:
     entries are estimated to hold (a cached text can be CACHEABLE_QUERY_LENGTH characters)."""
 
     def __init__(self, max_bytes: int):
-        self._entries = cachetools.LRUCache(maxsize=max_bytes, getsizeof=operator.itemgetter(0))
+        # key -> (estimated bytes, value)
+        self._entries: cachetools.LRUCache[Hashable, tuple[int, Any]] = cachetools.LRUCache(
+            maxsize=max_bytes, getsizeof=operator.itemgetter(0)
+        )
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> Any:
@@ -272,13 +347,15 @@ VALID_DOCUMENTS_CACHE_BYTES = 1024 * 1024  # ~1,000 texts like R1, at least 12 o
 LITERAL_LINES_CACHE_BYTES = 1024 * 1024
 
 
-def _cacheable(query: str | None) -> bool:
-    return bool(query) and len(query) <= CACHEABLE_QUERY_LENGTH
+def _cacheable(query: str | None) -> TypeGuard[str]:
+    return bool(query and len(query) <= CACHEABLE_QUERY_LENGTH)
 
 
 def parsed_document_bytes(document: DocumentNode) -> int:
     """An upper estimate of the memory a parsed document holds (see the budgets above)."""
-    tokens, token = 0, document.loc.start_token
+    assert document.loc is not None  # parse() keeps locations unless told not to
+    tokens = 0
+    token: Token | None = document.loc.start_token
     while token is not None:
         tokens, token = tokens + 1, token.next
     return tokens * PARSED_DOCUMENT_BYTES_PER_TOKEN + 8 * len(document.loc.source.body)
@@ -314,8 +391,8 @@ class ValidValidationCache(SchemaExtension):
     not public carries NoSchemaIntrospectionCustomRule in its rules, so it never reuses
     the verdict of an authenticated one (and the limits' rule classes change with the
     limits). Only passes are cached; a document with errors is validated afresh each time
-    (error objects are per request: process_errors edits them). Runs before
-    RejectUnstorableText, whose refusal replaces the (empty) verdict."""
+    (error objects are per request: process_errors edits them). Runs after
+    RejectUnusableInput: a refused document is not validated."""
 
     _passed = _QueryTextCache(max_bytes=VALID_DOCUMENTS_CACHE_BYTES)
 
@@ -332,17 +409,19 @@ class ValidValidationCache(SchemaExtension):
             if self._passed.get(key) is not None:
                 context.pre_execution_errors = []
             else:
-                errors = validate_document(context.schema._schema, context.graphql_document, rules)
+                errors = validate_document(graphql_core_schema(context.schema), context.graphql_document, rules)
                 context.pre_execution_errors = errors
                 if not errors:
                     self._passed.put(key, True, estimated_bytes=_text_entry_bytes(context.query))
         yield
 
 
-class RejectUnstorableText(SchemaExtension):
-    """Text with a NUL character or an unpaired surrogate cannot be stored (PostgreSQL
-    refuses it), so an operation carrying one, in a variable or a literal, is refused
-    before it runs, saying where."""
+class RejectUnusableInput(SchemaExtension):
+    """Input the service cannot use is refused before the operation is validated or run, saying
+    where: text with a NUL character or an unpaired surrogate, in a variable or a literal
+    (PostgreSQL cannot store it), and integer literals of more digits than Python converts
+    (sys.get_int_max_str_digits(): graphql-core's conversion raised an internal error).
+    Variables hold no such integers: decoding the request refused them (schema/views.py)."""
 
     def on_validate(self):
         context = self.execution_context
@@ -351,40 +430,69 @@ class RejectUnstorableText(SchemaExtension):
         for path in unstorable_text(variables):
             name, _, pointer = path[1:].partition("/")
             places.append(f"${name}" + (f" at /{pointer}" if pointer else ""))
+        literals = _NO_LITERAL_LINES
         if context.graphql_document is not None:
-            places += [f"line {line}" for line in _unstorable_literal_lines_of(context.query, context.graphql_document)]
+            assert context.query is not None  # the document was parsed from it
+            literals = _unusable_literal_lines_of(context.query, context.graphql_document)
+            places += _lines(literals.unstorable_text)
+        errors = []
         if places:
-            # Set before validation runs, this answers the request instead of executing it.
+            errors.append("Text cannot contain NUL characters or unpaired surrogates: " + ", ".join(places))
+        if literals.overlong_integers:
+            errors.append(
+                f"Integers can have at most {sys.get_int_max_str_digits():,} digits: "
+                + ", ".join(_lines(literals.overlong_integers))
+            )
+        if errors:
+            # Set before validation runs, this answers the request instead of validating and executing it.
             context.pre_execution_errors = [
-                GraphQLError(
-                    "Text cannot contain NUL characters or unpaired surrogates: " + ", ".join(places),
-                    extensions={"code": "BAD_USER_INPUT"},
-                )
+                GraphQLError(message, extensions={"code": "BAD_USER_INPUT"}) for message in errors
             ]
         yield
 
 
+class UnusableLiteralLines(NamedTuple):
+    unstorable_text: tuple[int, ...]  # lines of string literals holding NUL characters or unpaired surrogates
+    overlong_integers: tuple[int, ...]  # lines of integer literals of more digits than Python converts
+
+
+_NO_LITERAL_LINES = UnusableLiteralLines(unstorable_text=(), overlong_integers=())
 _literal_lines = _QueryTextCache(max_bytes=LITERAL_LINES_CACHE_BYTES)
 
 
-def _unstorable_literal_lines_of(query: str, document) -> tuple[int, ...]:
-    """The lines of the document's unstorable string literals, remembered per query text."""
+def _lines(lines: tuple[int, ...]) -> list[str]:
+    return [f"line {line}" for line in lines]
+
+
+def _unusable_literal_lines_of(query: str, document: DocumentNode) -> UnusableLiteralLines:
+    """The lines of the document's unusable literals, remembered per query text."""
     if not _cacheable(query):
-        return tuple(_unstorable_literal_lines(document))
+        return _unusable_literal_lines(document)
     lines = _literal_lines.get(query)
     if lines is None:
-        lines = tuple(_unstorable_literal_lines(document))
-        _literal_lines.put(query, lines, estimated_bytes=_text_entry_bytes(query) + sys.getsizeof(lines))
+        lines = _unusable_literal_lines(document)
+        held = sys.getsizeof(lines) + sum(map(sys.getsizeof, lines))
+        _literal_lines.put(query, lines, estimated_bytes=_text_entry_bytes(query) + held)
     return lines
 
 
-def _unstorable_literal_lines(document) -> list[int]:
-    lines: list[int] = []
+def _unusable_literal_lines(document: DocumentNode) -> UnusableLiteralLines:
+    unstorable: list[int] = []
+    overlong: list[int] = []
+    max_digits = sys.get_int_max_str_digits()  # 0: no limit
 
     class Finder(Visitor):
         def enter_string_value(self, node: StringValueNode, *_args):
             if any(True for _ in unstorable_text(node.value)):
-                lines.append(node.loc.source.get_location(node.loc.start).line if node.loc else 0)
+                unstorable.append(_line(node))
+
+        def enter_int_value(self, node: IntValueNode, *_args):
+            if max_digits and len(node.value.lstrip("-")) > max_digits:
+                overlong.append(_line(node))
 
     visit(document, Finder())
-    return lines
+    return UnusableLiteralLines(unstorable_text=tuple(unstorable), overlong_integers=tuple(overlong))
+
+
+def _line(node: Node) -> int:
+    return node.loc.source.get_location(node.loc.start).line if node.loc else 0

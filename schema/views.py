@@ -1,26 +1,41 @@
 import functools
 import json
+import sys
 
 import orjson
 from cross_web import HTTPException
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils.cache import patch_cache_control
 from strawberry.django.views import GraphQLView
 
+from kernel.requests import declared_body_bytes
 from schema.stack import run_in_roomy_stack_chunk
 
 
 class _CsrfCheck(CsrfViewMiddleware):
-    def _reject(self, request, reason):
-        return reason
+    """Django's CSRF check on its own: a refusal keeps its reason, and no answer is sent."""
+
+    reason: str | None = None
+
+    def _reject(self, request: HttpRequest, reason: str) -> HttpResponseForbidden:
+        self.reason = reason
+        return HttpResponseForbidden(reason)
+
+
+def _never_called(request: HttpRequest) -> HttpResponse:
+    """The rest of the middleware chain and the view, as far as the CSRF check alone is concerned."""
+    raise NotImplementedError
 
 
 def csrf_failure(request) -> str | None:
     """The reason a session request fails Django's CSRF check, or None when it passes."""
-    check = _CsrfCheck(lambda _request: None)
+    check = _CsrfCheck(_never_called)
     check.process_request(request)
-    return check.process_view(request, None, (), {})
+    check.process_view(request, _never_called, (), {})
+    return check.reason
 
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -77,7 +92,10 @@ class TicketFlowerGraphQLView(GraphQLView):
         return response
 
     def _answer(self, request):
-        if request.method == "POST" and not getattr(request, "bearer_auth", False) and request.user.is_authenticated:
+        if not request.user.is_authenticated:
+            if declared_body_bytes(request) > settings.MAX_ANONYMOUS_REQUEST_BODY_BYTES:
+                return self._anonymous_body_too_large(request)
+        elif request.method == "POST" and not getattr(request, "bearer_auth", False):
             reason = csrf_failure(request)
             if reason:
                 return self.request_error(f"CSRF verification failed: {reason}", code="FORBIDDEN", status=403)
@@ -86,6 +104,17 @@ class TicketFlowerGraphQLView(GraphQLView):
         except HTTPException as exc:  # strawberry's refusals of a request, which it answers in plain text
             code = "METHOD_NOT_ALLOWED" if exc.status_code == 405 else "BAD_USER_INPUT"
             return self.request_error(exc.reason, code=code, status=exc.status_code)
+
+    def _anonymous_body_too_large(self, request):
+        """Without valid credentials a body is refused before it is read (decoded JSON can take ~17 times
+        its size): sign-up, login and token refresh need a few hundred bytes."""
+        credentials = getattr(request, "auth_error", None) or "log in first"
+        return self.request_error(
+            f"The request body exceeds {settings.MAX_ANONYMOUS_REQUEST_BODY_BYTES:,} bytes, the limit for requests "
+            f"without valid credentials ({credentials}).",
+            code="PAYLOAD_TOO_LARGE",
+            status=413,
+        )
 
     def request_error(self, message: str, *, code: str, status: int):
         """A refusal before GraphQL runs, in the GraphQL response shape."""
@@ -100,6 +129,12 @@ class TicketFlowerGraphQLView(GraphQLView):
             value = json.loads(data)
         except RecursionError as exc:  # the decoder's own guard, near the interpreter's recursion limit
             raise HTTPException(400, _TOO_DEEP) from exc
+        except json.JSONDecodeError:
+            raise  # strawberry answers malformed JSON
+        except ValueError as exc:  # an integer longer than Python converts (sys.get_int_max_str_digits())
+            raise HTTPException(
+                400, f"The request's JSON holds an integer of more than {sys.get_int_max_str_digits():,} digits."
+            ) from exc
         if nesting_exceeds(value, MAX_REQUEST_JSON_DEPTH):
             raise HTTPException(400, _TOO_DEEP)
         # A POST's only JSON text is its body (multipart uploads are off), which strawberry reads
@@ -113,6 +148,7 @@ class TicketFlowerGraphQLView(GraphQLView):
             request_data = super().parse_http_body(request)
         except UnicodeDecodeError as exc:  # strawberry's request adapter decodes the body as UTF-8
             raise HTTPException(400, "The request body is not UTF-8.") from exc
+        assert not isinstance(request_data, list)  # batching is off: strawberry refuses a list
         if not isinstance(request_data.operation_name, str | None):
             raise HTTPException(400, "The GraphQL operation's `operationName` must be a string or null, if provided.")
         if request_data.query is not None and len(request_data.query) > MAX_QUERY_LENGTH:

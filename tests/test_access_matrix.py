@@ -19,8 +19,8 @@ from strawberry.utils.str_converters import to_camel_case
 from schema import Query, schema
 from schema.base import HasSystemPermission, IsAuthenticated
 from tests.builders import build_ticket_definition
+from tests.support.documents import example
 from workflow_design.services import workflow_upload
-from workflow_design.tests.test_validation import example
 
 GRAPHQL_QUERY_FIELDS = schema._schema.query_type.fields
 STRAWBERRY_QUERY_FIELDS = {to_camel_case(f.python_name): f for f in Query.__strawberry_definition__.fields}
@@ -137,7 +137,7 @@ def ids_in(value) -> set[str]:
 @pytest.fixture
 def company_a_objects(tenant_a) -> dict[str, list[str]]:
     """Ids of company A's objects, by GraphQL type name."""
-    workflow = workflow_upload(acting_user=tenant_a.admin, document=example()).workflow
+    workflow = workflow_upload(acting_user=tenant_a.admin, document=example()).row
     ticket = build_ticket_definition(workflow, roles=["support_agent"])
     role_holder, _ = tenant_a.user(company_roles=["support_agent"])
     return {

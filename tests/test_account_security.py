@@ -1,6 +1,7 @@
 """Accounts against an attacker holding no more than a free sign-up: a password change ends stolen
-refresh tokens, guesses spread over many addresses still lock the username out, and behind trusted
-proxies the client's own address is the one throttled."""
+refresh tokens, guesses spread over many addresses still lock the username out, behind trusted
+proxies the client's own address is the one throttled, and a company admin cannot probe other
+companies' usernames at speed."""
 
 from datetime import timedelta
 
@@ -19,13 +20,15 @@ mutation($username: String!, $password: String!) {
 REFRESH = "mutation($token: String!) { refreshToken(refreshToken: $token) { errors { code path } } }"
 SIGN_UP = """
 mutation($input: CreateCompanyInput!) { createCompany(input: $input) { errors { code path } } }"""
+CREATE_USER = """
+mutation($input: CreateUserInput!) { createUser(input: $input) { user { username } errors { code path } } }"""
 NEW_PASSWORD = "another-long-passphrase-99"
 
 
 @pytest.fixture(autouse=True)
-def _no_throttle_counts():
-    """django-ratelimit counts in the default cache, which outlives each test."""
-    caches["default"].clear()
+def _no_throttle_counts(db):
+    """django-ratelimit counts in the "throttles" cache, which may outlive each test (Redis)."""
+    caches["throttles"].clear()
 
 
 def login(gql, username: str, password: str, **headers) -> dict:
@@ -58,6 +61,8 @@ class TestPasswordChangeRevokesRefreshTokens:
         user.save()
         assert refresh_errors(gql, stolen) == [{"code": "INVALID_TOKEN", "path": "/refreshToken"}]
 
+    @pytest.mark.slow
+    @pytest.mark.production_hashers
     def test_other_saves_and_a_logins_hash_upgrade_keep_them(self, gql, tenant_a):
         token = login(gql, tenant_a.admin.username, PASSWORD)["refreshToken"]
         user = User.objects.get(pk=tenant_a.admin.pk)
@@ -122,3 +127,26 @@ class TestClientAddressBehindProxies:
         assert sign_up(gql, "first", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="192.0.2.1") == []
         refused = sign_up(gql, "second", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="192.0.2.2")
         assert refused == [{"code": "TOO_MANY_ATTEMPTS", "path": ""}]
+
+
+@pytest.mark.django_db
+class TestUserCreationThrottle:
+    @staticmethod
+    def create_user(gql, admin_token: str, username: str) -> list[dict]:
+        fields = {"username": username, "email": "u@example.com", "password": PASSWORD}
+        return gql.data(CREATE_USER, {"input": fields}, token=admin_token)["createUser"]["errors"]
+
+    def test_probes_of_taken_usernames_are_throttled_per_acting_user(self, gql, tenant_a, tenant_b, settings):
+        """createUser answers DUPLICATE for another company's username: unthrottled, about a probe a second."""
+        settings.USER_CREATE_RATE = "3/h"
+        taken = tenant_b.admin.username
+        for _ in range(3):  # refused attempts count: their transaction is rolled back, the count is not
+            assert self.create_user(gql, tenant_a.token, taken) == [{"code": "DUPLICATE", "path": "/username"}]
+        throttled = [{"code": "TOO_MANY_ATTEMPTS", "path": ""}]
+        assert self.create_user(gql, tenant_a.token, taken) == throttled
+        assert self.create_user(gql, tenant_a.token, "newcomer") == throttled
+        # Another company admin has an allowance of their own.
+        assert self.create_user(gql, tenant_b.token, "newcomer") == []
+
+    def test_the_default_rate_allows_a_user_a_minute(self, settings):
+        assert settings.USER_CREATE_RATE == "60/h"

@@ -17,10 +17,10 @@ from guardian.models import GroupObjectPermission
 
 from conftest import PASSWORD, GraphQLClient
 from tests.builders import build_ticket_definition, build_workflow
+from tests.support.documents import example
 from users.models import Company, CompanyRole, User
 from users.roles import WORKFLOW_CREATOR
 from workflow_design.services import workflow_upload
-from workflow_design.tests.test_validation import example
 
 DEFINITION_MODELS = {
     "workflowdefinition",

@@ -48,9 +48,9 @@ def login(gql, username: str, password: str) -> dict:
 @pytest.mark.django_db
 class TestSignUp:
     @pytest.fixture(autouse=True)
-    def _no_throttle_counts(self):
-        """django-ratelimit counts sign-ups in the default cache, which outlives each test."""
-        caches["default"].clear()
+    def _no_throttle_counts(self, db):
+        """django-ratelimit counts sign-ups in the "throttles" cache, which may outlive each test (Redis)."""
+        caches["throttles"].clear()
 
     def test_creates_company_and_admin_who_can_use_the_token(self, gql):
         payload = sign_up(gql)

@@ -7,9 +7,11 @@ import urllib.request
 import pytest
 from django.db import connection
 
+from tests.support.documents import example
 from workflow_design.models import WorkflowVersion
 from workflow_design.services import workflow_upload
-from workflow_design.tests.test_validation import example
+
+pytestmark = pytest.mark.slow  # a live server and parallel requests
 
 ROUNDS = 15
 UPLOAD = """mutation($input: WorkflowInput!) {
@@ -52,7 +54,7 @@ def test_same_expected_version_one_wins_one_conflicts(live_server):
     from conftest import Tenant
 
     tenant = Tenant("Concurrent")
-    workflow = workflow_upload(acting_user=tenant.admin, document=example()).workflow
+    workflow = workflow_upload(acting_user=tenant.admin, document=example()).row
     url = f"{live_server.url}/graphql/"
     winners = []
     for round_number in range(1, ROUNDS + 1):

@@ -29,11 +29,11 @@ import pytest
 from django.db import connection
 
 from conftest import PASSWORD
+from tests.support.documents import example
 from tests.support.http import Reply, post_graphql
 from tests.support.operations import CREATE_COMPANY, DELETE, EXPORT, LIST, LOGIN, UPLOAD, VERSIONS
 from tests.support.postgres import ThrowawayCluster, Unavailable, integrity_problems, migrate
 from tests.support.servers import AppServer
-from workflow_design.tests.test_validation import example
 
 DBNAME = "ticketflower"
 DOWN_ANSWER_SECONDS = 5.0  # a stopped database refuses connections at once (a busy machine may be slow)
@@ -43,9 +43,12 @@ CLIENT_TIMEOUT = 15.0  # longer than any acceptable answer: a hang shows as "no 
 RANDOM_KILLS = int(os.environ.get("DATABASE_FAULTS_RANDOM_KILLS", "3"))
 SEED = int(os.environ.get("DATABASE_FAULTS_SEED", "0")) or random.randrange(1, 10**6)
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="database faults are tested with PostgreSQL (a throwaway cluster)"
-)
+pytestmark = [
+    pytest.mark.slow,  # a throwaway cluster and bin/serve
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="database faults are tested with PostgreSQL (a throwaway cluster)"
+    ),
+]
 
 
 def chain_document(tasks: int, title: str) -> dict:

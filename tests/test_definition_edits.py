@@ -5,9 +5,9 @@ import json
 
 import pytest
 
+from tests.support.documents import example
 from workflow_design.models import TicketDefinition, WorkflowDefinition
 from workflow_design.services import workflow_upload
-from workflow_design.tests.test_validation import example
 
 UPLOAD_TASK = """
 mutation($workflowId: ID!, $expectedVersion: Int!, $input: TaskInput!) {
@@ -37,7 +37,7 @@ def located(problems: list[dict]) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def incident(tenant_a) -> WorkflowDefinition:
-    return workflow_upload(acting_user=tenant_a.admin, document=example()).workflow
+    return workflow_upload(acting_user=tenant_a.admin, document=example()).row
 
 
 def ticket_input(workflow: WorkflowDefinition, **changes) -> dict:

@@ -6,12 +6,12 @@ same paths, with the same null propagation."""
 import json
 
 import pytest
+from django.conf import settings
 
-from schema.execution import TicketFlowerExecutionContext
 from tests.builders import build_ticket_definition
+from tests.support.documents import example
 from workflow_design.models import TaskDefinition, WorkflowTransition
 from workflow_design.services import workflow_upload
-from workflow_design.tests.test_validation import example
 
 EVERYTHING = """
 query($withTasks: Boolean!) {
@@ -70,7 +70,7 @@ def both_answers(gql, token: str, monkeypatch, variables: dict) -> tuple[dict, d
 
     short = answer()
     with monkeypatch.context() as patch:
-        patch.setattr(TicketFlowerExecutionContext, "short_paths", False)
+        patch.setattr(settings, "GRAPHQL_EXECUTION_SHORT_PATHS", False)
         general = answer()
     for error in short.get("errors", []) + general.get("errors", []):
         error.get("extensions", {}).pop("requestId", None)  # one per request
@@ -79,8 +79,8 @@ def both_answers(gql, token: str, monkeypatch, variables: dict) -> tuple[dict, d
 
 @pytest.fixture
 def workflows(tenant_a):
-    first = workflow_upload(acting_user=tenant_a.admin, document=example()).workflow
-    second = workflow_upload(acting_user=tenant_a.admin, document=example() | {"title": "Second"}).workflow
+    first = workflow_upload(acting_user=tenant_a.admin, document=example()).row
+    second = workflow_upload(acting_user=tenant_a.admin, document=example() | {"title": "Second"}).row
     tenant_a.user(company_roles=["support_agent"])
     build_ticket_definition(first, title="Outage", roles=["support_agent"])
     return first, second

@@ -16,6 +16,8 @@ from django.test import Client
 
 from users.services import company_create
 
+pytestmark = pytest.mark.slow  # a live server and headless Chromium
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless=new",

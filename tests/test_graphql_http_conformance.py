@@ -24,6 +24,8 @@ import pytest
 
 from users.services import company_create
 
+pytestmark = pytest.mark.slow  # a live server and the Node.js audits
+
 ROOT = Path(__file__).resolve().parent.parent
 AUDIT_SCRIPT = ROOT / "conformance" / "audit.mjs"
 GRAPHQL_HTTP = ROOT / "node_modules" / "graphql-http" / "package.json"

@@ -1,6 +1,7 @@
 """Inputs the fuzzers (or reviews) found crashing the service once; each now gets a clear answer."""
 
 import json
+import sys
 from datetime import timedelta
 
 import jwt
@@ -9,12 +10,14 @@ from django.db import connection
 from django.utils import timezone
 
 from kernel.values import parse_id
+from tests.support.documents import example
 from users.tokens import ACCESS_TOKEN_TYPE
 from workflow_design import services as workflow_services
-from workflow_design.tests.test_validation import example
 from workflow_design.validation import validate_workflow
 
 UNUSUAL_IDS = ["²", "99999999999999999999", "", "-1", "1.0", " 1", "1\n"]
+# More digits than Python converts to an int (its guard against quadratic conversions): ValueError.
+OVERLONG_INTEGER = "9" * (sys.get_int_max_str_digits() + 1)
 ME = "{ me { id } }"
 
 
@@ -81,6 +84,27 @@ class TestUnstorableText:
         ]
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        'query {\n exportWorkflow(id: "1", version: INTEGER) }',
+        'query($version: Int =\n INTEGER) { exportWorkflow(id: "1", version: $version) }',
+        'query {\n previewWorkflow(workflowId: "1", ticket: {a: [-INTEGER]}, taskOutputs: {}) { outcome } }',
+        "query {\n unknownField(x: INTEGER) }",
+    ],
+    ids=["argument", "variable default", "inside JSON", "unknown argument"],
+)
+def test_an_integer_literal_of_too_many_digits_is_bad_input(gql, tenant_a, query):
+    """Converting it raised ValueError inside graphql-core: INTERNAL_SERVER_ERROR."""
+    body = gql.post(query.replace("INTEGER", OVERLONG_INTEGER), token=tenant_a.token)
+    assert body == {
+        "errors": [
+            {"message": "Integers can have at most 4,300 digits: line 2", "extensions": {"code": "BAD_USER_INPUT"}}
+        ]
+    }
+
+
 def test_a_task_type_of_the_wrong_json_type_is_located():
     document = example()
     document["tasks"][2]["taskType"] = []
@@ -110,7 +134,7 @@ def test_an_invalid_regular_expression_in_a_filter_is_bad_input(gql, tenant_a, l
 @pytest.mark.django_db
 def test_an_id_with_a_trailing_newline_names_nothing(gql, tenant_a):
     """`^[0-9]+$` with re.match took "4\\n" for 4 ("$" also matches before a final newline)."""
-    workflow = workflow_services.workflow_upload(acting_user=tenant_a.admin, document=example()).workflow
+    workflow = workflow_services.workflow_upload(acting_user=tenant_a.admin, document=example()).row
     query = "query($id: ID!) { workflowDefinition(id: $id) { id } }"
     assert gql.data(query, {"id": str(workflow.pk)}, token=tenant_a.token)["workflowDefinition"] is not None
     assert gql.data(query, {"id": f"{workflow.pk}\n"}, token=tenant_a.token)["workflowDefinition"] is None
@@ -191,6 +215,24 @@ class TestHostileBodies:
     def test_hostile_get_parameters(self, client, parameters):
         response = client.get("/graphql/", {"query": "{ __typename }", **parameters}, HTTP_ACCEPT="application/json")
         assert refusal(response)
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            '{"query": "{ __typename }", "x": INTEGER}',
+            '{"query": "query($v: Int) { __typename }", "variables": {"v": [INTEGER]}}',
+        ],
+        ids=["member", "variable"],
+    )
+    def test_an_integer_of_too_many_digits(self, client, body):
+        """Answered HTTP 500: json.loads raised ValueError converting it."""
+        refused = refusal(post_body(client, body.replace("INTEGER", OVERLONG_INTEGER)))
+        assert refused == "The request's JSON holds an integer of more than 4,300 digits."
+
+    def test_an_integer_of_too_many_digits_in_get_variables(self, client):
+        parameters = {"query": "{ __typename }", "variables": '{"v": ' + OVERLONG_INTEGER + "}"}
+        response = client.get("/graphql/", parameters, HTTP_ACCEPT="application/json")
+        assert refusal(response) == "The request's JSON holds an integer of more than 4,300 digits."
 
     def test_a_body_that_is_not_utf8(self, client):
         assert refusal(post_body(client, b'{"query": "\xff"}')) == "The request body is not UTF-8."

@@ -12,9 +12,13 @@ import pytest
 from django.db import connection
 from graphql import get_introspection_query, parse
 
-from schema.extensions import parsed_document_bytes
+from bench import queries as bench_queries
+from schema import schema
+from schema.extensions import COSTLY_ROOT_FIELDS, parsed_document_bytes
+from schema.library_internals import graphql_core_schema
 from schema.views import MAX_QUERY_LENGTH
 from schema.workflow_design import queries as workflow_queries
+from tests.support.operations import fan_out
 
 ME = "{ me { username } }"
 
@@ -49,18 +53,12 @@ class PythonCallBudget:
                 raise TooMuchWork(f"more than {self.budget} Python calls")  # also unsets the profiler
 
 
+# 280 KB of variables the operation does not use (an attacker sent 3.4 million empty objects).
+UNUSED_VARIABLES = json.dumps({"query": "{ __typename }", "variables": {"a": [{}] * 70_000}})
+
 # A request of the fragment fan-outs below makes 30,000-50,000 Python calls (middleware, parsing,
 # validation, the answer). Walking each fragment once per spread makes 2^40.
 FAN_OUT_CALL_BUDGET = 250_000
-
-
-def fan_out(levels: int, *, on: str, body: str, leaf: str) -> str:
-    """Fragments F0..F{levels}: each spreads the next one twice where its `body` says SPREADS,
-    the last one selects `leaf`. A few hundred tokens, 2^levels paths."""
-    fragments = [
-        f"fragment F{i} on {on} {{ {body.replace('SPREADS', f'...F{i + 1} ...F{i + 1}')} }}" for i in range(levels)
-    ]
-    return " ".join([*fragments, f"fragment F{levels} on {on} {{ {leaf} }}"])
 
 
 def post_within_call_budget(gql, query: str, budget: int = FAN_OUT_CALL_BUDGET, **kwargs) -> dict:
@@ -120,6 +118,60 @@ class TestOperationLimits:
         assert error["message"] == "'anonymous' exceeds maximum operation depth of 15: its fields nest 82 levels deep."
         assert error["locations"] == [{"line": 1, "column": 1}]
 
+    def test_nested_lists(self, gql, tenant_a):
+        """Tasks, their transitions, the next tasks' transitions...: 150 bytes of query once grew a
+        worker to 641 MB (10 tasks with 100 transitions each) until the 30 s timeout."""
+        query = """{ workflowDefinition(id: "1") {
+          tasks { outgoing { toTask { outgoing { toTask { outgoing { toTask { key } } } } } } } } }"""
+        assert top_error(gql.post(query, token=tenant_a.token))["message"] == (
+            "'anonymous' exceeds the maximum list nesting of 3: 4 list fields nest inside one another, "
+            "each multiplying the work of the fields below it."
+        )
+
+    @pytest.mark.parametrize("query", [bench_queries.R1, bench_queries.R3], ids=["R1", "R3"])
+    def test_the_designer_queries_fit_the_list_nesting_limit(self, gql, tenant_a, query):
+        """R3 nests the most lists of the real queries: a page of workflows, their tasks, each task's extRef."""
+        assert gql.data(query, {"id": "1", "limit": 20, "offset": 0}, token=tenant_a.token)
+
+    def test_list_nesting_through_a_fragment_fan_out_is_measured_not_walked(self, gql, tenant_a):
+        query = '{ workflowDefinition(id: "1") { tasks { outgoing { ...F0 } } } } ' + fan_out(
+            40, on="WorkflowTransition", body="toTask { outgoing { SPREADS } }", leaf="id"
+        )
+        messages = [error["message"] for error in post_within_call_budget(gql, query, token=tenant_a.token)["errors"]]
+        assert any(message.startswith("'anonymous' exceeds the maximum list nesting of 3: 42 ") for message in messages)
+
+    @pytest.mark.parametrize(
+        ("query", "field"),
+        [
+            ('{ exportWorkflow(id: "1") again: exportWorkflow(id: "2") }', "exportWorkflow"),
+            ('{ ...Export ...Export } fragment Export on Query { exportWorkflow(id: "1") }', "exportWorkflow"),
+            ('{ exportWorkflow(id: "1") ... on Query { again: exportWorkflow(id: "2") } }', "exportWorkflow"),
+            (
+                "mutation($input: WorkflowInput!) { a: uploadWorkflow(input: $input) { errors { code } }"
+                " b: uploadWorkflow(input: $input) { errors { code } } }",
+                "uploadWorkflow",
+            ),
+        ],
+        ids=["aliases", "fragment spreads", "inline fragment", "mutation"],
+    )
+    def test_a_costly_root_field_once_per_operation(self, gql, tenant_a, query, field):
+        """Each selection repeats all of the work: 12 aliased previews took 24 s."""
+        assert top_error(gql.post(query, {"input": {}}, token=tenant_a.token))["message"] == (
+            f"'anonymous' selects {field} 2 times; an operation may select it once (aliases and fragment "
+            f"spreads count): send one request per {field}."
+        )
+
+    def test_costly_root_fields_through_a_fragment_fan_out_are_counted_not_walked(self, gql, tenant_a):
+        query = "{ ...F0 } " + fan_out(40, on="Query", body="SPREADS", leaf='exportWorkflow(id: "1")')
+        error = top_error(post_within_call_budget(gql, query, token=tenant_a.token))
+        assert error["message"].startswith(f"'anonymous' selects exportWorkflow {2**40} times")
+
+    def test_the_costly_root_fields_are_root_fields(self):
+        """A renamed field would silently leave the rule."""
+        core_schema = graphql_core_schema(schema)
+        assert COSTLY_ROOT_FIELDS - {*core_schema.query_type.fields, *core_schema.mutation_type.fields} == set()
+
+    @pytest.mark.slow
     def test_overlapping_field_checks_are_bounded(self, gql, db):
         """graphql-core's OverlappingFieldsCanBeMergedRule compares the fields of every pair of
         fragments spread side by side: with its default budget this document took 3.2 million
@@ -165,6 +217,38 @@ class TestOperationLimits:
         assert response.status_code == 413
         assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
         assert response["Cache-Control"] == "no-store"
+
+    def test_anonymous_bodies_have_a_smaller_limit(self, client, db, settings):
+        """Unused variables are decoded before anything checks credentials: 10 MB of empty objects
+        grew a worker by 170 MB, for anyone."""
+        assert len(UNUSED_VARIABLES) > settings.MAX_ANONYMOUS_REQUEST_BODY_BYTES
+        response = client.post("/graphql/", data=UNUSED_VARIABLES, content_type="application/json")
+        assert response.status_code == 413
+        assert response.json()["errors"] == [
+            {
+                "message": "The request body exceeds 262,144 bytes, the limit for requests without valid "
+                "credentials (log in first).",
+                "extensions": {"code": "PAYLOAD_TOO_LARGE"},
+            }
+        ]
+        assert response["Cache-Control"] == "no-store"
+
+    def test_an_anonymous_body_over_the_limit_is_told_why_its_token_failed(self, client, db):
+        response = client.post(
+            "/graphql/", data=UNUSED_VARIABLES, content_type="application/json", HTTP_AUTHORIZATION="Bearer forged"
+        )
+        assert response.status_code == 413
+        assert "(the access token is invalid)" in response.json()["errors"][0]["message"]
+
+    def test_authenticated_bodies_have_the_larger_limit(self, client, tenant_a):
+        response = client.post(
+            "/graphql/",
+            data=UNUSED_VARIABLES,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {tenant_a.token}",
+        )
+        assert response.status_code == 200
+        assert response.json() == {"data": {"__typename": "Query"}}
 
     @pytest.mark.skipif(connection.vendor != "postgresql", reason="statement timeouts are a PostgreSQL setting")
     def test_statement_timeout_is_set_and_reported_plainly(self, gql, tenant_a, monkeypatch):
@@ -291,6 +375,7 @@ class TestProductionIntrospection:
         assert "Did you mean 'me'?" in top_error(gql.post("{ mee { id } }", token=tenant_a.token))["message"]
 
 
+@pytest.mark.slow  # a manage.py process
 def test_production_settings_pass_the_deploy_check():
     env = {
         **os.environ,

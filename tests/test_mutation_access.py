@@ -9,8 +9,8 @@ from strawberry.utils.str_converters import to_camel_case
 from conftest import PASSWORD
 from schema import Mutation, schema
 from tests.builders import build_ticket_definition
+from tests.support.documents import example
 from workflow_design.services import workflow_upload
-from workflow_design.tests.test_validation import example
 
 MUTATIONS = sorted(schema._schema.mutation_type.fields.items())
 STRAWBERRY_MUTATIONS = {to_camel_case(f.python_name): f for f in Mutation.__strawberry_definition__.fields}
@@ -80,7 +80,7 @@ def test_user_without_the_system_role_gets_forbidden(gql, tenant_a, name, field)
 
 @pytest.fixture
 def company_a(tenant_a):
-    workflow = workflow_upload(acting_user=tenant_a.admin, document=example()).workflow
+    workflow = workflow_upload(acting_user=tenant_a.admin, document=example()).row
     ticket = build_ticket_definition(workflow)
     return workflow, ticket
 

@@ -10,6 +10,7 @@ from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.support.documents import small_workflow
 from workflow_design.preview import MAX_STEPS_LIMIT, Outcome, preview_workflow
 from workflow_design.services import workflow_upload
 
@@ -261,20 +262,6 @@ class TestIncident:
 # --- other outcomes and rules of the walk --------------------------------------
 
 
-def small_workflow(transitions: list[dict], tasks: list[dict] | None = None, fields=None) -> dict:
-    schema = {"type": "object", "properties": {"n": {"type": "number"}, "done": {"type": "boolean"}}}
-    return {
-        "title": "Small",
-        "fields": fields or [{"fieldName": "skip", "fieldType": "boolean"}, {"fieldName": "n", "fieldType": "number"}],
-        "tasks": tasks
-        or [
-            {"key": "a", "title": "A", "taskType": "FORM", "outputSchema": schema, "editLayout": "x"},
-            {"key": "b", "title": "B", "taskType": "FORM", "outputSchema": schema, "editLayout": "x"},
-        ],
-        "transitions": transitions,
-    }
-
-
 FAILING = {">": [{"/": [1, {"var": "tasks.a.n"}]}, 0]}  # 1 / 0 raises in the engine
 A_TO_END_WHEN_DONE = {"fromTask": "a", "toTask": None, "condition": {"var": "tasks.a.done"}, "priority": 0}
 
@@ -502,7 +489,7 @@ class TestGraphQL:
         }
 
     def test_preview_writes_nothing(self, gql, tenant_a):
-        workflow = workflow_upload(acting_user=tenant_a.admin, document=demo("expense-approval")).workflow
+        workflow = workflow_upload(acting_user=tenant_a.admin, document=demo("expense-approval")).row
         before = row_counts()
         outputs = expense_outputs(
             submit={"amount": -1},  # invalid sample data, reported
@@ -567,7 +554,7 @@ class TestGraphQL:
         assert [(p["code"], p["path"]) for p in result["problems"]] == [("REQUIRED", "")]
 
     def test_another_companys_workflow_is_not_found(self, gql, tenant_a, tenant_b):
-        workflow = workflow_upload(acting_user=tenant_a.admin, document=demo("it-incident")).workflow
+        workflow = workflow_upload(acting_user=tenant_a.admin, document=demo("it-incident")).row
         arguments = {"ticket": INCIDENT_TICKET, "taskOutputs": incident_outputs("low")}
         own = preview(gql, tenant_a, workflowId=str(workflow.pk), **arguments)
         assert own["outcome"] == "ENDED", "company A cannot preview its own workflow: the check would be vacuous"
@@ -584,7 +571,7 @@ class TestGraphQL:
         )
 
     def test_an_unknown_version_of_an_own_workflow(self, gql, tenant_a):
-        workflow = workflow_upload(acting_user=tenant_a.admin, document=demo("it-incident")).workflow
+        workflow = workflow_upload(acting_user=tenant_a.admin, document=demo("it-incident")).row
         result = preview(gql, tenant_a, workflowId=str(workflow.pk), version=7, ticket={}, taskOutputs={})
         assert [(p["code"], p["path"]) for p in result["problems"]] == [("NOT_FOUND", "/version")]
 

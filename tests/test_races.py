@@ -10,11 +10,13 @@ from django.core.cache import caches
 from django.db import OperationalError, connection
 
 from conftest import PASSWORD, Tenant
+from tests.support.documents import example
 from tests.support.http import Reply, post_graphql
 from users.models import CompanyRole, User
 from workflow_design.models import TicketDefinition, WorkflowDefinition
 from workflow_design.services import workflow_upload
-from workflow_design.tests.test_validation import example
+
+pytestmark = pytest.mark.slow  # a live server and parallel requests
 
 ROUNDS = 8
 CREATE_ROLE = """mutation($name: String!) {
@@ -72,7 +74,7 @@ def races(live_server, settings):
     """A company on a live server, sign-ups unthrottled and hashed fast (several per round)."""
     settings.SIGNUP_RATE = "10000/h"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    caches["default"].clear()
+    caches["throttles"].clear()
     return Tenant("Races"), f"{live_server.url}/graphql/"
 
 
@@ -119,7 +121,7 @@ def test_one_username_in_other_cases_signs_up_once(races):
 def test_a_workflow_deleted_while_ticket_definitions_are_uploaded_onto_it(races):
     tenant, url = races
     for round_number in range(ROUNDS):
-        workflow = workflow_upload(acting_user=tenant.admin, document=example()).workflow
+        workflow = workflow_upload(acting_user=tenant.admin, document=example()).row
         ticket = {"title": f"Ticket {round_number}", "workflowId": str(workflow.pk), "fields": {"service": "x"}}
         replies = at_once(
             url,
@@ -148,7 +150,7 @@ def test_a_workflow_deleted_while_ticket_definitions_are_uploaded_onto_it(races)
 @pytest.mark.django_db(transaction=True)
 def test_a_role_deleted_while_ticket_definitions_grant_it(races):
     tenant, url = races
-    workflow = workflow_upload(acting_user=tenant.admin, document=example()).workflow
+    workflow = workflow_upload(acting_user=tenant.admin, document=example()).row
     for round_number in range(ROUNDS):
         name = f"agent_{round_number}"
         tenant.user(company_roles=[name])

@@ -9,9 +9,9 @@ from django.test import Client
 
 from conftest import PASSWORD
 from tests.builders import build_ticket_definition
+from tests.support.documents import example
 from users.models import Company, User
 from workflow_design.services import workflow_upload
-from workflow_design.tests.test_validation import example
 
 DESIGN_VIEW = """
 query($id: ID!) {
@@ -42,7 +42,7 @@ def read(client: Client, query: str, variables: dict | None = None, *, token: st
 
 @pytest.fixture
 def incident(tenant_a):
-    return workflow_upload(acting_user=tenant_a.admin, document=example()).workflow
+    return workflow_upload(acting_user=tenant_a.admin, document=example()).row
 
 
 @pytest.mark.django_db
@@ -65,7 +65,7 @@ class TestRepeatedReads:
         assert read(client, DESIGN_VIEW, variables, token=tenant_a.token)[0] == "hit"
 
     def test_other_variables_are_another_entry(self, client, tenant_a, incident):
-        other = workflow_upload(acting_user=tenant_a.admin, document=example() | {"title": "Second"}).workflow
+        other = workflow_upload(acting_user=tenant_a.admin, document=example() | {"title": "Second"}).row
         read(client, DESIGN_VIEW, {"id": str(incident.pk)}, token=tenant_a.token)
         status, body = read(client, DESIGN_VIEW, {"id": str(other.pk)}, token=tenant_a.token)
         assert status == "miss"

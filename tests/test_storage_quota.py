@@ -1,16 +1,19 @@
-"""The storage quota: a company's stored workflow versions take at most COMPANY_STORAGE_QUOTA_BYTES;
-an upload that would pass it is refused (QUOTA_EXCEEDED at "") and writes nothing."""
+"""The storage quota: a company's stored documents (workflow versions, ticket definitions) take at
+most COMPANY_STORAGE_QUOTA_BYTES; an upload that would pass it is refused (QUOTA_EXCEEDED at "")
+and writes nothing."""
 
 import importlib
 
 import pytest
 from django.apps import apps
+from django.db.models import F
 
-from tests.test_workflow_upload import database_state, export, located, upload
+from kernel.problems import ServiceError
+from tests.support.documents import example
+from tests.support.uploads import database_state, export, located, upload
 from users.models import Company, User
-from workflow_design.models import WorkflowVersion
+from workflow_design.models import TicketDefinition, WorkflowVersion
 from workflow_design.services import workflow_upload
-from workflow_design.tests.test_validation import example
 
 DELETE = (
     "mutation($id: ID!, $v: Int!) { deleteWorkflowDefinition(id: $id, expectedVersion: $v) { ok errors { code } } }"
@@ -22,7 +25,18 @@ mutation($id: ID!, $v: Int!, $input: TaskInput!) {
 
 
 def stored(company: Company) -> int:
-    return Company.objects.values_list("stored_version_bytes", flat=True).get(pk=company.pk)
+    return Company.objects.values_list("stored_document_bytes", flat=True).get(pk=company.pk)
+
+
+TICKET_UPLOAD = """mutation($input: TicketDefinitionInput!) {
+  uploadTicketDefinition(input: $input) { ticketDefinition { id version } errors { code path } } }"""
+TICKET_DELETE = """mutation($id: ID!, $v: Int!) {
+  deleteTicketDefinition(id: $id, expectedVersion: $v) { ok errors { code } } }"""
+
+
+def upload_ticket(gql, tenant, workflow_id: str, **changes) -> dict:
+    document = {"title": "Outage", "workflowId": workflow_id, **changes}
+    return gql.data(TICKET_UPLOAD, {"input": document}, token=tenant.token)["uploadTicketDefinition"]
 
 
 def version_sizes(company: Company) -> list[int]:
@@ -46,17 +60,44 @@ class TestUsage:
         assert stored(tenant_a.company) == 0
         assert stored(tenant_b.company) == sum(version_sizes(tenant_b.company))
 
-    def test_the_migration_fills_in_sizes_and_totals_of_versions_stored_before(self, tenant_a, tenant_b):
-        for tenant in (tenant_a, tenant_b, tenant_b):
-            workflow_upload(acting_user=tenant.admin, document=example())
-        sizes = dict(WorkflowVersion.objects.values_list("pk", "size_bytes"))
-        totals = dict(Company.objects.values_list("pk", "stored_version_bytes"))
-        WorkflowVersion.objects.update(size_bytes=0)
-        Company.objects.update(stored_version_bytes=0)
+    def test_ticket_definitions_count_as_they_change_and_free_their_bytes_when_deleted(self, gql, tenant_a):
+        """28 MB of ticket definitions once went uncounted."""
+        workflow = upload(gql, tenant_a, example())["workflow"]
+        versions = stored(tenant_a.company)
+        ticket = upload_ticket(gql, tenant_a, workflow["id"])["ticketDefinition"]
+        small = TicketDefinition.objects.get(pk=ticket["id"]).size_bytes
+        assert small > 20
+        assert stored(tenant_a.company) == versions + small
+        edited = upload_ticket(
+            gql, tenant_a, workflow["id"], id=ticket["id"], expectedVersion=1, description="d" * 5000
+        )
+        large = TicketDefinition.objects.get(pk=ticket["id"]).size_bytes
+        assert large > small + 5000
+        assert stored(tenant_a.company) == versions + large
+        gql.data(TICKET_DELETE, {"id": ticket["id"], "v": edited["ticketDefinition"]["version"]}, token=tenant_a.token)
+        assert stored(tenant_a.company) == versions
 
-        importlib.import_module("workflow_design.migrations.0003_workflow_version_size_bytes")._backfill(apps, None)
-        assert dict(WorkflowVersion.objects.values_list("pk", "size_bytes")) == sizes
-        assert dict(Company.objects.values_list("pk", "stored_version_bytes")) == totals
+    def test_a_ticket_definition_over_quota_is_refused(self, gql, tenant_a, settings):
+        workflow = upload(gql, tenant_a, example())["workflow"]
+        settings.COMPANY_STORAGE_QUOTA_BYTES = stored(tenant_a.company) + 1000
+        before = database_state()
+        refused = upload_ticket(gql, tenant_a, workflow["id"], description="d" * 2000)
+        assert located(refused["errors"]) == [("QUOTA_EXCEEDED", "")]
+        assert database_state() == before
+
+    def test_the_migration_fills_in_the_sizes_of_ticket_definitions_stored_before(self, gql, tenant_a, tenant_b):
+        for tenant in (tenant_a, tenant_b):
+            workflow = upload(gql, tenant, example())["workflow"]
+            upload_ticket(gql, tenant, workflow["id"], description="d" * 300)
+        sizes = dict(TicketDefinition.objects.values_list("pk", "size_bytes"))
+        totals = dict(Company.objects.values_list("pk", "stored_document_bytes"))
+        for company_id, size in TicketDefinition.objects.values_list("company_id", "size_bytes"):
+            Company.objects.filter(pk=company_id).update(stored_document_bytes=F("stored_document_bytes") - size)
+        TicketDefinition.objects.update(size_bytes=0)
+
+        importlib.import_module("workflow_design.migrations.0004_ticket_definition_size_bytes")._backfill(apps, None)
+        assert dict(TicketDefinition.objects.values_list("pk", "size_bytes")) == sizes
+        assert dict(Company.objects.values_list("pk", "stored_document_bytes")) == totals
 
 
 @pytest.mark.django_db
@@ -107,8 +148,9 @@ class TestQuota:
         used = stored(tenant_a.company)
         settings.COMPANY_STORAGE_QUOTA_BYTES = used + used // 2
         before = database_state()
-        outcome = workflow_upload(acting_user=loaded_before, document=example() | {"title": "Second"})
-        assert [(p.code, p.path) for p in outcome.errors] == [("QUOTA_EXCEEDED", "")]
+        with pytest.raises(ServiceError) as refused:
+            workflow_upload(acting_user=loaded_before, document=example() | {"title": "Second"})
+        assert [(p.code, p.path) for p in refused.value.errors] == [("QUOTA_EXCEEDED", "")]
         assert database_state() == before
         assert stored(tenant_a.company) == used
 

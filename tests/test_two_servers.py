@@ -13,7 +13,7 @@ Then, from the answers and from the tables themselves:
   of the other company's ids was NOT_FOUND / null, every row carries its creator's company;
 - every stored version document is valid and every workflow's rows match its snapshot.
 
-TWO_SERVERS_SECONDS (default 20) and TWO_SERVERS_CLIENTS (default 6) size the run.
+TWO_SERVERS_SECONDS (default 10) and TWO_SERVERS_CLIENTS (default 6) size the run.
 """
 
 import collections
@@ -30,6 +30,7 @@ import pytest
 from django.db import connection
 
 from conftest import PASSWORD
+from tests.support.documents import example
 from tests.support.http import Reply, post_graphql
 from tests.support.operations import CREATE_COMPANY, DELETE, EXPORT, LIST, LOGIN, ME, ONE, UPLOAD, VERSIONS
 from tests.support.postgres import (
@@ -41,15 +42,17 @@ from tests.support.postgres import (
     server_of_test_settings,
 )
 from tests.support.servers import AppServer
-from workflow_design.tests.test_validation import example
 
-SECONDS = float(os.environ.get("TWO_SERVERS_SECONDS", "20"))
+SECONDS = float(os.environ.get("TWO_SERVERS_SECONDS", "10"))
 CLIENTS = int(os.environ.get("TWO_SERVERS_CLIENTS", "6"))
 SEED = int(os.environ.get("TWO_SERVERS_SEED", "0")) or random.randrange(1, 10**6)
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="two servers sharing one database are tested on PostgreSQL"
-)
+pytestmark = [
+    pytest.mark.slow,  # two bin/serve servers for 20 s
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="two servers sharing one database are tested on PostgreSQL"
+    ),
+]
 
 
 CONFLICT = [{"code": "VERSION_CONFLICT", "path": "/expectedVersion"}]

@@ -25,11 +25,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kernel.values import split_pointer
+from tests.support.documents import EXAMPLE, FALLBACK, ROLES, TICKET, example
+from tests.support.strategies import JSON_SCALARS, JSON_VALUES, TEXT, mutate
 from workflow_design import document as doc
 from workflow_design.preview import Outcome, preview_workflow
-from workflow_design.tests.test_validation import EXAMPLE, FALLBACK, ROLES, TICKET, example
 from workflow_design.validation import ERROR, WARNING, Problem, errors, validate_ticket_definition, validate_workflow
-from workflow_design.validation.problems import split_pointer
+
+pytestmark = pytest.mark.slow  # thousands of generated documents
 
 # Raise for a deeper local run: VALIDATOR_PROPERTY_EXAMPLES=5000 pytest tests/test_validator_properties.py
 EXAMPLES = int(os.environ.get("VALIDATOR_PROPERTY_EXAMPLES", "250"))
@@ -45,26 +48,6 @@ RUNS: collections.Counter[str] = collections.Counter()
 CODE = re.compile(r"[A-Z][A-Z_]*")
 # RFC 6901: "" or a sequence of "/" + reference token, where "~" only starts "~0" or "~1".
 JSON_POINTER = re.compile(r"(/([^~/]|~[01])*)*")
-
-
-# --- strategies: arbitrary JSON ---------------------------------------------------------
-
-# Text a database may refuse: NUL (no SQL text or jsonb string holds it) and a lone surrogate (not UTF-8).
-_UNSTORABLE = ["\x00", "\ud800"]
-_TEXT = st.text(max_size=12) | st.sampled_from(["", " ", "~", "/", "a/b~c", "é", "FORM", "triage", "12", *_UNSTORABLE])
-JSON_SCALARS = (
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats()  # NaN and infinities too: a Python caller can pass them
-    | _TEXT
-)
-JSON_VALUES = st.recursive(
-    JSON_SCALARS,
-    lambda children: st.lists(children, max_size=5) | st.dictionaries(_TEXT, children, max_size=5),
-    max_leaves=25,
-)
 
 
 # --- strategies: documents from the definition ------------------------------------------
@@ -89,14 +72,14 @@ _JSON_SCHEMAS = st.recursive(
         {},
         optional={
             "type": st.sampled_from(["object", "array", "string", "integer", 5]),
-            "properties": st.dictionaries(_TEXT | st.just("x"), children, max_size=3),
+            "properties": st.dictionaries(TEXT | st.just("x"), children, max_size=3),
             "items": children,
-            "required": st.lists(_TEXT, max_size=2) | _TEXT,
+            "required": st.lists(TEXT, max_size=2) | TEXT,
             "enum": st.lists(JSON_SCALARS, max_size=3),
-            "$ref": st.sampled_from(_REFERENCES) | _TEXT,
+            "$ref": st.sampled_from(_REFERENCES) | TEXT,
             "$defs": st.dictionaries(st.sampled_from(["a", "b"]), children, max_size=2),
             "allOf": st.lists(children, max_size=2),
-            "pattern": st.sampled_from(_PATTERNS) | _TEXT,
+            "pattern": st.sampled_from(_PATTERNS) | TEXT,
             "patternProperties": st.dictionaries(st.sampled_from(_PATTERNS), children, max_size=2),
             "uniqueItems": st.booleans(),
             "unevaluatedProperties": children,
@@ -110,26 +93,26 @@ def _well_typed(prop: doc.Prop, depth: int) -> st.SearchStrategy[Any]:
     """A value of the prop's kind (not necessarily a valid one)."""
     if prop.kind in (doc.STRING, doc.TEXT):
         if prop.pattern is not None:
-            return st.from_regex(prop.pattern, fullmatch=True) | _TEXT
-        return _TEXT | st.text(min_size=250, max_size=260)
+            return st.from_regex(prop.pattern, fullmatch=True) | TEXT
+        return TEXT | st.text(min_size=250, max_size=260)
     if prop.kind == doc.INTEGER:
         return st.integers(min_value=-5, max_value=400) | st.integers()
     if prop.kind == doc.ID:
-        return st.from_regex(doc.ID_PATTERN, fullmatch=True) | st.integers(min_value=-1) | _TEXT
+        return st.from_regex(doc.ID_PATTERN, fullmatch=True) | st.integers(min_value=-1) | TEXT
     if prop.kind == doc.ENUM:
-        return st.sampled_from(prop.values) | _TEXT
+        return st.sampled_from(prop.values) | TEXT
     if prop.kind == doc.URL:
         return st.sampled_from(["https://x.example.com/a", "http://h", "ftp://x.example.com", "https://", "x y"])
     if prop.kind == doc.JSON:
         content = {doc.JSON_SCHEMA: _JSON_SCHEMAS, doc.CONDITION: _JSONLOGIC}.get(prop.content, JSON_VALUES)
         if prop.content == doc.TRANSFORM or prop.content == doc.FIELD_VALUES:
-            content = st.dictionaries(_TEXT | st.sampled_from(["service", "severity"]), _JSONLOGIC, max_size=3)
+            content = st.dictionaries(TEXT | st.sampled_from(["service", "severity"]), _JSONLOGIC, max_size=3)
         return content | JSON_VALUES
     if prop.kind == doc.OBJECT_LIST:
         if depth > 2:
             return st.just([])
         return st.lists(document_objects(prop.item, depth + 1) | JSON_VALUES, max_size=4)
-    return st.lists(_TEXT | JSON_SCALARS, max_size=4)  # STRING_LIST
+    return st.lists(TEXT | JSON_SCALARS, max_size=4)  # STRING_LIST
 
 
 def _prop_value(prop: doc.Prop, depth: int) -> st.SearchStrategy[Any]:
@@ -142,101 +125,6 @@ def document_objects(obj: doc.DocObject, depth: int = 0) -> st.SearchStrategy[di
     optional["unknownProp"] = JSON_VALUES
     optional[obj.props[0].name.upper()] = JSON_VALUES  # a near-miss of a real name
     return st.fixed_dictionaries({}, optional=optional)
-
-
-# --- strategies: mutations of the valid example -----------------------------------------
-
-Path = tuple  # of str keys and int indices
-
-
-def _paths(value: Any, prefix: Path = ()) -> list[Path]:
-    """Every location below the root, in document order."""
-    found: list[Path] = []
-    if isinstance(value, dict):
-        for key, child_value in value.items():
-            found.append((*prefix, key))
-            found += _paths(child_value, (*prefix, key))
-    elif isinstance(value, list):
-        for index, child_value in enumerate(value):
-            found.append((*prefix, index))
-            found += _paths(child_value, (*prefix, index))
-    return found
-
-
-def _parent(document: Any, path: Path) -> Any:
-    node = document
-    for token in path[:-1]:
-        node = node[token]
-    return node
-
-
-def _delete(document: Any, path: Path, data: st.DataObject) -> None:
-    del _parent(document, path)[path[-1]]
-
-
-def _replace(document: Any, path: Path, data: st.DataObject) -> None:
-    _parent(document, path)[path[-1]] = data.draw(JSON_VALUES, label="new value")
-
-
-def _rename(document: Any, path: Path, data: st.DataObject) -> None:
-    parent = _parent(document, path)
-    if not isinstance(parent, dict):
-        return
-    old = path[-1]
-    new = data.draw(
-        _TEXT | st.sampled_from([old.upper(), old.lower(), old + "s", old[:-1], f"{old}/x", "~"]), label="new key"
-    )
-    # Rebuild the object to keep the key's position.
-    items = [(new if key == old else key, value) for key, value in parent.items()]
-    parent.clear()
-    parent.update(items)
-
-
-def _duplicate(document: Any, path: Path, data: st.DataObject) -> None:
-    parent = _parent(document, path)
-    if isinstance(parent, list):
-        parent.insert(data.draw(st.integers(0, len(parent)), label="at"), copy.deepcopy(parent[path[-1]]))
-
-
-def _retext(document: Any, path: Path, data: st.DataObject) -> None:
-    """Another string where there is one: the document mostly stays well-typed, and often valid."""
-    parent = _parent(document, path)
-    if isinstance(parent[path[-1]], str):
-        unstorable = st.tuples(st.text(), st.sampled_from(_UNSTORABLE), st.text()).map("".join)
-        text = _TEXT | st.text(min_size=1) | unstorable
-        parent[path[-1]] = data.draw(text, label="new text")
-
-
-MUTATIONS = {"delete": _delete, "replace": _replace, "rename": _rename, "duplicate": _duplicate, "retext": _retext}
-
-
-def _mutate_once(document: dict, data: st.DataObject) -> str:
-    paths = _paths(document)
-    lists = [name for name, value in document.items() if isinstance(value, list) and len(value) > 1]
-    kind = data.draw(st.sampled_from([*MUTATIONS, "shuffle"] if lists else list(MUTATIONS)), label="mutation")
-    if kind == "shuffle":
-        name = data.draw(st.sampled_from(lists), label="list")
-        document[name] = data.draw(st.permutations(document[name]), label=f"{name} shuffled")
-        return f"shuffle /{name}"
-    if not paths:
-        return "nothing to mutate"
-    path = data.draw(st.sampled_from(paths), label="path")
-    MUTATIONS[kind](document, path, data)
-    return f"{kind} {path}"
-
-
-def retext_somewhere(document: dict, data: st.DataObject) -> dict:
-    """One string of the document replaced by another, the document otherwise unchanged."""
-    paths = [path for path in _paths(document) if isinstance(_parent(document, path)[path[-1]], str)]
-    if paths:
-        _retext(document, data.draw(st.sampled_from(paths), label="path"), data)
-    return document
-
-
-def mutate(document: dict, data: st.DataObject, max_mutations: int = 4) -> dict:
-    for _ in range(data.draw(st.integers(1, max_mutations), label="mutations")):
-        _mutate_once(document, data)
-    return document
 
 
 # --- the properties ---------------------------------------------------------------------
@@ -334,7 +222,7 @@ def test_reordering_the_example_adds_no_error(tasks, transitions):
 
 
 _WORKFLOW_FIELDS = st.none() | st.just(EXAMPLE["fields"]) | st.lists(document_objects(doc.WORKFLOW_FIELD) | JSON_VALUES)
-_COMPANY_ROLES = st.sets(_TEXT, max_size=4) | st.just(ROLES)
+_COMPANY_ROLES = st.sets(TEXT, max_size=4) | st.just(ROLES)
 
 
 @SETTINGS

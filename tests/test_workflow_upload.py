@@ -8,43 +8,14 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.support.documents import ERROR_CASES, WARNING_CASES, example
+from tests.support.uploads import UPLOAD, database_state, export, located, upload
 from workflow_design.models import TaskDefinition, WorkflowDefinition, WorkflowTransition, WorkflowVersion
-from workflow_design.tests.test_validation import ERROR_CASES, WARNING_CASES, example
 
-UPLOAD = """
-mutation($input: WorkflowInput!) {
-  uploadWorkflow(input: $input) {
-    workflow { id version tasks { id key version } transitions { fromTask { key } toTask { key } } }
-    errors { code message path }
-    warnings { code message path }
-  }
-}"""
-EXPORT = "query($id: ID!, $version: Int) { exportWorkflow(id: $id, version: $version) }"
 VALIDATE = """
 query($input: WorkflowInput!) {
   validateWorkflow(input: $input) { valid errors { code path } warnings { code path } }
 }"""
-
-
-def upload(gql, tenant, document: dict) -> dict:
-    return gql.data(UPLOAD, {"input": document}, token=tenant.token)["uploadWorkflow"]
-
-
-def export(gql, tenant, workflow_id: str, version: int | None = None) -> dict:
-    return gql.data(EXPORT, {"id": workflow_id, "version": version}, token=tenant.token)["exportWorkflow"]
-
-
-def located(problems: list[dict]) -> list[tuple[str, str]]:
-    return [(p["code"], p["path"]) for p in problems]
-
-
-def database_state() -> dict:
-    """Everything an upload may write, to compare before and after."""
-    return {
-        model.__name__: sorted(model.objects.values_list("pk", "version") if hasattr(model, "version") else [])
-        or model.objects.count()
-        for model in (WorkflowDefinition, TaskDefinition, WorkflowTransition, WorkflowVersion)
-    }
 
 
 @pytest.mark.django_db

@@ -9,6 +9,8 @@ import uuid
 from django.conf import settings
 from django.http import JsonResponse
 
+from kernel.requests import declared_body_bytes
+
 request_log = logging.getLogger("ticketflower.requests")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
@@ -51,26 +53,22 @@ class BodySizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        if declared_body_bytes(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             return payload_too_large()
         return self.get_response(request)
 
 
 def _log_request(request, response, seconds: float) -> None:
     user = getattr(request, "user", None)
-    authenticated = user is not None and user.is_authenticated
+    signed_in = user if user is not None and user.is_authenticated else None
     record = {
         "request_id": request.id,
         "method": request.method,
         "path": request.path,
         "status": response.status_code,
         "duration_ms": round(seconds * 1000, 1),
-        "user_id": user.pk if authenticated else None,
-        "company_id": user.company_id if authenticated else None,
+        "user_id": signed_in.pk if signed_in is not None else None,
+        "company_id": signed_in.company_id if signed_in is not None else None,
         "operation": getattr(request, "graphql_operation", None),
     }
     request_log.info(json.dumps(record))

@@ -9,7 +9,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+
+# Django's generic classes (ModelAdmin[...] and the like) accept type arguments at run time too.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -126,6 +130,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 # Request bodies: at most 10 MiB (HTTP 413 above, see ticketflower.middleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 10 * 1024 * 1024)
+# Requests without valid credentials (sign-up, login, token refresh: all tiny) send at most this
+# much (HTTP 413 above, see schema/views.py): decoded JSON can take ~17 times its text's size
+# (a 10 MiB body of empty objects grew a worker by 170 MB).
+MAX_ANONYMOUS_REQUEST_BODY_BYTES = env_int("MAX_ANONYMOUS_REQUEST_BODY_BYTES", 256 * 1024)
 
 # Every upload keeps a full version (up to ~9 MiB) for good: a company's stored versions may
 # take this many bytes (1 GiB: a thousand versions of a 1,000-task workflow), then uploads are
@@ -195,9 +203,19 @@ AXES_VERBOSE = False
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "users.auth.client_address"
 RATELIMIT_IP_META_KEY = "users.auth.client_address"
-# Sign-ups (createCompany) per client address (django-ratelimit, in the "default" cache, which
-# is per worker process: each process allows this many).
+# Sign-ups (createCompany) per client address and users created (createUser) per acting user
+# (django-ratelimit). Both answer DUPLICATE for a username taken in any company, so the rates
+# also bound how fast usernames can be probed.
 SIGNUP_RATE = env_str("SIGNUP_RATE", "10/h")
+USER_CREATE_RATE = env_str("USER_CREATE_RATE", "60/h")
+# The throttles count in a cache of their own (CACHES["throttles"]) that every worker and server
+# shares and restarts keep: counted per process, each worker allowed the whole rate and a
+# recycled worker (bin/serve's --max-requests) started again from zero. Redis when REDIS_URL is
+# set; otherwise a database table (made by `migrate`), whose increments read, then write, so a
+# burst of concurrent attempts can count a few fewer.
+RATELIMIT_USE_CACHE = "throttles"
+REDIS_URL = env_str("REDIS_URL", "")
+THROTTLE_CACHE_TABLE = "throttle_counts"
 
 # django-guardian: no anonymous user row (every user belongs to a company).
 ANONYMOUS_USER_NAME = None
@@ -208,8 +226,15 @@ GUARDIAN_MONKEY_PATCH_USER = False
 GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 15)
 GRAPHQL_MAX_ALIASES = env_int("GRAPHQL_MAX_ALIASES", 30)
 GRAPHQL_MAX_TOKENS = env_int("GRAPHQL_MAX_TOKENS", 5000)
+# List fields nested inside one another on any path of an operation: each multiplies the work of
+# the fields below it. The designer's deepest real query (bench R3: a page of workflows -> tasks ->
+# their extRef) nests 3.
+GRAPHQL_MAX_LIST_NESTING = env_int("GRAPHQL_MAX_LIST_NESTING", 3)
 # Introspection and "did you mean" field suggestions for anonymous clients: only in development.
 GRAPHQL_PUBLIC_INTROSPECTION = env_bool("GRAPHQL_PUBLIC_INTROSPECTION", DEBUG)
+# The performance devices that lean on the GraphQL libraries' internals (schema/library_internals.py);
+# off, the libraries' own paths run: for re-measuring after an upgrade (README "Upgrading the GraphQL libraries").
+GRAPHQL_EXECUTION_SHORT_PATHS = env_bool("GRAPHQL_EXECUTION_SHORT_PATHS", True)
 # previewWorkflow's evaluation budget (workflow_design/validation/budget.py): JsonLogic
 # operations and JSON Schema keyword checks, and seconds, per preview; BUDGET_EXCEEDED past either.
 PREVIEW_BUDGET_STEPS = env_int("PREVIEW_BUDGET_STEPS", 1_000_000)
@@ -225,12 +250,23 @@ CACHES = {
         "LOCATION": "graphql-responses",
         "OPTIONS": {"MAX_ENTRIES": env_int("GRAPHQL_RESPONSE_CACHE_ENTRIES", 64)},
     },
+    "throttles": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that does not answer fails a throttled request within seconds, not at the worker timeout.
+            "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": THROTTLE_CACHE_TABLE,
+            # Past MAX_ENTRIES rows the backend deletes the expired ones, then a third of the rest: room for
+            # 100,000 live counts (client addresses and users within their periods) before any is lost.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    ),
 }
-
-# The hand-written baseline views of bench/ (benchmark runs only, never in production).
-BENCHMARK_BASELINE_VIEWS = env_bool("BENCHMARK_BASELINE_VIEWS", False)
-if BENCHMARK_BASELINE_VIEWS:
-    MIDDLEWARE.insert(0, "bench.middleware.QueryCountMiddleware")
 
 STRAWBERRY_DJANGO = {
     "PAGINATION_DEFAULT_LIMIT": env_int("PAGINATION_DEFAULT_LIMIT", 50),

@@ -16,16 +16,3 @@ urlpatterns = [
 
 # JSON in the GraphQL error shape instead of an HTML page (DEBUG off).
 handler500 = "ticketflower.views.server_error"
-
-
-def _benchmark_baseline_urls() -> list:
-    """The hand-written baselines of the benchmark harness (bench/README.md); never in production."""
-    from django.conf import settings
-    from django.urls import include
-
-    if getattr(settings, "BENCHMARK_BASELINE_VIEWS", False):
-        return [path("bench/", include("bench.urls"))]
-    return []
-
-
-urlpatterns += _benchmark_baseline_urls()

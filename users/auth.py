@@ -1,6 +1,7 @@
 """Login throttling (django-axes) and the client address it shares with sign-up throttling."""
 
 import ipaddress
+from typing import Any
 
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
@@ -8,10 +9,12 @@ from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 
-def lockout_response(request, original_response, credentials):
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponseBase | None, credentials: dict[str, Any] | None
+) -> HttpResponseBase:
     """django-axes lockout hook.
 
     GraphQL answers a locked-out login itself (a TOO_MANY_ATTEMPTS problem in
@@ -29,14 +32,14 @@ class LoginLockoutHandler(AxesDatabaseHandler):
     client addresses together (LOGIN_USERNAME_FAILURE_LIMIT within the cool-off), so that guesses
     spread over many addresses are stopped too. Counted from axes' own AccessAttempt rows."""
 
-    def is_locked(self, request, credentials: dict | None = None) -> bool:
+    def is_locked(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> bool:
         return (
             super().is_locked(request, credentials)
             or _username_failures(request, credentials) >= settings.LOGIN_USERNAME_FAILURE_LIMIT
         )
 
 
-def _username_failures(request, credentials: dict | None) -> int:
+def _username_failures(request: HttpRequest, credentials: dict[str, Any] | None) -> int:
     username = get_client_username(request, credentials)
     if username is None:
         return 0
@@ -50,10 +53,11 @@ def client_address(request: HttpRequest) -> str:
     service, each appending the address it saw to X-Forwarded-For: then the address the outermost of
     them saw (entries further left are the client's to invent)."""
     proxies = settings.TRUSTED_PROXY_COUNT
-    forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded: list[str] = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     if proxies and len(forwarded) >= proxies and _is_ip_address(forwarded[-proxies]):
         return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
+    remote_address: str = request.META.get("REMOTE_ADDR", "")
+    return remote_address
 
 
 def _is_ip_address(text: str) -> bool:

@@ -16,11 +16,11 @@ computed then can be reused by that user for as long as the generation stays G
 
 import functools
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Model, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from users.models import Company, CompanyRole, User
@@ -35,7 +35,7 @@ def company_data_changed(*, company_id: int) -> None:
     Company.objects.filter(pk=company_id).update(data_generation=F("data_generation") + 1)
 
 
-def _companies_of_users_changed(users: QuerySet) -> None:
+def _companies_of_users_changed(users: QuerySet[User]) -> None:
     """Moves the generation of every company with a user among `users`, in one statement."""
     Company.objects.filter(pk__in=users.values("company_id")).update(data_generation=F("data_generation") + 1)
 
@@ -48,29 +48,33 @@ def writes_company_data(service: Callable[P, R]) -> Callable[P, R]:
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         with transaction.atomic():
             result = service(*args, **kwargs)
-            company_data_changed(company_id=kwargs["acting_user"].company_id)
+            acting_user = kwargs["acting_user"]
+            assert isinstance(acting_user, User)  # a ParamSpec cannot require it: every decorated service takes one
+            company_data_changed(company_id=acting_user.company_id)
             return result
 
     return run
 
 
-def _company_saved(sender, instance: Company, **kwargs) -> None:
+def _company_saved(sender: type[Company], instance: Company, **kwargs: Any) -> None:
     company_data_changed(company_id=instance.pk)
 
 
-def _user_saved(sender, instance: User, update_fields=None, **kwargs) -> None:
+def _user_saved(sender: type[User], instance: User, update_fields: frozenset[str] | None = None, **kwargs: Any) -> None:
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return  # a login changes nothing anyone can read
     company_data_changed(company_id=instance.company_id)
 
 
-def _company_row_changed(sender, instance, **kwargs) -> None:
+def _company_row_changed(sender: type[Model], instance: User | CompanyRole, **kwargs: Any) -> None:
     company_data_changed(company_id=instance.company_id)
 
 
-def _user_groups_or_permissions_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+def _user_groups_or_permissions_changed(
+    sender: type[Model], instance: User | Group | Permission, action: str, pk_set: set[int] | None, **kwargs: Any
+) -> None:
     """A user's groups or own permissions changed, from either side (`user_set` of a group or a permission)."""
-    if not reverse:
+    if isinstance(instance, User):  # the user's side: m2m_changed's `reverse` is False exactly then
         if action.startswith("post_"):
             company_data_changed(company_id=instance.company_id)
         return
@@ -82,9 +86,11 @@ def _user_groups_or_permissions_changed(sender, instance, action: str, reverse: 
         _companies_of_users_changed(instance.user_set.all())
 
 
-def _group_permissions_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+def _group_permissions_changed(
+    sender: type[Model], instance: Group | Permission, action: str, pk_set: set[int] | None, **kwargs: Any
+) -> None:
     """A group's permissions changed, from either side: every company with a holder of the group."""
-    if not reverse:
+    if isinstance(instance, Group):  # the group's side: m2m_changed's `reverse` is False exactly then
         if action.startswith("post_"):
             _companies_of_users_changed(instance.user_set.all())
     elif action in ("post_add", "post_remove"):
@@ -93,7 +99,7 @@ def _group_permissions_changed(sender, instance, action: str, reverse: bool, pk_
         _companies_of_users_changed(User.objects.filter(groups__permissions=instance))
 
 
-def _group_deleted(sender, instance: Group, **kwargs) -> None:
+def _group_deleted(sender: type[Group], instance: Group, **kwargs: Any) -> None:
     _companies_of_users_changed(instance.user_set.all())  # before the deletion, while its members are known
 
 

@@ -8,7 +8,10 @@ a shell. Model signal receivers, connected by UsersConfig.ready().
   group's memberships and object permissions, so no holder keeps the access and the name is free.
 """
 
+from typing import Any
+
 from django.contrib.auth.models import Group
+from django.db.models import Model, QuerySet
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from users.generations import company_data_changed
@@ -16,7 +19,9 @@ from users.models import CompanyRole, User
 from users.services import user_other_company_roles_drop, user_refresh_tokens_revoke
 
 
-def _user_saving(sender, instance: User, update_fields=None, **kwargs) -> None:
+def _user_saving(
+    sender: type[User], instance: User, update_fields: frozenset[str] | None = None, **kwargs: Any
+) -> None:
     """Remembers the company a save may move the user out of (read from the database: the
     instance already carries the new one)."""
     instance._company_id_left = None
@@ -27,7 +32,9 @@ def _user_saving(sender, instance: User, update_fields=None, **kwargs) -> None:
         instance._company_id_left = stored
 
 
-def _user_saved(sender, instance: User, created: bool, update_fields=None, **kwargs) -> None:
+def _user_saved(
+    sender: type[User], instance: User, created: bool, update_fields: frozenset[str] | None = None, **kwargs: Any
+) -> None:
     if not created and _password_changed(instance, update_fields):
         user_refresh_tokens_revoke(user=instance)
     company_id_left = getattr(instance, "_company_id_left", None)
@@ -36,15 +43,18 @@ def _user_saved(sender, instance: User, created: bool, update_fields=None, **kwa
         company_data_changed(company_id=company_id_left)
 
 
-def _password_changed(user: User, update_fields) -> bool:
+def _password_changed(user: User, update_fields: frozenset[str] | None) -> bool:
     if update_fields is not None and "password" not in update_fields:
         return False
     # Django keeps the new raw password in `_password` until the save that stores it, and clears it
     # for the hash upgrades of a login (not a change); set_unusable_password leaves no raw password.
-    return user._password is not None or not user.has_usable_password()
+    # (django-stubs leave the private `_password` out.)
+    return user._password is not None or not user.has_usable_password()  # type: ignore[attr-defined]
 
 
-def _company_role_deleted(sender, instance: CompanyRole, origin=None, **kwargs) -> None:
+def _company_role_deleted(
+    sender: type[CompanyRole], instance: CompanyRole, origin: Model | QuerySet[Any] | None = None, **kwargs: Any
+) -> None:
     if isinstance(origin, Group):
         return  # the group's deletion cascaded to the role (company_role_delete): the group goes anyway
     Group.objects.filter(pk=instance.group_id).delete()

@@ -1,7 +1,21 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, HttpResponseBase
 
 from users.selectors import user_from_access_token
 from users.tokens import InvalidToken
+
+if TYPE_CHECKING:
+
+    class BearerRequest(HttpRequest):
+        """A request with what this middleware may add to it; only some requests have them (read them with getattr)."""
+
+        bearer_auth: bool
+        auth_error: str
 
 
 class BearerTokenMiddleware:
@@ -12,10 +26,10 @@ class BearerTokenMiddleware:
     UNAUTHENTICATED error.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: BearerRequest) -> HttpResponseBase:
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if header:
             request.bearer_auth = True

@@ -1,4 +1,5 @@
 import re
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, Group, UserManager
 from django.core.validators import RegexValidator
@@ -17,9 +18,10 @@ class Company(models.Model):
     # Moves with every change to what the company's users can read (users.generations);
     # cached GraphQL responses are keyed by it.
     data_generation = models.BigIntegerField(default=0, editable=False)
-    # Bytes of the company's stored workflow versions, kept by the workflow design services in the
-    # writing transaction, so that the storage quota is checked without summing the versions.
-    stored_version_bytes = models.BigIntegerField(default=0, editable=False)
+    # Bytes of the company's stored documents (every workflow version, every ticket definition),
+    # kept by the workflow design services in the writing transaction, so that the storage quota
+    # is checked without summing them.
+    stored_document_bytes = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         db_table = "company"
@@ -33,8 +35,8 @@ class Company(models.Model):
         return self.name
 
 
-class CompanyUserManager(UserManager):
-    def get_queryset(self):
+class CompanyUserManager(UserManager["User"]):
+    def get_queryset(self) -> models.QuerySet["User"]:
         # The company is needed by nearly every permission check: fetch it with the user.
         return super().get_queryset().select_related("company")
 
@@ -42,7 +44,10 @@ class CompanyUserManager(UserManager):
 class User(AbstractUser):
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="users")
 
-    objects = CompanyUserManager()
+    objects: ClassVar[CompanyUserManager] = CompanyUserManager()
+
+    # The company a save is moving the user out of, or None: set before each save (users.invariants).
+    _company_id_left: int | None
 
     REQUIRED_FIELDS = ["email", "company"]
 
@@ -60,7 +65,7 @@ class User(AbstractUser):
         ]
 
 
-class CompanyRoleManager(models.Manager):
+class CompanyRoleManager(models.Manager["CompanyRole"]):
     def create_with_group(self, *, company_id: int, name: str, description: str = "") -> "CompanyRole":
         group = Group.objects.create(name=CompanyRole.group_name(company_id, name))
         return self.create(company_id=company_id, name=name, description=description, group=group)

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from kernel.scoping import register_scope, visible_to
+from kernel.scoping import Row, register_scope, visible_to
 from users.models import Company, CompanyRole, User
 from users.roles import SYSTEM_ROLES
 from users.tokens import InvalidToken, access_token_user_id
@@ -16,14 +16,16 @@ def user_from_access_token(token: str) -> User:
 
 
 @register_scope(Company)
-def _own_company(queryset: QuerySet, user: User) -> QuerySet:
+def _own_company(queryset: QuerySet[Company], user: User) -> QuerySet[Company]:
     return queryset.filter(pk=user.company_id)
 
 
-@register_scope(User)
-@register_scope(CompanyRole)
-def _company_members(queryset: QuerySet, user: User) -> QuerySet:
+def _company_members(queryset: QuerySet[Row], user: User) -> QuerySet[Row]:
     return queryset.filter(company_id=user.company_id)
+
+
+register_scope(User)(_company_members)
+register_scope(CompanyRole)(_company_members)
 
 
 def user_list(*, acting_user: User) -> QuerySet[User]:

@@ -5,6 +5,7 @@ ServiceError whose problems point into the GraphQL `input` that was sent.
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -84,6 +85,7 @@ def refresh_token_rotate(*, raw_token: str) -> TokenPair:
         )
         refusal = _refresh_token_refusal(token, now)
         if refusal is None:
+            assert token is not None  # a missing token is refused
             token.revoked_at = now
             token.save(update_fields=["revoked_at"])
             return token_pair_issue(user=token.user, family=token.family)
@@ -125,9 +127,24 @@ def user_refresh_tokens_revoke(*, user: User) -> int:
 def company_sign_up(*, request: HttpRequest, company_name: str, username: str, email: str, password: str) -> TokenPair:
     """createCompany, open to anyone: throttled per client address (SIGNUP_RATE), since each sign-up
     costs a password hash and a company, and a complete one tells whether a username is taken."""
-    if is_ratelimited(request=request, group="createCompany", key="ip", rate=settings.SIGNUP_RATE, increment=True):
-        raise ServiceError.single("TOO_MANY_ATTEMPTS", "too many sign-ups from your network address; try again later")
+    _refuse_past_rate(
+        group="createCompany",
+        rate=settings.SIGNUP_RATE,
+        key="ip",
+        request=request,
+        refusal="too many sign-ups from your network address; try again later",
+    )
     return company_create(company_name=company_name, username=username, email=email, password=password)
+
+
+def _refuse_past_rate(
+    *, group: str, rate: str, key: str | Callable[..., str], request: HttpRequest | None = None, refusal: str
+) -> None:
+    """Counts one attempt (django-ratelimit, in the "throttles" cache) and refuses it past `rate`. Called
+    outside any transaction: in the database cache, a count written inside one would be rolled back with
+    the write the service refuses, and refused attempts are what a throttle must count."""
+    if is_ratelimited(request=request, group=group, key=key, rate=rate, increment=True):
+        raise ServiceError.single("TOO_MANY_ATTEMPTS", refusal)
 
 
 @transaction.atomic
@@ -143,7 +160,6 @@ def company_create(*, company_name: str, username: str, email: str, password: st
     return token_pair_issue(user=user)
 
 
-@transaction.atomic
 def user_create(
     *,
     acting_user: User,
@@ -153,13 +169,22 @@ def user_create(
     system_roles: list[str],
     company_roles: list[str],
 ) -> User:
-    problems = _new_user_problems(username=username, email=email, password=password)
-    groups, role_problems = _role_groups(acting_user.company_id, system_roles, company_roles)
-    if problems or role_problems:
-        raise ServiceError(problems + role_problems)
-    user = _user_insert(company=acting_user.company, username=username, email=email, password=password)
-    user.groups.set(groups)
-    return user
+    """createUser: throttled per acting user (USER_CREATE_RATE), since a username taken in any company is
+    answered DUPLICATE."""
+    _refuse_past_rate(
+        group="createUser",
+        rate=settings.USER_CREATE_RATE,
+        key=lambda _group, _request: str(acting_user.pk),
+        refusal="you have created too many users recently; try again later",
+    )
+    with transaction.atomic():
+        problems = _new_user_problems(username=username, email=email, password=password)
+        groups, role_problems = _role_groups(acting_user.company_id, system_roles, company_roles)
+        if problems or role_problems:
+            raise ServiceError(problems + role_problems)
+        user = _user_insert(company=acting_user.company, username=username, email=email, password=password)
+        user.groups.set(groups)
+        return user
 
 
 @transaction.atomic
@@ -214,7 +239,7 @@ def user_other_company_roles_drop(*, user: User) -> None:
     user.groups.remove(*foreign)
 
 
-def _role_groups(company_id: int, system_roles: list[str], company_roles: list[str]):
+def _role_groups(company_id: int, system_roles: list[str], company_roles: list[str]) -> tuple[list[int], list[Problem]]:
     problems = [
         Problem(
             "UNKNOWN_ROLE",
@@ -236,10 +261,10 @@ def _role_groups(company_id: int, system_roles: list[str], company_roles: list[s
     return group_ids + list(roles.values()), problems
 
 
-def _text_problems(value: str, path: str, max_length: int) -> list[Problem]:
+def _text_problems(value: str, path: str, max_length: int | None) -> list[Problem]:
     if not value.strip():
         return [Problem("REQUIRED", "must not be empty", path)]
-    if len(value) > max_length:
+    if max_length is not None and len(value) > max_length:
         return [Problem("TOO_LONG", f"at most {max_length} characters, got {len(value)}", path)]
     return []
 

@@ -17,19 +17,19 @@ WORKFLOW_FIELD_KEYS = {"fieldName": "FieldName", "fieldType": "FieldType"}
 EDIT_TARGET_PROPS = ("id", "expectedVersion")
 
 
-def _rename(entries: list[dict] | None, keys: dict[str, str]) -> list[dict]:
+def _rename(entries: list[dict[str, Any]] | None, keys: dict[str, str]) -> list[dict[str, Any]]:
     return [{keys[k]: v for k, v in entry.items() if k in keys} for entry in entries or []]
 
 
-def _unrename(entries: list[dict] | None, keys: dict[str, str]) -> list[dict]:
+def _unrename(entries: list[dict[str, Any]] | None, keys: dict[str, str]) -> list[dict[str, Any]]:
     return _rename(entries, {stored: key for key, stored in keys.items()})
 
 
-def ext_ref_from_storage(entries: list[dict] | None) -> list[dict]:
+def ext_ref_from_storage(entries: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     return _unrename(entries, EXT_REF_KEYS)
 
 
-def workflow_fields_from_storage(entries: list[dict] | None) -> list[dict]:
+def workflow_fields_from_storage(entries: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     return _unrename(entries, WORKFLOW_FIELD_KEYS)
 
 
@@ -46,7 +46,7 @@ def canonical(obj: doc.DocObject, value: dict[str, Any]) -> dict[str, Any]:
         if (item is None and not prop.nullable) or (item in ([], {}) and _empty_means_absent(prop)):
             continue
         if prop.kind == doc.OBJECT_LIST:
-            item = [canonical(prop.item, entry) for entry in item]
+            item = [canonical(prop.item_object, entry) for entry in item]
         elif prop.kind == doc.ID:
             item = str(item)  # an import file may hold a number
         result[prop.name] = item

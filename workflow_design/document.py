@@ -33,7 +33,6 @@ from typing import Any
 
 # --- constants ---------------------------------------------------------------
 
-TASK_TYPES = ("FORM", "SYNC_ACTION", "ASYNC_ACTION")
 FIELD_TYPES = ("string", "text", "integer", "number", "boolean", "date", "datetime", "email", "url", "json")
 TASK_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 # A field is read as ticket.<fieldName> in JsonLogic, where "." separates names.
@@ -45,12 +44,54 @@ MAX_TRANSITIONS = 5000
 MAX_JSON_BYTES = 256 * 1024
 MAX_LAYOUT_BYTES = 256 * 1024
 MAX_TITLE = 255
+MAX_DESCRIPTION_BYTES = 64 * 1024  # a page of prose is a few KiB
+MAX_LINK_DESCRIPTION_BYTES = 4 * 1024
+MAX_FIELDS = 500
+MAX_EXT_REFS = 50
+MAX_ROLE_ACCESS = 200
 MAX_SYNC_TIMEOUT_SECONDS = 300
 # Not in the contract: bounds the recursion of every checker (and of
 # jsonschema, which fails near 200 levels); real schemas and rules stay far below.
 MAX_JSON_DEPTH = 64
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+# --- rules per task type -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskTypeRule:
+    task_type: str
+    label: str  # for people (Django's admin)
+    needs: tuple[tuple[str, str], ...] = ()  # (prop, code when it is missing)
+    forbidden: tuple[str, ...] = ()  # props the type does not use: NOT_ALLOWED_FOR_TASK_TYPE
+    max_timeout: int | None = None  # INVALID_TIMEOUT above it
+    output_schema_type: str | None = None  # the outputSchema's "type" must be this
+    layout_warning: str | None = None  # MISSING_LAYOUT (a warning) when this prop is absent
+
+
+TASK_TYPE_RULES = {
+    rule.task_type: rule
+    for rule in (
+        TaskTypeRule(
+            "FORM",
+            "Form",
+            needs=(("outputSchema", "REQUIRED"),),
+            forbidden=("actionUrl", "inputTransform", "outputTransform", "timeoutSeconds"),
+            output_schema_type="object",
+            layout_warning="editLayout",
+        ),
+        TaskTypeRule(
+            "SYNC_ACTION",
+            "Synchronous action",
+            needs=(("actionUrl", "MISSING_ACTION_URL"),),
+            max_timeout=MAX_SYNC_TIMEOUT_SECONDS,
+        ),
+        TaskTypeRule("ASYNC_ACTION", "Asynchronous action", needs=(("actionUrl", "MISSING_ACTION_URL"),)),
+    )
+}
+TASK_TYPES = tuple(TASK_TYPE_RULES)
+
 
 # --- kinds of props ----------------------------------------------------------
 
@@ -111,6 +152,13 @@ class Prop:
     def python_name(self) -> str:
         return snake_case(self.name)
 
+    @property
+    def item_object(self) -> DocObject:
+        """`item` of an OBJECT_LIST prop, which always has one (__post_init__)."""
+        if self.item is None:
+            raise TypeError(f"{self.name!r} is not an object list")
+        return self.item
+
 
 @dataclass(frozen=True)
 class DocObject:
@@ -137,7 +185,7 @@ EXT_REF = DocObject(
     "A link to an external resource (runbook, wiki page, ...).",
     (
         Prop("label", STRING, "Short text shown for the link.", required=True),
-        Prop("desc", TEXT, "What the linked resource is about."),
+        Prop("desc", TEXT, "What the linked resource is about (at most 4 KiB).", max_bytes=MAX_LINK_DESCRIPTION_BYTES),
         Prop("uri", URL, "Absolute http(s) URL of the resource.", required=True, invalid_code="INVALID_URL"),
     ),
 )
@@ -168,7 +216,13 @@ WORKFLOW_FIELD = DocObject(
 
 
 def _ext_ref_prop() -> Prop:
-    return Prop("extRef", OBJECT_LIST, "Links to external resources.", item=EXT_REF)
+    return Prop(
+        "extRef", OBJECT_LIST, "Links to external resources (at most 50).", item=EXT_REF, max_items=MAX_EXT_REFS
+    )
+
+
+def _description_prop(what: str) -> Prop:
+    return Prop("description", TEXT, f"{what} (at most 64 KiB).", max_bytes=MAX_DESCRIPTION_BYTES)
 
 
 def _layout_prop(name: str, what: str) -> Prop:
@@ -210,7 +264,7 @@ TASK = DocObject(
             invalid_code="INVALID_KEY",
         ),
         Prop("title", STRING, "Title of the task (at most 255 characters).", required=True, max_length=MAX_TITLE),
-        Prop("description", TEXT, "What the task is for."),
+        _description_prop("What the task is for"),
         _ext_ref_prop(),
         Prop(
             "taskType",
@@ -299,9 +353,15 @@ WORKFLOW = DocObject(
     (
         *_edit_target_props("workflow"),
         Prop("title", STRING, "Title of the workflow (at most 255 characters).", required=True, max_length=MAX_TITLE),
-        Prop("description", TEXT, "What the workflow is for."),
+        _description_prop("What the workflow is for"),
         _ext_ref_prop(),
-        Prop("fields", OBJECT_LIST, "Fields every ticket of the workflow carries.", item=WORKFLOW_FIELD),
+        Prop(
+            "fields",
+            OBJECT_LIST,
+            "Fields every ticket of the workflow carries (at most 500).",
+            item=WORKFLOW_FIELD,
+            max_items=MAX_FIELDS,
+        ),
         _layout_prop("displayLayout", "How the workflow is shown"),
         Prop("tasks", OBJECT_LIST, "The tasks (at most 1000).", item=TASK, max_items=MAX_TASKS),
         Prop(
@@ -326,7 +386,7 @@ TICKET_DEFINITION = DocObject(
             required=True,
             max_length=MAX_TITLE,
         ),
-        Prop("description", TEXT, "What this kind of ticket is for."),
+        _description_prop("What this kind of ticket is for"),
         _ext_ref_prop(),
         Prop("workflowId", ID, "Id of the workflow tickets of this kind run.", required=True, pattern=ID_PATTERN),
         Prop(
@@ -337,47 +397,16 @@ TICKET_DEFINITION = DocObject(
             json_types=("object",),
             content=FIELD_VALUES,
         ),
-        Prop("companyRoleAccess", STRING_LIST, "Names of the company roles that may use this kind of ticket."),
+        Prop(
+            "companyRoleAccess",
+            STRING_LIST,
+            "Names of the company roles that may use this kind of ticket (at most 200).",
+            max_items=MAX_ROLE_ACCESS,
+        ),
         _layout_prop("editLayout", "Ticket form layout"),
         _layout_prop("displayLayout", "How a ticket is shown"),
     ),
 )
-
-DOCUMENT_OBJECTS = (WORKFLOW, TASK, TRANSITION, EXT_REF, WORKFLOW_FIELD, TICKET_DEFINITION)
-
-
-# --- rules per task type -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TaskTypeRule:
-    task_type: str
-    needs: tuple[tuple[str, str], ...] = ()  # (prop, code when it is missing)
-    forbidden: tuple[str, ...] = ()  # props the type does not use: NOT_ALLOWED_FOR_TASK_TYPE
-    max_timeout: int | None = None  # INVALID_TIMEOUT above it
-    output_schema_type: str | None = None  # the outputSchema's "type" must be this
-    layout_warning: str | None = None  # MISSING_LAYOUT (a warning) when this prop is absent
-
-
-TASK_TYPE_RULES = {
-    rule.task_type: rule
-    for rule in (
-        TaskTypeRule(
-            "FORM",
-            needs=(("outputSchema", "REQUIRED"),),
-            forbidden=("actionUrl", "inputTransform", "outputTransform", "timeoutSeconds"),
-            output_schema_type="object",
-            layout_warning="editLayout",
-        ),
-        TaskTypeRule(
-            "SYNC_ACTION",
-            needs=(("actionUrl", "MISSING_ACTION_URL"),),
-            max_timeout=MAX_SYNC_TIMEOUT_SECONDS,
-        ),
-        TaskTypeRule("ASYNC_ACTION", needs=(("actionUrl", "MISSING_ACTION_URL"),)),
-    )
-}
-
 
 # --- JSON Schema generation --------------------------------------------------
 
@@ -406,7 +435,7 @@ def _prop_json_schema(prop: Prop) -> dict[str, Any]:
         if prop.content == JSON_SCHEMA:
             schema["$ref"] = JSON_SCHEMA_DIALECT
     elif prop.kind == OBJECT_LIST:
-        schema = {"type": ["array", _NULL], "items": {"$ref": f"#/$defs/{prop.item.name}"}}
+        schema = {"type": ["array", _NULL], "items": {"$ref": f"#/$defs/{prop.item_object.name}"}}
     else:  # STRING_LIST
         schema = {"type": ["array", _NULL], "items": {"type": "string"}}
     if prop.pattern is not None:
@@ -441,7 +470,7 @@ def _nested_objects(obj: DocObject) -> list[DocObject]:
 
 
 def _root_json_schema(root: DocObject, schema_id: str) -> dict[str, Any]:
-    schema = {"$schema": JSON_SCHEMA_DIALECT, "$id": schema_id, "title": root.name}
+    schema: dict[str, Any] = {"$schema": JSON_SCHEMA_DIALECT, "$id": schema_id, "title": root.name}
     schema.update(_object_json_schema(root))
     schema["$defs"] = {obj.name: _object_json_schema(obj) for obj in _nested_objects(root)}
     return schema

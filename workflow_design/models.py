@@ -11,12 +11,13 @@ from django.conf import settings
 from django.db import models
 
 from users.models import Company
+from workflow_design.document import TASK_TYPE_RULES
 
-
-class TaskType(models.TextChoices):
-    FORM = "FORM", "Form"
-    SYNC_ACTION = "SYNC_ACTION", "Synchronous action"
-    ASYNC_ACTION = "ASYNC_ACTION", "Asynchronous action"
+# The task types of the document declaration, as Django choices (and a GraphQL enum). django-stubs know
+# only Choices' members syntax, not this functional one (an enum's, with (value, label) as each value).
+TaskType = models.TextChoices(  # type: ignore[call-overload]
+    "TaskType", [(rule.task_type, (rule.task_type, rule.label)) for rule in TASK_TYPE_RULES.values()]
+)
 
 
 class CompanyOwned(models.Model):
@@ -137,6 +138,8 @@ class TicketDefinition(Authored):
     company_role_access = models.JSONField(default=list, blank=True, help_text="Company role names")
     edit_layout = models.TextField(null=True, blank=True)
     display_layout = models.TextField(null=True, blank=True)
+    # The document's compact UTF-8 JSON size: what it counts against the company's storage quota.
+    size_bytes = models.PositiveIntegerField(default=0)
 
     class Meta:
         db_table = "ticket_definitions"
@@ -156,7 +159,7 @@ class WorkflowVersion(CompanyOwned):
     version = models.PositiveIntegerField()
     document = models.JSONField()
     # The document's compact UTF-8 JSON size, set at insert: what the version counts against
-    # the company's storage quota (Company.stored_version_bytes holds the sum).
+    # the company's storage quota (Company.stored_document_bytes holds the sum).
     size_bytes = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(

@@ -54,20 +54,16 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
 
-import orjson
-
 from kernel.problems import Problem
+from kernel.values import child, json_bytes
 from workflow_design import document as doc
 
 from .validation import apply_transform, condition_holds, errors, validate_workflow
 from .validation.budget import Budget, BudgetExceeded, budget_scope
 from .validation.model import TransitionView, field_types, task_views, transition_views
-from .validation.problems import Suggester, child, error, hint, in_document_order, quoted_list, type_name
+from .validation.problems import Suggester, error, hint, in_document_order, quoted_list, type_name
 from .validation.schemas import schema_validator
 from .validation.shape import measure_json
-
-# The field value checks of ticket definitions, reused rather than duplicated
-# (private there; its problems point at /fields/<name>, re-pointed below).
 from .validation.ticket import check_field_values
 
 logger = logging.getLogger(__name__)
@@ -135,7 +131,7 @@ class PreviewResult:
 
 
 def preview_workflow(
-    document: dict,
+    document: dict[str, Any],
     *,
     ticket: Any,
     task_outputs: Any,
@@ -200,11 +196,12 @@ class _TransformFailed(Exception):
 
 
 class _Walk:
-    def __init__(self, document: dict, ticket: dict, task_outputs: dict) -> None:
+    def __init__(self, document: dict[str, Any], ticket: dict[str, Any], task_outputs: dict[str, Any]) -> None:
         self.ticket = ticket
         self.given = task_outputs
-        self.tasks: dict[str, dict] = {}
+        self.tasks: dict[str, dict[str, Any]] = {}
         for view in task_views(document):
+            assert view.key is not None  # the document is valid: every task has its key
             self.tasks.setdefault(view.key, view.data)
         self.fields = field_types(document)
         self.starts: list[TransitionView] = []
@@ -273,17 +270,19 @@ class _Walk:
     def _count_answer(self, trials: tuple[TransitionTrial, ...], *values: Any) -> None:
         """Adds what a step puts into the answer; BudgetExceeded past MAX_ANSWER_BYTES."""
         self.answer_bytes += sum(self._trial_bytes(trial) for trial in trials)
-        self.answer_bytes += sum(len(orjson.dumps(value)) for value in values if value is not None)
+        self.answer_bytes += sum(json_bytes(value) for value in values if value is not None)
         if self.answer_bytes > MAX_ANSWER_BYTES:
             raise BudgetExceeded(f"its answer would be larger than {MAX_ANSWER_BYTES // (1024 * 1024)} MiB")
 
     def _trial_bytes(self, trial: TransitionTrial) -> int:
         size = self.trial_bytes.get(trial.transition_index)
         if size is None:
-            size = self.trial_bytes[trial.transition_index] = 100 + len(orjson.dumps(trial.condition))
+            size = self.trial_bytes[trial.transition_index] = 100 + json_bytes(trial.condition)
         return size
 
-    def _visit(self, key: str, visit: int, data: dict, number: int) -> tuple[PreviewStep, Outcome | None, str]:
+    def _visit(
+        self, key: str, visit: int, data: dict[str, Any], number: int
+    ) -> tuple[PreviewStep, Outcome | None, str]:
         """One visit; the step, and the outcome (with its message) when the walk stops here."""
         task = self.tasks[key]
         task_type = task["taskType"]
@@ -344,7 +343,7 @@ class _Walk:
         return step, None, ""
 
     def _choose(
-        self, transitions: list[TransitionView] | tuple, data: dict
+        self, transitions: list[TransitionView] | tuple[TransitionView, ...], data: dict[str, Any]
     ) -> tuple[tuple[TransitionTrial, ...], TransitionView | None]:
         """Try `transitions` (already in priority, then document order) until one holds."""
         trials = []
@@ -371,7 +370,7 @@ class _Walk:
                 return tuple(trials), transition
         return tuple(trials), None
 
-    def _transform(self, transform: dict, data: dict) -> dict:
+    def _transform(self, transform: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         try:
             result = apply_transform(transform, data)
         except BudgetExceeded:
@@ -428,7 +427,7 @@ class _Walk:
 
     # --- checks of the sample data -----------------------------------------
 
-    def _arguments(self) -> dict:
+    def _arguments(self) -> dict[str, Any]:
         return {"ticket": self.ticket, "taskOutputs": self.given}
 
     def _check_sample_data(self) -> None:
@@ -493,7 +492,7 @@ class _Walk:
         return self.validators[key]
 
 
-def _first(iterable: Any, count: int) -> list:
+def _first(iterable: Any, count: int) -> list[Any]:
     found = []
     for item in iterable:
         found.append(item)

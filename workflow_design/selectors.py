@@ -7,15 +7,16 @@ roles (guardian object permissions of the roles' groups), and the workflows
 those run on.
 """
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.db.models import F, QuerySet
 from guardian.shortcuts import get_objects_for_group, get_objects_for_user
 
 from kernel.problems import Problem
-from kernel.scoping import register_scope, visible_to
+from kernel.scoping import Row, register_scope, visible_to
 from kernel.values import parse_id
 from users.models import CompanyRole, User
 from users.role_uses import register_company_role_use
@@ -38,22 +39,26 @@ def is_workflow_creator(user: User) -> bool:
 
 
 @register_scope(TicketDefinition)
-def _ticket_definitions(queryset: QuerySet, user: User) -> QuerySet:
+def _ticket_definitions(queryset: QuerySet[TicketDefinition], user: User) -> QuerySet[TicketDefinition]:
     queryset = queryset.filter(company_id=user.company_id)
     if is_workflow_creator(user):
         return queryset
     return get_objects_for_user(user, VIEW_TICKET_DEFINITION, klass=queryset, accept_global_perms=False)
 
 
-def _granted_workflow_ids(user: User) -> QuerySet:
+class _WorkflowId(TypedDict):
+    workflow_id: int
+
+
+def _granted_workflow_ids(user: User) -> QuerySet[TicketDefinition, _WorkflowId]:
     return _ticket_definitions(TicketDefinition.objects.all(), user).values("workflow_id")
 
 
-def _design_rows(workflow_field: str):
+def _design_rows(workflow_field: str) -> Callable[[QuerySet[Row], User], QuerySet[Row]]:
     """The rule for a workflow (`pk`) or one of its parts (`workflow_id`): all of the
     company's for workflow creators, else those of the workflows granted tickets run on."""
 
-    def rule(queryset: QuerySet, user: User) -> QuerySet:
+    def rule(queryset: QuerySet[Row], user: User) -> QuerySet[Row]:
         queryset = queryset.filter(company_id=user.company_id)
         if is_workflow_creator(user):
             return queryset
@@ -68,7 +73,7 @@ register_scope(WorkflowTransition)(_design_rows("workflow_id"))
 
 
 @register_scope(WorkflowVersion)
-def _workflow_versions(queryset: QuerySet, user: User) -> QuerySet:
+def _workflow_versions(queryset: QuerySet[WorkflowVersion], user: User) -> QuerySet[WorkflowVersion]:
     if not is_workflow_creator(user):
         return queryset.none()
     return queryset.filter(company_id=user.company_id)
@@ -90,7 +95,7 @@ def workflow_versions(*, acting_user: User, workflow_id: str) -> QuerySet[Workfl
     return visible_to(WorkflowVersion.objects.filter(workflow_id=pk), acting_user).order_by("version")
 
 
-def workflow_export(*, acting_user: User, workflow_id: str, version: int | None = None) -> dict | None:
+def workflow_export(*, acting_user: User, workflow_id: str, version: int | None = None) -> dict[str, Any] | None:
     """The workflow document of a version (the current one by default), in exactly the
     upload format; `id` and the current version make an edited export re-upload as an
     edit. None when the workflow or version is not there for this user."""
@@ -103,14 +108,14 @@ def workflow_export(*, acting_user: User, workflow_id: str, version: int | None 
     return workflow_document_of(snapshot) if snapshot else None
 
 
-def workflow_document_of(snapshot: WorkflowVersion) -> dict:
+def workflow_document_of(snapshot: WorkflowVersion) -> dict[str, Any]:
     return {"id": str(snapshot.workflow_id), "expectedVersion": snapshot.workflow.version, **snapshot.document}
 
 
 def workflow_preview(
     *,
     acting_user: User,
-    document: dict | None,
+    document: dict[str, Any] | None,
     workflow_id: str | None,
     version: int | None,
     ticket: Any,
@@ -129,6 +134,7 @@ def workflow_preview(
         return preview.PreviewResult.invalid([problem], problem.message)
     document_path = "/input"
     if document is None:
+        assert workflow_id is not None  # exactly one of the two, checked above
         document = workflow_export(acting_user=acting_user, workflow_id=workflow_id, version=version)
         if document is None:
             problem = _preview_not_found(acting_user, workflow_id, version)

@@ -3,30 +3,31 @@ also moves the company's data generation (users.generations).
 
 An upload is validated as a whole document first (the same pure validator as
 `validateWorkflow` and the import command); only a document without errors is
-written, with batched statements whose number does not grow with its size.
+written, with batched statements whose number does not grow with its size. A refusal
+is a ServiceError carrying every problem found (warnings too); an upload that is
+written returns what it wrote and the warnings (`Written`).
 """
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-import orjson
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db.models import F, Sum
+from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 from guardian.models import GroupObjectPermission
 from guardian.shortcuts import assign_perm
 
-from kernel.problems import Problem, ServiceError, concurrent_write_refused
+from kernel.problems import Problem, ServiceError, errors, warnings
 from kernel.scoping import own_row, visible_to
-from kernel.values import parse_id
+from kernel.values import json_bytes, parse_id
 from users.generations import writes_company_data
 from users.models import Company, CompanyRole, User
 from workflow_design import document as doc
 from workflow_design.codec import canonical, row_document, row_values, workflow_fields_from_storage
 from workflow_design.models import (
+    Authored,
     TaskDefinition,
     TicketDefinition,
     WorkflowDefinition,
@@ -34,45 +35,40 @@ from workflow_design.models import (
     WorkflowVersion,
 )
 from workflow_design.selectors import VIEW_TICKET_DEFINITION
-from workflow_design.validation import errors, validate_ticket_definition, validate_workflow, warnings
+from workflow_design.validation import validate_ticket_definition, validate_workflow
 
 _NESTED_ROWS = ("tasks", "transitions")
 
 
+Row = TypeVar("Row")
+Versioned = TypeVar("Versioned", bound=Authored)
+
+
 @dataclass(frozen=True)
-class UploadOutcome:
-    """What an upload did: with any error, nothing was written and no object is set."""
+class Written(Generic[Row]):
+    """What an upload wrote (or kept, for an upload identical to the stored version), and the
+    warnings its validation found."""
 
-    errors: list[Problem] = field(default_factory=list)
+    row: Row
     warnings: list[Problem] = field(default_factory=list)
-    workflow: WorkflowDefinition | None = None
-    task: TaskDefinition | None = None
-    ticket_definition: TicketDefinition | None = None
-
-    @classmethod
-    def refused(cls, problems: list[Problem]) -> "UploadOutcome":
-        return cls(errors=errors(problems), warnings=warnings(problems))
 
 
 # --- edits ---------------------------------------------------------------------------------
 
 
-def _write_if_valid(problems: list[Problem], write: Callable[[], dict[str, Any]]) -> UploadOutcome:
-    """Writes only when validation found no error; a refusal of the write itself (not
-    found, version conflict, quota) comes back as errors too, with the warnings kept."""
-    outcome = UploadOutcome.refused(problems)
-    if outcome.errors:
-        return outcome
+def _write_if_valid(problems: list[Problem], write: Callable[[], Row]) -> Written[Row]:
+    """Writes only when validation found no error; a refusal, of the document or of the write
+    itself (not found, version conflict, quota), keeps the warnings beside its errors."""
+    if errors(problems):
+        raise ServiceError(problems)
     try:
-        with concurrent_write_refused():
-            written = write()
+        return Written(write(), warnings(problems))
     except ServiceError as exc:
-        return UploadOutcome(errors=exc.problems, warnings=outcome.warnings)
-    return UploadOutcome(warnings=outcome.warnings, **written)
+        raise ServiceError([*exc.problems, *warnings(problems)]) from exc
 
 
 def row_at_version(
-    model: type,
+    model: type[Versioned],
     *,
     acting_user: User,
     object_id: Any,
@@ -80,11 +76,13 @@ def row_at_version(
     noun: str,
     path: str = "/id",
     lock: bool = True,
-):
+) -> Versioned:
     """The acting user's row with that id (NOT_FOUND otherwise), row-locked so that
     concurrent edits serialize, and at the version the client based its change on
     (VERSION_CONFLICT otherwise)."""
-    row = own_row(model.objects.all(), acting_user=acting_user, object_id=object_id, path=path, noun=noun, lock=lock)
+    row = own_row(
+        model._default_manager.all(), acting_user=acting_user, object_id=object_id, path=path, noun=noun, lock=lock
+    )
     if row.version != expected_version:
         raise ServiceError.single(
             "VERSION_CONFLICT",
@@ -95,7 +93,7 @@ def row_at_version(
     return row
 
 
-def _row_to_write(model: type, *, acting_user: User, document: dict[str, Any], noun: str):
+def _row_to_write(model: type[Versioned], *, acting_user: User, document: dict[str, Any], noun: str) -> Versioned:
     """A new row of the acting user's company (no `id`), or the row the document edits."""
     if document.get("id") is None:
         return model(company_id=acting_user.company_id, created_by=acting_user, version=0)
@@ -111,11 +109,10 @@ def _row_to_write(model: type, *, acting_user: User, document: dict[str, Any], n
 # --- workflows ---------------------------------------------------------------------------
 
 
-def workflow_upload(*, acting_user: User, document: Any) -> UploadOutcome:
+def workflow_upload(*, acting_user: User, document: Any) -> Written[WorkflowDefinition]:
     """Creates a workflow, or edits one (document `id` + `expectedVersion`), all or nothing."""
     return _write_if_valid(
-        validate_workflow(document),
-        lambda: {"workflow": _workflow_write(acting_user=acting_user, document=document)},
+        validate_workflow(document), lambda: _workflow_write(acting_user=acting_user, document=document)
     )
 
 
@@ -128,10 +125,10 @@ def _workflow_write(*, acting_user: User, document: dict[str, Any]) -> WorkflowD
         previous = workflow.versions.get(version=workflow.version).document
         if previous == content:
             return workflow  # identical upload: nothing changes
-    size = _document_size(content)
+    size = json_bytes(content)
     # Refused before anything is written when the usage loaded with the user already says so; the
     # charge after the writes decides under concurrent uploads.
-    used = acting_user.company.stored_version_bytes
+    used = acting_user.company.stored_document_bytes
     if used + size > settings.COMPANY_STORAGE_QUOTA_BYTES:
         raise _quota_exceeded(used=used, size=size)
     for name, value in row_values(doc.WORKFLOW, content, skip=_NESTED_ROWS).items():
@@ -152,32 +149,24 @@ def _workflow_write(*, acting_user: User, document: dict[str, Any]) -> WorkflowD
     return workflow
 
 
-def _document_size(content: dict[str, Any]) -> int:
-    """The bytes a version counts against the storage quota: its compact UTF-8 JSON."""
-    try:
-        return len(orjson.dumps(content))
-    except orjson.JSONEncodeError:  # an integer beyond 64 bits, which the json module writes
-        return len(json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode())
-
-
 def _storage_charge(*, company_id: int, size: int) -> None:
-    """Counts a new version against the company's quota, or refuses it: one conditional update in the
-    writing transaction, so that concurrent uploads cannot together pass the quota and a refusal
-    rolls back everything the upload wrote."""
+    """Counts `size` more bytes (fewer, when negative) against the company's quota, or refuses
+    them: one conditional update in the writing transaction, so that concurrent uploads cannot
+    together pass the quota and a refusal rolls back everything the upload wrote."""
     charged = Company.objects.filter(
-        pk=company_id, stored_version_bytes__lte=settings.COMPANY_STORAGE_QUOTA_BYTES - size
-    ).update(stored_version_bytes=F("stored_version_bytes") + size)
+        pk=company_id, stored_document_bytes__lte=settings.COMPANY_STORAGE_QUOTA_BYTES - size
+    ).update(stored_document_bytes=F("stored_document_bytes") + size)
     if not charged:
-        used = Company.objects.values_list("stored_version_bytes", flat=True).get(pk=company_id)
+        used = Company.objects.values_list("stored_document_bytes", flat=True).get(pk=company_id)
         raise _quota_exceeded(used=used, size=size)
 
 
 def _quota_exceeded(*, used: int, size: int) -> ServiceError:
     return ServiceError.single(
         "QUOTA_EXCEEDED",
-        f"this version takes {_bytes_text(size)}, and the company's stored workflow versions already take "
-        f"{_bytes_text(used)} of its {_bytes_text(settings.COMPANY_STORAGE_QUOTA_BYTES)} quota; "
-        "delete workflows you no longer need",
+        f"this document takes {_bytes_text(size)}, and the company's stored documents (workflow versions, "
+        f"ticket definitions) already take {_bytes_text(used)} of its "
+        f"{_bytes_text(settings.COMPANY_STORAGE_QUOTA_BYTES)} quota; delete those you no longer need",
     )
 
 
@@ -189,7 +178,7 @@ def _bytes_text(count: int) -> str:
 
 
 def _tasks_write(
-    workflow: WorkflowDefinition, tasks: list[dict], previous_tasks: list[dict], acting_user: User
+    workflow: WorkflowDefinition, tasks: list[dict[str, Any]], previous_tasks: list[dict[str, Any]], acting_user: User
 ) -> dict[str, TaskDefinition]:
     """Matches tasks by key: a changed task gets version + 1, an unchanged one keeps its
     row and version, a removed one is deleted, a new one starts at version 1."""
@@ -231,7 +220,9 @@ def _tasks_write(
     return by_key
 
 
-def _transitions_write(workflow: WorkflowDefinition, transitions: list[dict], tasks_by_key: dict) -> None:
+def _transitions_write(
+    workflow: WorkflowDefinition, transitions: list[dict[str, Any]], tasks_by_key: dict[str, TaskDefinition]
+) -> None:
     WorkflowTransition.objects.bulk_create(
         WorkflowTransition(
             company_id=workflow.company_id,
@@ -246,24 +237,23 @@ def _transitions_write(workflow: WorkflowDefinition, transitions: list[dict], ta
     )
 
 
-def task_upload(*, acting_user: User, workflow_id: Any, expected_version: int, task_document: Any) -> UploadOutcome:
+def task_upload(
+    *, acting_user: User, workflow_id: Any, expected_version: int, task_document: Any
+) -> Written[TaskDefinition]:
     """Creates or replaces one task (matched by key) of a workflow, validated and written
     exactly as the whole workflow would be. Problems point into the task sent; one
     elsewhere in the workflow points at "" and says where it is."""
-    try:
-        # Not locked here: the whole-workflow write below locks and checks the version again.
-        workflow = row_at_version(
-            WorkflowDefinition,
-            acting_user=acting_user,
-            object_id=workflow_id,
-            expected_version=expected_version,
-            noun="workflow",
-            path="/workflowId",
-            lock=False,
-        )
-    except ServiceError as exc:
-        return UploadOutcome(errors=exc.problems)
-    document = {"id": str(workflow.pk), "expectedVersion": expected_version}
+    # Not locked here: the whole-workflow write below locks and checks the version again.
+    workflow = row_at_version(
+        WorkflowDefinition,
+        acting_user=acting_user,
+        object_id=workflow_id,
+        expected_version=expected_version,
+        noun="workflow",
+        path="/workflowId",
+        lock=False,
+    )
+    document: dict[str, Any] = {"id": str(workflow.pk), "expectedVersion": expected_version}
     document |= workflow.versions.get(version=workflow.version).document
     tasks = list(document.get("tasks", []))
     key = task_document.get("key") if isinstance(task_document, dict) else None
@@ -271,15 +261,13 @@ def task_upload(*, acting_user: User, workflow_id: Any, expected_version: int, t
     tasks[index : index + 1] = [task_document]
     document["tasks"] = tasks
 
-    outcome = workflow_upload(acting_user=acting_user, document=document)
     task_prefix = f"/tasks/{index}"
-    outcome = UploadOutcome(
-        errors=[_relocated(p, task_prefix) for p in outcome.errors],
-        warnings=[_relocated(p, task_prefix) for p in outcome.warnings],
-        workflow=outcome.workflow,
-        task=outcome.workflow.tasks.get(key=key) if outcome.workflow else None,
-    )
-    return outcome
+    try:
+        written = workflow_upload(acting_user=acting_user, document=document)
+    except ServiceError as exc:
+        raise ServiceError([_relocated(p, task_prefix) for p in exc.problems]) from exc
+    task = written.row.tasks.get(key=key)
+    return Written(task, [_relocated(p, task_prefix) for p in written.warnings])
 
 
 def _relocated(problem: Problem, task_prefix: str) -> Problem:
@@ -306,13 +294,13 @@ def workflow_delete(*, acting_user: User, workflow_id: Any, expected_version: in
     freed = workflow.versions.aggregate(total=Sum("size_bytes"))["total"] or 0
     WorkflowTransition.objects.filter(workflow=workflow).delete()
     workflow.delete()
-    Company.objects.filter(pk=workflow.company_id).update(stored_version_bytes=F("stored_version_bytes") - freed)
+    _storage_charge(company_id=workflow.company_id, size=-freed)
 
 
 # --- ticket definitions ------------------------------------------------------------------
 
 
-def ticket_definition_upload(*, acting_user: User, document: Any) -> UploadOutcome:
+def ticket_definition_upload(*, acting_user: User, document: Any) -> Written[TicketDefinition]:
     """Creates or edits a ticket definition; its role access becomes guardian permissions."""
     workflow_id = document.get("workflowId") if isinstance(document, dict) else None
     pk = parse_id(workflow_id)
@@ -325,10 +313,7 @@ def ticket_definition_upload(*, acting_user: User, document: Any) -> UploadOutco
     )
     if workflow is None and workflow_id is not None and not any(p.path == "/workflowId" for p in problems):
         problems.insert(0, Problem("NOT_FOUND", f"no workflow with id {workflow_id}", "/workflowId"))
-    return _write_if_valid(
-        problems,
-        lambda: {"ticket_definition": _ticket_definition_write(acting_user=acting_user, document=document)},
-    )
+    return _write_if_valid(problems, lambda: _ticket_definition_write(acting_user=acting_user, document=document))
 
 
 @writes_company_data
@@ -350,9 +335,11 @@ def _ticket_definition_write(*, acting_user: User, document: dict[str, Any]) -> 
     _granted_roles_lock(acting_user=acting_user, names=content.get("companyRoleAccess", []))
     for name, value in row_values(doc.TICKET_DEFINITION, content).items():
         setattr(ticket, name, value)
-    ticket.version += 1
+    size, stored = json_bytes(content), ticket.size_bytes
+    ticket.version, ticket.size_bytes = ticket.version + 1, size
     ticket.save()
     ticket_definition_access_sync(ticket_definition=ticket)
+    _storage_charge(company_id=ticket.company_id, size=size - stored)
     return ticket
 
 
@@ -384,6 +371,7 @@ def ticket_definition_delete(*, acting_user: User, ticket_definition_id: Any, ex
     )
     _object_permissions(ticket).delete()  # generic relations: not removed by the delete itself
     ticket.delete()
+    _storage_charge(company_id=ticket.company_id, size=-ticket.size_bytes)
 
 
 def ticket_definition_access_sync(*, ticket_definition: TicketDefinition) -> None:
@@ -399,7 +387,7 @@ def ticket_definition_access_sync(*, ticket_definition: TicketDefinition) -> Non
         assign_perm(VIEW_TICKET_DEFINITION, groups, ticket_definition)
 
 
-def _object_permissions(ticket_definition: TicketDefinition):
+def _object_permissions(ticket_definition: TicketDefinition) -> QuerySet[GroupObjectPermission]:
     return GroupObjectPermission.objects.filter(
         content_type__app_label="workflow_design",
         content_type__model="ticketdefinition",

@@ -3,7 +3,7 @@ import strawberry_django
 from django.contrib.auth.models import Group
 from django.db.models import Prefetch
 
-from schema.base import CompanyScopedType, Problem, model_type
+from schema.base import CompanyScopedType, ProblemType, model_type
 from users import models
 from users.selectors import user_company_role_names, user_system_roles
 
@@ -47,23 +47,23 @@ class AuthPayload:
     access_token: str | None = None
     refresh_token: str | None = None
     user: UserType | None = None
-    errors: list[Problem] = strawberry.field(default_factory=list)
+    errors: list[ProblemType] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class TokenPayload:
     access_token: str | None = None
     refresh_token: str | None = None
-    errors: list[Problem] = strawberry.field(default_factory=list)
+    errors: list[ProblemType] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class UserPayload:
     user: UserType | None = None
-    errors: list[Problem] = strawberry.field(default_factory=list)
+    errors: list[ProblemType] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class CompanyRolePayload:
     company_role: CompanyRoleType | None = None
-    errors: list[Problem] = strawberry.field(default_factory=list)
+    errors: list[ProblemType] = strawberry.field(default_factory=list)

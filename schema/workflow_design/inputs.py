@@ -7,10 +7,12 @@ located REQUIRED problem rather than as a GraphQL parse error.
 """
 
 from collections.abc import Mapping
+from types import GenericAlias
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types.base import get_object_definition
 
 from workflow_design import document as doc
 
@@ -37,7 +39,11 @@ def _build(obj: doc.DocObject, built: dict[str, type]) -> type:
     annotations: dict[str, Any] = {}
     namespace: dict[str, Any] = {}
     for prop in obj.props:
-        python_type = list[_build(prop.item, built)] if prop.kind == doc.OBJECT_LIST else _SCALARS[prop.kind]
+        # list[the class built here], written as the GenericAlias that list[...] makes at run time
+        # (to a type checker, list[...] is a type expression and cannot hold a call).
+        python_type = (
+            GenericAlias(list, _build(prop.item_object, built)) if prop.kind == doc.OBJECT_LIST else _SCALARS[prop.kind]
+        )
         required = "Required. " if prop.required else ""
         annotations[prop.python_name] = python_type | None
         namespace[prop.python_name] = strawberry.field(
@@ -46,7 +52,7 @@ def _build(obj: doc.DocObject, built: dict[str, type]) -> type:
     namespace["__annotations__"] = annotations
     cls = type(graphql_input_name(obj), (), namespace)
     built[obj.name] = strawberry.input(cls, name=graphql_input_name(obj), description=obj.description)
-    built[obj.name].__strawberry_definition__.from_input = lambda _type, value, _context: InputDocument(
+    get_object_definition(built[obj.name], strict=True).from_input = lambda _type, value, _context: InputDocument(
         _document_of(obj, value)
     )
     return built[obj.name]
@@ -76,7 +82,7 @@ def _document_of(obj: doc.DocObject, value: Mapping[str, Any]) -> dict[str, Any]
         field_value = value[prop.name]
         if field_value is not None:
             if prop.kind == doc.OBJECT_LIST:
-                field_value = [_document_of(prop.item, item) for item in field_value]
+                field_value = [_document_of(prop.item_object, item) for item in field_value]
             elif prop.kind == doc.STRING_LIST:
                 field_value = list(field_value)
         result[prop.name] = field_value
@@ -100,6 +106,6 @@ def input_to_document(obj: doc.DocObject, value: Any) -> dict[str, Any]:
         if field_value is strawberry.UNSET:
             continue
         if prop.kind == doc.OBJECT_LIST and field_value is not None:
-            field_value = [input_to_document(prop.item, item) for item in field_value]
+            field_value = [input_to_document(prop.item_object, item) for item in field_value]
         result[prop.name] = field_value
     return result

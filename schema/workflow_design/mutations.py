@@ -1,19 +1,23 @@
+from typing import cast
+
 import strawberry
 from strawberry.types import Info
 
-from schema.base import OkPayload, Problem, acting_user, ok_payload, workflow_creator_required
+from schema.base import OkPayload, ProblemType, acting_user, answers_refusals, workflow_creator_required
 from schema.workflow_design.inputs import TaskInput, TicketDefinitionInput, WorkflowInput, input_to_document
 from schema.workflow_design.types import (
+    TaskDefinitionType,
+    TicketDefinitionType,
     UploadTaskDefinitionPayload,
     UploadTicketDefinitionPayload,
     UploadWorkflowPayload,
+    WorkflowDefinitionType,
 )
 from workflow_design import document as doc
 from workflow_design import services
 
-
-def _problems(outcome: services.UploadOutcome) -> dict:
-    return {"errors": Problem.list_from(outcome.errors), "warnings": Problem.list_from(outcome.warnings)}
+# strawberry-django answers a model row as its type: the casts below say so to the type checker (its documented way).
+# The input types are classes generated at run time (inputs.py), which a type checker cannot know.
 
 
 @strawberry.type
@@ -22,49 +26,64 @@ class WorkflowDesignMutation:
         extensions=workflow_creator_required(),
         description="Create a workflow, or edit one (id + expectedVersion): all or nothing.",
     )
-    def upload_workflow(self, info: Info, input: WorkflowInput) -> UploadWorkflowPayload:
-        outcome = services.workflow_upload(
-            acting_user=acting_user(info), document=input_to_document(doc.WORKFLOW, input)
+    @answers_refusals(UploadWorkflowPayload)
+    def upload_workflow(self, info: Info, input: WorkflowInput) -> UploadWorkflowPayload:  # type: ignore[valid-type]
+        document = input_to_document(doc.WORKFLOW, input)
+        written = services.workflow_upload(acting_user=acting_user(info), document=document)
+        return UploadWorkflowPayload(
+            workflow=cast(WorkflowDefinitionType, written.row), warnings=ProblemType.list_from(written.warnings)
         )
-        return UploadWorkflowPayload(workflow=outcome.workflow, **_problems(outcome))
 
     @strawberry.mutation(
         extensions=workflow_creator_required(),
         description="Create or replace one task (matched by key), validated as a whole-workflow upload.",
     )
+    @answers_refusals(UploadTaskDefinitionPayload)
     def upload_task_definition(
-        self, info: Info, workflow_id: strawberry.ID, expected_version: int, input: TaskInput
+        self,
+        info: Info,
+        workflow_id: strawberry.ID,
+        expected_version: int,
+        input: TaskInput,  # type: ignore[valid-type]
     ) -> UploadTaskDefinitionPayload:
-        outcome = services.task_upload(
+        written = services.task_upload(
             acting_user=acting_user(info),
             workflow_id=workflow_id,
             expected_version=expected_version,
             task_document=input_to_document(doc.TASK, input),
         )
-        return UploadTaskDefinitionPayload(task=outcome.task, workflow=outcome.workflow, **_problems(outcome))
+        return UploadTaskDefinitionPayload(
+            task=cast(TaskDefinitionType, written.row),
+            workflow=cast(WorkflowDefinitionType, written.row.workflow),
+            warnings=ProblemType.list_from(written.warnings),
+        )
 
     @strawberry.mutation(extensions=workflow_creator_required(), description="Create or edit a ticket definition.")
-    def upload_ticket_definition(self, info: Info, input: TicketDefinitionInput) -> UploadTicketDefinitionPayload:
-        outcome = services.ticket_definition_upload(
-            acting_user=acting_user(info), document=input_to_document(doc.TICKET_DEFINITION, input)
+    @answers_refusals(UploadTicketDefinitionPayload)
+    def upload_ticket_definition(
+        self,
+        info: Info,
+        input: TicketDefinitionInput,  # type: ignore[valid-type]
+    ) -> UploadTicketDefinitionPayload:
+        document = input_to_document(doc.TICKET_DEFINITION, input)
+        written = services.ticket_definition_upload(acting_user=acting_user(info), document=document)
+        return UploadTicketDefinitionPayload(
+            ticket_definition=cast(TicketDefinitionType, written.row), warnings=ProblemType.list_from(written.warnings)
         )
-        return UploadTicketDefinitionPayload(ticket_definition=outcome.ticket_definition, **_problems(outcome))
 
     @strawberry.mutation(
         extensions=workflow_creator_required(),
         description="Delete a workflow; refused (IN_USE) while ticket definitions use it.",
     )
+    @answers_refusals(OkPayload)
     def delete_workflow_definition(self, info: Info, id: strawberry.ID, expected_version: int) -> OkPayload:
-        return ok_payload(
-            lambda: services.workflow_delete(
-                acting_user=acting_user(info), workflow_id=id, expected_version=expected_version
-            )
-        )
+        services.workflow_delete(acting_user=acting_user(info), workflow_id=id, expected_version=expected_version)
+        return OkPayload(ok=True)
 
     @strawberry.mutation(extensions=workflow_creator_required())
+    @answers_refusals(OkPayload)
     def delete_ticket_definition(self, info: Info, id: strawberry.ID, expected_version: int) -> OkPayload:
-        return ok_payload(
-            lambda: services.ticket_definition_delete(
-                acting_user=acting_user(info), ticket_definition_id=id, expected_version=expected_version
-            )
+        services.ticket_definition_delete(
+            acting_user=acting_user(info), ticket_definition_id=id, expected_version=expected_version
         )
+        return OkPayload(ok=True)

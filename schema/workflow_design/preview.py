@@ -10,7 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from schema.base import Problem, acting_user, workflow_creator_required
+from schema.base import ProblemType, acting_user, workflow_creator_required
 from schema.workflow_design.inputs import WorkflowInput, input_to_document
 from workflow_design import document as doc
 from workflow_design import preview, selectors
@@ -127,7 +127,7 @@ class WorkflowPreview:
         description="Index of the start transition taken; null when none was (or nothing was walked)."
     )
     steps: list[PreviewStep] = strawberry.field(description="The task visits, in order.")
-    problems: list[Problem] = strawberry.field(
+    problems: list[ProblemType] = strawberry.field(
         description="Errors in the arguments, located by JSON Pointer: /input/... (the document), /workflowId, "
         "/version, /ticket/<fieldName>, /taskOutputs/<taskKey>[/<n>]/... . Problems with the sample data do "
         "not stop the walk."
@@ -141,7 +141,7 @@ class WorkflowPreview:
             start_transitions_tried=[TransitionTrial.from_domain(t) for t in result.start_transitions_tried],
             start_transition_index=result.start_transition_index,
             steps=[PreviewStep.from_domain(s) for s in result.steps],
-            problems=Problem.list_from(list(result.problems)),
+            problems=ProblemType.list_from(list(result.problems)),
         )
 
 
@@ -163,7 +163,7 @@ class PreviewQuery:
     def preview_workflow(
         self,
         info: Info,
-        input: Annotated[
+        input: Annotated[  # type: ignore[valid-type]  # a class generated at run time (inputs.py)
             WorkflowInput | None, strawberry.argument(description="The workflow document to preview.")
         ] = None,
         workflow_id: Annotated[

@@ -1,10 +1,19 @@
+from typing import cast
+
 import strawberry
 import strawberry_django
 from strawberry.scalars import JSON
 from strawberry.types import Info
 from strawberry_django.pagination import OffsetPaginated
 
-from schema.base import Problem, acting_user, login_required, paginated_list, rows_with_id, workflow_creator_required
+from schema.base import (
+    ProblemType,
+    acting_user,
+    login_required,
+    paginated_list,
+    rows_with_id,
+    workflow_creator_required,
+)
 from schema.workflow_design.filters import (
     TaskDefinitionFilter,
     TaskDefinitionOrder,
@@ -27,6 +36,9 @@ from workflow_design.validation import errors, validate_workflow, warnings
 
 _NOT_FOUND_IS_NULL = "null when it does not exist or belongs to another company."
 
+# strawberry-django answers a queryset as its type (one row, or the list): the casts below say so to the type
+# checker (its documented way). WorkflowInput is a class generated at run time (inputs.py), unknown to it.
+
 
 @strawberry.type
 class WorkflowDesignQuery:
@@ -36,7 +48,7 @@ class WorkflowDesignQuery:
 
     @strawberry_django.field(extensions=workflow_creator_required(), description=f"One workflow; {_NOT_FOUND_IS_NULL}")
     def workflow_definition(self, id: strawberry.ID) -> WorkflowDefinitionType | None:
-        return rows_with_id(models.WorkflowDefinition, id)
+        return cast(WorkflowDefinitionType | None, rows_with_id(models.WorkflowDefinition, id))
 
     task_definitions: OffsetPaginated[TaskDefinitionType] = paginated_list(
         filters=TaskDefinitionFilter, order=TaskDefinitionOrder, extensions=workflow_creator_required()
@@ -44,7 +56,7 @@ class WorkflowDesignQuery:
 
     @strawberry_django.field(extensions=workflow_creator_required(), description=f"One task; {_NOT_FOUND_IS_NULL}")
     def task_definition(self, id: strawberry.ID) -> TaskDefinitionType | None:
-        return rows_with_id(models.TaskDefinition, id)
+        return cast(TaskDefinitionType | None, rows_with_id(models.TaskDefinition, id))
 
     ticket_definitions: OffsetPaginated[TicketDefinitionType] = paginated_list(
         filters=TicketDefinitionFilter,
@@ -55,16 +67,16 @@ class WorkflowDesignQuery:
 
     @strawberry_django.field(extensions=login_required(), description=f"One ticket definition; {_NOT_FOUND_IS_NULL}")
     def ticket_definition(self, id: strawberry.ID) -> TicketDefinitionType | None:
-        return rows_with_id(models.TicketDefinition, id)
+        return cast(TicketDefinitionType | None, rows_with_id(models.TicketDefinition, id))
 
     @strawberry.field(extensions=workflow_creator_required(), description="Check a workflow document; writes nothing.")
-    def validate_workflow(self, input: WorkflowInput) -> ValidationReport:
+    def validate_workflow(self, input: WorkflowInput) -> ValidationReport:  # type: ignore[valid-type]
         problems = validate_workflow(input_to_document(doc.WORKFLOW, input))
         found_errors = errors(problems)
         return ValidationReport(
             valid=not found_errors,
-            errors=Problem.list_from(found_errors),
-            warnings=Problem.list_from(warnings(problems)),
+            errors=ProblemType.list_from(found_errors),
+            warnings=ProblemType.list_from(warnings(problems)),
         )
 
     @strawberry.field(
@@ -73,8 +85,11 @@ class WorkflowDesignQuery:
         "null when the workflow or version does not exist or belongs to another company.",
     )
     def export_workflow(self, info: Info, id: strawberry.ID, version: int | None = None) -> JSON | None:
-        return selectors.workflow_export(acting_user=acting_user(info), workflow_id=id, version=version)
+        document = selectors.workflow_export(acting_user=acting_user(info), workflow_id=id, version=version)
+        return None if document is None else JSON(document)
 
     @strawberry_django.field(extensions=workflow_creator_required(), description="Every version, oldest first.")
     def workflow_versions(self, info: Info, id: strawberry.ID) -> list[WorkflowVersionType]:
-        return selectors.workflow_versions(acting_user=acting_user(info), workflow_id=id)
+        return cast(
+            list[WorkflowVersionType], selectors.workflow_versions(acting_user=acting_user(info), workflow_id=id)
+        )

@@ -10,7 +10,7 @@ import strawberry
 import strawberry_django
 from strawberry.scalars import JSON
 
-from schema.base import CompanyScopedType, Problem, model_field, model_type
+from schema.base import CompanyScopedType, ProblemType, model_field, model_type
 from schema.users.types import CompanyType, UserType
 from workflow_design import models
 from workflow_design.codec import ext_ref_from_storage, workflow_fields_from_storage
@@ -76,7 +76,7 @@ class TaskDefinitionType(CompanyScopedType):
     position: int
     title: str
     description: str | None
-    task_type: TaskType
+    task_type: TaskType  # type: ignore[valid-type]  # an enum made at run time (workflow_design.models)
     input_schema: JSON | None
     output_schema: JSON | None
     edit_layout: str | None
@@ -139,27 +139,31 @@ class WorkflowVersionType(CompanyScopedType):
 @strawberry.type(description="What validateWorkflow found; nothing was written.")
 class ValidationReport:
     valid: bool
-    errors: list[Problem]
-    warnings: list[Problem]
+    errors: list[ProblemType]
+    warnings: list[ProblemType]
 
 
 @strawberry.type
 class UploadWorkflowPayload:
-    workflow: WorkflowDefinitionType | None = strawberry.field(description="null when there is any error.")
-    errors: list[Problem]
-    warnings: list[Problem]
+    workflow: WorkflowDefinitionType | None = strawberry.field(
+        default=None, description="null when there is any error."
+    )
+    errors: list[ProblemType] = strawberry.field(default_factory=list)
+    warnings: list[ProblemType] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class UploadTaskDefinitionPayload:
-    task: TaskDefinitionType | None = strawberry.field(description="null when there is any error.")
-    workflow: WorkflowDefinitionType | None
-    errors: list[Problem]
-    warnings: list[Problem]
+    task: TaskDefinitionType | None = strawberry.field(default=None, description="null when there is any error.")
+    workflow: WorkflowDefinitionType | None = None
+    errors: list[ProblemType] = strawberry.field(default_factory=list)
+    warnings: list[ProblemType] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class UploadTicketDefinitionPayload:
-    ticket_definition: TicketDefinitionType | None = strawberry.field(description="null when there is any error.")
-    errors: list[Problem]
-    warnings: list[Problem]
+    ticket_definition: TicketDefinitionType | None = strawberry.field(
+        default=None, description="null when there is any error."
+    )
+    errors: list[ProblemType] = strawberry.field(default_factory=list)
+    warnings: list[ProblemType] = strawberry.field(default_factory=list)

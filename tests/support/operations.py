@@ -1,4 +1,4 @@
-"""GraphQL operations the server-level tests send."""
+"""GraphQL operations the tests send, and fragment fan-outs (few tokens, exponentially many paths)."""
 
 CREATE_COMPANY = """mutation($input: CreateCompanyInput!) {
   createCompany(input: $input) { accessToken errors { code message } } }"""
@@ -13,3 +13,12 @@ LIST = "{ workflowDefinitions(pagination: {limit: 100}) { totalCount results { i
 ONE = "query($id: ID!) { workflowDefinition(id: $id) { id version } }"
 EXPORT = "query($id: ID!) { exportWorkflow(id: $id) }"
 VERSIONS = "query($id: ID!) { workflowVersions(id: $id) { version } }"
+
+
+def fan_out(levels: int, *, on: str, body: str, leaf: str) -> str:
+    """Fragments F0..F{levels}: each spreads the next one twice where its `body` says SPREADS,
+    the last one selects `leaf`. A few hundred tokens, 2^levels paths."""
+    fragments = [
+        f"fragment F{i} on {on} {{ {body.replace('SPREADS', f'...F{i + 1} ...F{i + 1}')} }}" for i in range(levels)
+    ]
+    return " ".join([*fragments, f"fragment F{levels} on {on} {{ {leaf} }}"])

@@ -11,7 +11,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 import psycopg
 from psycopg import sql
@@ -32,6 +32,15 @@ class PgServer:
     port: int
     user: str
     password: str = ""
+
+    @classmethod
+    def of_url(cls, url: str) -> tuple["PgServer", str]:
+        """The server and the database name of a postgres:// URL (the inverse of `url`)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("postgres", "postgresql"):
+            raise ValueError(f"not a PostgreSQL URL: {parts.scheme!r}")
+        user, password = unquote(parts.username or "postgres"), unquote(parts.password or "")
+        return cls(parts.hostname or "", parts.port or 5432, user, password), unquote(parts.path.lstrip("/"))
 
     def url(self, dbname: str) -> str:
         auth = quote(self.user, safe="") + (f":{quote(self.password, safe='')}" if self.password else "")
@@ -71,18 +80,22 @@ def server_of_test_settings() -> PgServer:
     return PgServer(host, int(db.get("PORT") or 5432), db.get("USER") or "postgres", db.get("PASSWORD") or "")
 
 
-def migrate(database_url: str) -> None:
-    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "true"}
-    done = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+def run_python(database_url: str, *args: str, timeout: float = 180) -> str:
+    """`python ARGS` in the project, on `database_url` with the development settings; its output."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ticketflower.settings",
+        "DATABASE_URL": database_url,
+        "DEBUG": "true",
+    }
+    done = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     if done.returncode:
-        raise RuntimeError(f"migrate failed:\n{done.stdout}\n{done.stderr}")
+        raise RuntimeError(f"{' '.join(args[:3])} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def migrate(database_url: str) -> None:
+    run_python(database_url, "manage.py", "migrate", "--noinput", "-v0")
 
 
 def _postgres_bindir() -> Path:

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('users', '0001_initial'),
+        ("users", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='company',
-            name='data_generation',
+            model_name="company",
+            name="data_generation",
             field=models.BigIntegerField(default=0, editable=False),
         ),
     ]

@@ -24,15 +24,18 @@ def _refuse_case_duplicates(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('users', '0002_company_data_generation'),
+        ("users", "0002_company_data_generation"),
     ]
 
     operations = [
         migrations.RunPython(_refuse_case_duplicates, migrations.RunPython.noop),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('username'), name='users_username_ci_unique', violation_error_message='A user with that username already exists (usernames ignore case).'),
+            model_name="user",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("username"),
+                name="users_username_ci_unique",
+                violation_error_message="A user with that username already exists (usernames ignore case).",
+            ),
         ),
     ]

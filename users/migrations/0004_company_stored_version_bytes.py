@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('users', '0003_username_unique_ignoring_case'),
+        ("users", "0003_username_unique_ignoring_case"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='company',
-            name='stored_version_bytes',
+            model_name="company",
+            name="stored_version_bytes",
             field=models.BigIntegerField(default=0, editable=False),
         ),
     ]

@@ -6,165 +6,289 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('users', '0001_initial'),
+        ("users", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WorkflowDefinition',
+            name="WorkflowDefinition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('title', models.CharField(max_length=255)),
-                ('description', models.TextField(blank=True, null=True)),
-                ('ext_ref', models.JSONField(blank=True, default=list, help_text='[{Label, Desc, URI}]')),
-                ('fields', models.JSONField(blank=True, default=list, help_text='[{FieldName, FieldType}]')),
-                ('display_layout', models.TextField(blank=True, null=True)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='users.company')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("title", models.CharField(max_length=255)),
+                ("description", models.TextField(blank=True, null=True)),
+                ("ext_ref", models.JSONField(blank=True, default=list, help_text="[{Label, Desc, URI}]")),
+                ("fields", models.JSONField(blank=True, default=list, help_text="[{FieldName, FieldType}]")),
+                ("display_layout", models.TextField(blank=True, null=True)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="users.company"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'workflow_definitions',
+                "db_table": "workflow_definitions",
             },
         ),
         migrations.CreateModel(
-            name='TicketDefinition',
+            name="TicketDefinition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('title', models.CharField(max_length=255)),
-                ('description', models.TextField(blank=True, null=True)),
-                ('ext_ref', models.JSONField(blank=True, default=list)),
-                ('fields', models.JSONField(blank=True, default=dict, help_text='{FieldName: Value}')),
-                ('company_role_access', models.JSONField(blank=True, default=list, help_text='Company role names')),
-                ('edit_layout', models.TextField(blank=True, null=True)),
-                ('display_layout', models.TextField(blank=True, null=True)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='users.company')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('workflow', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ticket_definitions', to='workflow_design.workflowdefinition')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("title", models.CharField(max_length=255)),
+                ("description", models.TextField(blank=True, null=True)),
+                ("ext_ref", models.JSONField(blank=True, default=list)),
+                ("fields", models.JSONField(blank=True, default=dict, help_text="{FieldName: Value}")),
+                ("company_role_access", models.JSONField(blank=True, default=list, help_text="Company role names")),
+                ("edit_layout", models.TextField(blank=True, null=True)),
+                ("display_layout", models.TextField(blank=True, null=True)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="users.company"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "workflow",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ticket_definitions",
+                        to="workflow_design.workflowdefinition",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'ticket_definitions',
+                "db_table": "ticket_definitions",
             },
         ),
         migrations.CreateModel(
-            name='TaskDefinition',
+            name="TaskDefinition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('key', models.CharField(help_text='Unique in the workflow; transitions name tasks by key', max_length=64)),
-                ('position', models.PositiveIntegerField(default=0, help_text='Order in the workflow document')),
-                ('title', models.CharField(max_length=255)),
-                ('description', models.TextField(blank=True, null=True)),
-                ('ext_ref', models.JSONField(blank=True, default=list)),
-                ('task_type', models.CharField(choices=[('FORM', 'Form'), ('SYNC_ACTION', 'Synchronous action'), ('ASYNC_ACTION', 'Asynchronous action')], max_length=12)),
-                ('input_schema', models.JSONField(blank=True, null=True)),
-                ('output_schema', models.JSONField(blank=True, null=True)),
-                ('edit_layout', models.TextField(blank=True, null=True)),
-                ('display_layout', models.TextField(blank=True, null=True)),
-                ('action_url', models.TextField(blank=True, null=True)),
-                ('input_transform', models.JSONField(blank=True, null=True)),
-                ('output_transform', models.JSONField(blank=True, null=True)),
-                ('timeout_seconds', models.PositiveIntegerField(blank=True, null=True)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='users.company')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('workflow', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='workflow_design.workflowdefinition')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "key",
+                    models.CharField(help_text="Unique in the workflow; transitions name tasks by key", max_length=64),
+                ),
+                ("position", models.PositiveIntegerField(default=0, help_text="Order in the workflow document")),
+                ("title", models.CharField(max_length=255)),
+                ("description", models.TextField(blank=True, null=True)),
+                ("ext_ref", models.JSONField(blank=True, default=list)),
+                (
+                    "task_type",
+                    models.CharField(
+                        choices=[
+                            ("FORM", "Form"),
+                            ("SYNC_ACTION", "Synchronous action"),
+                            ("ASYNC_ACTION", "Asynchronous action"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("input_schema", models.JSONField(blank=True, null=True)),
+                ("output_schema", models.JSONField(blank=True, null=True)),
+                ("edit_layout", models.TextField(blank=True, null=True)),
+                ("display_layout", models.TextField(blank=True, null=True)),
+                ("action_url", models.TextField(blank=True, null=True)),
+                ("input_transform", models.JSONField(blank=True, null=True)),
+                ("output_transform", models.JSONField(blank=True, null=True)),
+                ("timeout_seconds", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="users.company"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "workflow",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tasks",
+                        to="workflow_design.workflowdefinition",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'task_definitions',
-                'ordering': ['workflow_id', 'position'],
+                "db_table": "task_definitions",
+                "ordering": ["workflow_id", "position"],
             },
         ),
         migrations.CreateModel(
-            name='WorkflowTransition',
+            name="WorkflowTransition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('condition', models.JSONField(blank=True, help_text='JsonLogic; null means always', null=True)),
-                ('priority', models.IntegerField(default=0)),
-                ('position', models.PositiveIntegerField(default=0, help_text='Order in the workflow document')),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='users.company')),
-                ('from_task', models.ForeignKey(blank=True, help_text='null: a start transition', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='outgoing', to='workflow_design.taskdefinition')),
-                ('to_task', models.ForeignKey(blank=True, help_text='null: the workflow ends', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='incoming', to='workflow_design.taskdefinition')),
-                ('workflow', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='workflow_design.workflowdefinition')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("condition", models.JSONField(blank=True, help_text="JsonLogic; null means always", null=True)),
+                ("priority", models.IntegerField(default=0)),
+                ("position", models.PositiveIntegerField(default=0, help_text="Order in the workflow document")),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="users.company"
+                    ),
+                ),
+                (
+                    "from_task",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="null: a start transition",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="outgoing",
+                        to="workflow_design.taskdefinition",
+                    ),
+                ),
+                (
+                    "to_task",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="null: the workflow ends",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="incoming",
+                        to="workflow_design.taskdefinition",
+                    ),
+                ),
+                (
+                    "workflow",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transitions",
+                        to="workflow_design.workflowdefinition",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'workflow_transitions',
-                'ordering': ['workflow_id', 'position'],
+                "db_table": "workflow_transitions",
+                "ordering": ["workflow_id", "position"],
             },
         ),
         migrations.CreateModel(
-            name='WorkflowVersion',
+            name="WorkflowVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('document', models.JSONField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='users.company')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('workflow', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='workflow_design.workflowdefinition')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField()),
+                ("document", models.JSONField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="users.company"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "workflow",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="workflow_design.workflowdefinition",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'workflow_versions',
-                'ordering': ['workflow_id', 'version'],
+                "db_table": "workflow_versions",
+                "ordering": ["workflow_id", "version"],
             },
         ),
         migrations.AddIndex(
-            model_name='workflowdefinition',
-            index=models.Index(fields=['company', 'title'], name='workflow_de_company_9e51d4_idx'),
+            model_name="workflowdefinition",
+            index=models.Index(fields=["company", "title"], name="workflow_de_company_9e51d4_idx"),
         ),
         migrations.AddIndex(
-            model_name='workflowdefinition',
-            index=models.Index(fields=['company', '-updated_at'], name='workflow_de_company_c319c5_idx'),
+            model_name="workflowdefinition",
+            index=models.Index(fields=["company", "-updated_at"], name="workflow_de_company_c319c5_idx"),
         ),
         migrations.AddConstraint(
-            model_name='workflowdefinition',
-            constraint=models.UniqueConstraint(fields=('id', 'company'), name='workflow_definitions_id_company'),
+            model_name="workflowdefinition",
+            constraint=models.UniqueConstraint(fields=("id", "company"), name="workflow_definitions_id_company"),
         ),
         migrations.AddIndex(
-            model_name='ticketdefinition',
-            index=models.Index(fields=['company', 'title'], name='ticket_defi_company_9ee1e6_idx'),
+            model_name="ticketdefinition",
+            index=models.Index(fields=["company", "title"], name="ticket_defi_company_9ee1e6_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticketdefinition',
-            index=models.Index(fields=['company', 'workflow'], name='ticket_defi_company_f896f7_idx'),
+            model_name="ticketdefinition",
+            index=models.Index(fields=["company", "workflow"], name="ticket_defi_company_f896f7_idx"),
         ),
         migrations.AddIndex(
-            model_name='taskdefinition',
-            index=models.Index(fields=['company', 'workflow', 'position'], name='task_defini_company_bfd91e_idx'),
+            model_name="taskdefinition",
+            index=models.Index(fields=["company", "workflow", "position"], name="task_defini_company_bfd91e_idx"),
         ),
         migrations.AddIndex(
-            model_name='taskdefinition',
-            index=models.Index(fields=['company', 'task_type'], name='task_defini_company_8b3799_idx'),
+            model_name="taskdefinition",
+            index=models.Index(fields=["company", "task_type"], name="task_defini_company_8b3799_idx"),
         ),
         migrations.AddConstraint(
-            model_name='taskdefinition',
-            constraint=models.UniqueConstraint(fields=('workflow', 'key'), name='task_definitions_key_unique'),
+            model_name="taskdefinition",
+            constraint=models.UniqueConstraint(fields=("workflow", "key"), name="task_definitions_key_unique"),
         ),
         migrations.AddConstraint(
-            model_name='taskdefinition',
-            constraint=models.CheckConstraint(condition=models.Q(('task_type__in', ['FORM', 'SYNC_ACTION', 'ASYNC_ACTION'])), name='task_definitions_task_type_valid'),
+            model_name="taskdefinition",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("task_type__in", ["FORM", "SYNC_ACTION", "ASYNC_ACTION"])),
+                name="task_definitions_task_type_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taskdefinition',
-            constraint=models.UniqueConstraint(fields=('id', 'workflow'), name='task_definitions_id_workflow'),
+            model_name="taskdefinition",
+            constraint=models.UniqueConstraint(fields=("id", "workflow"), name="task_definitions_id_workflow"),
         ),
         migrations.AddIndex(
-            model_name='workflowtransition',
-            index=models.Index(fields=['company', 'workflow', 'position'], name='workflow_tr_company_cb4668_idx'),
+            model_name="workflowtransition",
+            index=models.Index(fields=["company", "workflow", "position"], name="workflow_tr_company_cb4668_idx"),
         ),
         migrations.AddConstraint(
-            model_name='workflowversion',
-            constraint=models.UniqueConstraint(fields=('workflow', 'version'), name='workflow_versions_unique'),
+            model_name="workflowversion",
+            constraint=models.UniqueConstraint(fields=("workflow", "version"), name="workflow_versions_unique"),
         ),
     ]

@@ -8,12 +8,42 @@ PostgreSQL (the production database); SQLite development databases go without.
 from django.db import migrations
 
 _CONSTRAINTS = [
-    ("task_definitions", "task_definitions_workflow_company_fk", "(workflow_id, company_id)", "workflow_definitions (id, company_id)"),
-    ("workflow_transitions", "workflow_transitions_workflow_company_fk", "(workflow_id, company_id)", "workflow_definitions (id, company_id)"),
-    ("workflow_transitions", "workflow_transitions_from_task_workflow_fk", "(from_task_id, workflow_id)", "task_definitions (id, workflow_id)"),
-    ("workflow_transitions", "workflow_transitions_to_task_workflow_fk", "(to_task_id, workflow_id)", "task_definitions (id, workflow_id)"),
-    ("ticket_definitions", "ticket_definitions_workflow_company_fk", "(workflow_id, company_id)", "workflow_definitions (id, company_id)"),
-    ("workflow_versions", "workflow_versions_workflow_company_fk", "(workflow_id, company_id)", "workflow_definitions (id, company_id)"),
+    (
+        "task_definitions",
+        "task_definitions_workflow_company_fk",
+        "(workflow_id, company_id)",
+        "workflow_definitions (id, company_id)",
+    ),
+    (
+        "workflow_transitions",
+        "workflow_transitions_workflow_company_fk",
+        "(workflow_id, company_id)",
+        "workflow_definitions (id, company_id)",
+    ),
+    (
+        "workflow_transitions",
+        "workflow_transitions_from_task_workflow_fk",
+        "(from_task_id, workflow_id)",
+        "task_definitions (id, workflow_id)",
+    ),
+    (
+        "workflow_transitions",
+        "workflow_transitions_to_task_workflow_fk",
+        "(to_task_id, workflow_id)",
+        "task_definitions (id, workflow_id)",
+    ),
+    (
+        "ticket_definitions",
+        "ticket_definitions_workflow_company_fk",
+        "(workflow_id, company_id)",
+        "workflow_definitions (id, company_id)",
+    ),
+    (
+        "workflow_versions",
+        "workflow_versions_workflow_company_fk",
+        "(workflow_id, company_id)",
+        "workflow_definitions (id, company_id)",
+    ),
 ]
 
 

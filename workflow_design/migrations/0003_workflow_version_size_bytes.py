@@ -1,4 +1,4 @@
-"""Each stored version's size (its document's compact UTF-8 JSON, as services._document_size
+"""Each stored version's size (its document's compact UTF-8 JSON, as the upload service
 counts it) and each company's total of them, for the storage quota: filled in for the versions
 stored before."""
 
@@ -40,16 +40,15 @@ def _backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('users', '0004_company_stored_version_bytes'),
-        ('workflow_design', '0002_company_consistency'),
+        ("users", "0004_company_stored_version_bytes"),
+        ("workflow_design", "0002_company_consistency"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='workflowversion',
-            name='size_bytes',
+            model_name="workflowversion",
+            name="size_bytes",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.RunPython(_backfill, migrations.RunPython.noop),

@@ -9,7 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from workflow_design.document import MAX_TASKS, TASK, WORKFLOW, document_json_schema, snake_case
+from tests.support.documents import (
+    DEMO,
+    ERROR_CASES,
+    EXAMPLE,
+    FALLBACK,
+    ROLES,
+    SEVERITY,
+    TICKET,
+    WARNING_CASES,
+    example,
+    set_at,
+)
+from workflow_design.document import TASK, WORKFLOW, document_json_schema, snake_case
 from workflow_design.validation import (
     OPERATORS,
     Problem,
@@ -23,17 +35,6 @@ from workflow_design.validation import (
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT_EXAMPLES = ROOT.parent / "shared" / "contract" / "examples"
-
-DEMO = ROOT / "workflow_design" / "demo"
-# The contract's example, as the demo data ships it.
-EXAMPLE = json.loads((DEMO / "it-incident.workflow.json").read_text())
-TICKET = {**json.loads((DEMO / "it-incident.ticket.json").read_text()), "workflowId": "12"}
-ROLES = {"support_agent", "sre", "manager"}
-FALLBACK = "could not be validated"
-
-
-def example() -> dict:
-    return copy.deepcopy(EXAMPLE)
 
 
 def located(problems: list[Problem]) -> list[tuple[str, str]]:
@@ -88,197 +89,6 @@ def test_props_are_introspectable():
 # --- one document per problem code -------------------------------------------
 
 
-def _set(path: str, value):
-    """A mutation setting /a/0/b (an absent last key is added)."""
-
-    def mutate(document: dict) -> None:
-        *parents, last = path.strip("/").split("/")
-        node = document
-        for token in parents:
-            node = node[int(token)] if isinstance(node, list) else node[token]
-        node[int(last) if isinstance(node, list) else last] = value
-
-    return mutate
-
-
-def _delete(path: str):
-    def mutate(document: dict) -> None:
-        *parents, last = path.strip("/").split("/")
-        node = document
-        for token in parents:
-            node = node[int(token)] if isinstance(node, list) else node[token]
-        del node[int(last) if isinstance(node, list) else last]
-
-    return mutate
-
-
-def _append(path: str, value):
-    def mutate(document: dict) -> None:
-        document[path.strip("/")].append(copy.deepcopy(value))
-
-    return mutate
-
-
-def _rename_task(old: str, new: str):
-    """Rename a task everywhere: its key, transitions and variables."""
-
-    def mutate(document: dict) -> None:
-        text = json.dumps(document).replace(f'"{old}"', f'"{new}"').replace(f"tasks.{old}.", f"tasks.{new}.")
-        document.clear()
-        document.update(json.loads(text))
-
-    return mutate
-
-
-def _steps(*mutations):
-    def mutate(document: dict) -> None:
-        for mutation in mutations:
-            mutation(document)
-
-    return mutate
-
-
-_ESCALATE = {
-    "key": "escalate",
-    "title": "Escalate",
-    "taskType": "FORM",
-    "outputSchema": {"type": "object", "properties": {"team": {"type": "string"}}},
-    "editLayout": "export default function Edit() { return null; }",
-}
-_ORPHAN = {"key": "orphan", "title": "Orphan", "taskType": "ASYNC_ACTION", "actionUrl": "https://x.example.com/"}
-_SEVERITY = {"var": "tasks.triage.severity"}
-
-ERROR_CASES = [
-    ("REQUIRED", "/title", _delete("/title")),
-    ("REQUIRED", "/title", _set("/title", "   ")),
-    ("REQUIRED", "/tasks/1/taskType", _delete("/tasks/1/taskType")),
-    ("REQUIRED", "/transitions/3/fromTask", _delete("/transitions/3/fromTask")),
-    ("REQUIRED", "/fields/0/fieldType", _delete("/fields/0/fieldType")),
-    ("REQUIRED", "/extRef/0/uri", _delete("/extRef/0/uri")),
-    ("REQUIRED", "/expectedVersion", _set("/id", "12")),
-    ("REQUIRED", "/tasks/0/outputSchema", _delete("/tasks/0/outputSchema")),
-    ("TOO_LONG", "/title", _set("/title", "x" * 256)),
-    ("TOO_LONG", "/displayLayout", _set("/displayLayout", "é" * (128 * 1024 + 1))),
-    ("TOO_LONG", "/transitions/1/condition", _set("/transitions/1/condition", {"in": [_SEVERITY, ["x" * 300] * 1000]})),
-    ("TOO_MANY", "/tasks", _set("/tasks", [EXAMPLE["tasks"][0]] * (MAX_TASKS + 1))),
-    ("TOO_MANY", "/transitions", _set("/transitions", [EXAMPLE["transitions"][0]] * 5001)),
-    ("INVALID_KEY", "/tasks/2/key", _rename_task("resolve", "Resolve")),
-    ("INVALID_KEY", "/tasks/2/key", _rename_task("resolve", "r" * 65)),
-    ("INVALID_KEY", "/fields/3/fieldName", _append("/fields", {"fieldName": "reporter.email", "fieldType": "email"})),
-    ("INVALID_KEY", "/fields/3/fieldName", _append("/fields", {"fieldName": "f" * 65, "fieldType": "string"})),
-    ("DUPLICATE_KEY", "/tasks/4/key", _append("/tasks", EXAMPLE["tasks"][2])),
-    ("DUPLICATE_FIELD", "/fields/3/fieldName", _append("/fields", {"fieldName": "service", "fieldType": "text"})),
-    ("UNKNOWN_FIELD_TYPE", "/fields/0/fieldType", _set("/fields/0/fieldType", "str")),
-    ("UNKNOWN_TASK", "/transitions/3/toTask", _set("/transitions/3/toTask", "resolv")),
-    ("UNKNOWN_TASK", "/transitions/4/fromTask", _set("/transitions/4/fromTask", "nobody")),
-    ("DUPLICATE_TRANSITION", "/transitions/6", _append("/transitions", EXAMPLE["transitions"][4])),
-    ("NO_START", "/transitions", _delete("/transitions/0")),
-    ("UNREACHABLE_TASK", "/tasks/4", _append("/tasks", _ORPHAN)),
-    (
-        "NO_PATH_TO_END",
-        "/tasks/4",
-        _steps(
-            _append("/tasks", _ESCALATE),
-            _append(
-                "/transitions",
-                {"fromTask": "triage", "toTask": "escalate", "priority": 5, "condition": {"==": [_SEVERITY, "medium"]}},
-            ),
-            _append("/transitions", {"fromTask": "escalate", "toTask": "escalate"}),
-        ),
-    ),
-    (
-        "INVALID_JSON_SCHEMA",
-        "/tasks/0/outputSchema/properties/severity/type",
-        _set("/tasks/0/outputSchema/properties/severity/type", "strin"),
-    ),
-    ("INVALID_JSON_SCHEMA", "/tasks/0/inputSchema/required", _set("/tasks/0/inputSchema/required", "summary")),
-    ("INVALID_JSON_SCHEMA", "/tasks/2/outputSchema/type", _set("/tasks/2/outputSchema/type", "array")),
-    ("INVALID_JSON_SCHEMA", "/tasks/0/inputSchema", _set("/tasks/0/inputSchema", "object")),
-    # Nothing outside the document is ever read: only references inside the schema.
-    (
-        "INVALID_JSON_SCHEMA",
-        "/tasks/0/outputSchema/properties/severity/$ref",
-        _set("/tasks/0/outputSchema/properties/severity", {"$ref": "file:///etc/passwd#/x"}),
-    ),
-    (
-        "INVALID_JSON_SCHEMA",
-        "/tasks/0/inputSchema/properties/summary/items/$ref",
-        _set("/tasks/0/inputSchema/properties/summary", {"items": {"$ref": "http://127.0.0.1:9/s.json"}}),
-    ),
-    (
-        "INVALID_JSON_SCHEMA",
-        "/tasks/0/outputSchema/$defs/a/$dynamicRef",
-        _set("/tasks/0/outputSchema/$defs", {"a": {"$dynamicRef": "https://example.com/s#meta"}}),
-    ),
-    (
-        "INVALID_JSON_SCHEMA",
-        "/tasks/0/outputSchema/properties/severity/$ref",
-        _set("/tasks/0/outputSchema/properties/severity", {"$ref": "#/$defs/level"}),
-    ),
-    # Patterns run on RE2: no backreferences, no lookaround.
-    (
-        "INVALID_JSON_SCHEMA",
-        "/tasks/0/outputSchema/properties/severity/pattern",
-        _set("/tasks/0/outputSchema/properties/severity/pattern", r"^(\w)\1$"),
-    ),
-    (
-        "INVALID_JSON_SCHEMA",
-        "/tasks/0/outputSchema/patternProperties/(?=x)y",
-        _set("/tasks/0/outputSchema/patternProperties", {"(?=x)y": {"type": "string"}}),
-    ),
-    (
-        "INVALID_JSON_SCHEMA",
-        "/tasks/0/outputSchema/patternProperties",
-        _steps(
-            _set("/tasks/0/outputSchema/patternProperties", {"^x_": {"type": "string"}}),
-            _set("/tasks/0/outputSchema/unevaluatedProperties", False),
-        ),
-    ),
-    ("MISSING_ACTION_URL", "/tasks/1/actionUrl", _delete("/tasks/1/actionUrl")),
-    ("INVALID_URL", "/tasks/1/actionUrl", _set("/tasks/1/actionUrl", "ftp://pager.example.com/page")),
-    ("INVALID_URL", "/extRef/0/uri", _set("/extRef/0/uri", "wiki/runbooks/incident")),
-    ("NOT_ALLOWED_FOR_TASK_TYPE", "/tasks/0/timeoutSeconds", _set("/tasks/0/timeoutSeconds", 10)),
-    ("NOT_ALLOWED_FOR_TASK_TYPE", "/tasks/2/actionUrl", _set("/tasks/2/actionUrl", "https://x.example.com/")),
-    ("INVALID_TIMEOUT", "/tasks/1/timeoutSeconds", _set("/tasks/1/timeoutSeconds", 301)),
-    ("INVALID_TIMEOUT", "/tasks/3/timeoutSeconds", _set("/tasks/3/timeoutSeconds", 0)),
-    ("INVALID_TIMEOUT", "/tasks/3/timeoutSeconds", _set("/tasks/3/timeoutSeconds", "60")),
-    ("INVALID_CONDITION", "/transitions/1/condition", _set("/transitions/1/condition", {"==": [_SEVERITY]})),
-    (
-        "INVALID_CONDITION",
-        "/transitions/1/condition/==/0",
-        _set("/transitions/1/condition", {"==": [{"vr": "tasks.triage.severity"}, "high"]}),
-    ),
-    ("INVALID_CONDITION", "/transitions/1/condition", _set("/transitions/1/condition", {"log": _SEVERITY})),
-    (
-        "INVALID_CONDITION",
-        "/transitions/1/condition/and/1",
-        _set("/transitions/1/condition", {"and": [True, {"==": 1, "!=": 2}]}),
-    ),
-    (
-        "UNKNOWN_VARIABLE",
-        "/transitions/1/condition/==/0",
-        _set("/transitions/1/condition", {"==": [{"var": "tasks.triage.severty"}, "high"]}),
-    ),
-    (
-        "UNKNOWN_VARIABLE",
-        "/transitions/1/condition/==/0",
-        _set("/transitions/1/condition", {"==": [{"var": ["ticket.servce", "web"]}, "high"]}),
-    ),
-    (
-        "UNKNOWN_VARIABLE",
-        "/tasks/1/inputTransform/service",
-        _set("/tasks/1/inputTransform/service", {"var": "response.id"}),
-    ),
-    ("UNKNOWN_VARIABLE", "/tasks/1/inputTransform/service", _set("/tasks/1/inputTransform/service", {"var": 1})),
-    ("INVALID_TRANSFORM", "/tasks/1/inputTransform", _set("/tasks/1/inputTransform", [{"var": "ticket.service"}])),
-    ("INVALID_TRANSFORM", "/tasks/1/outputTransform/pageId", _set("/tasks/1/outputTransform/pageId", {"id": 1})),
-    ("INVALID_TYPE", "/title", _set("/title", 5)),
-    ("INVALID_TYPE", "/tasks/0/taskType", _set("/tasks/0/taskType", "FROM")),
-    ("INVALID_TYPE", "/transitions/1/priority", _set("/transitions/1/priority", "high")),
-    ("UNKNOWN_PROPERTY", "/tasks/0/tittle", _set("/tasks/0/tittle", "Triage")),
-]
-
-
 @pytest.mark.parametrize(("code", "path", "mutate"), ERROR_CASES, ids=[f"{c}:{p}" for c, p, _ in ERROR_CASES])
 def test_each_error_code(code, path, mutate):
     document = example()
@@ -286,20 +96,6 @@ def test_each_error_code(code, path, mutate):
     problems = validate_workflow(document)
     assert located(errors(problems)) == [(code, path)], problems
     assert warnings(problems) == []
-
-
-WARNING_CASES = [
-    ("SHADOWED_TRANSITION", "/transitions/1", _set("/transitions/2/priority", 20)),
-    (
-        "AMBIGUOUS_PRIORITY",
-        "/transitions/6",
-        _append(
-            "/transitions",
-            {"fromTask": "triage", "toTask": "resolve", "priority": 10, "condition": {"==": [_SEVERITY, "low"]}},
-        ),
-    ),
-    ("MISSING_LAYOUT", "/tasks/2/editLayout", _delete("/tasks/2/editLayout")),
-]
 
 
 @pytest.mark.parametrize(("code", "path", "mutate"), WARNING_CASES, ids=[c for c, _, _ in WARNING_CASES])
@@ -377,16 +173,22 @@ def test_json_fields_take_any_json():
 @pytest.mark.parametrize(
     ("mutate", "suggestion"),
     [
-        (_set("/transitions/3/toTask", "resolv"), "resolve"),
-        (_set("/tasks/0/taskType", "form"), "FORM"),
-        (_set("/tasks/0/tittle", "x"), "title"),
-        (_set("/fields/0/fieldType", "str"), "string"),
-        (_set("/transitions/1/condition", {"==": [{"var": "tasks.triage.severty"}, "high"]}), "tasks.triage.severity"),
-        (_set("/transitions/1/condition", {"==": [{"var": "tasks.triag.severity"}, "high"]}), "tasks.triage.severity"),
-        (_set("/transitions/1/condition", {"==": [{"var": "tickets.service"}, "x"]}), "ticket.service"),
-        (_set("/transitions/1/condition", {"===": [{"var": "ticket.servise"}, "x"]}), "ticket.service"),
-        (_set("/transitions/1/condition", {"=": [{"var": "ticket.service"}, "x"]}), "=="),
-        (_set("/tasks/0/outputSchema/properties/severity/type", "strng"), "string"),
+        (set_at("/transitions/3/toTask", "resolv"), "resolve"),
+        (set_at("/tasks/0/taskType", "form"), "FORM"),
+        (set_at("/tasks/0/tittle", "x"), "title"),
+        (set_at("/fields/0/fieldType", "str"), "string"),
+        (
+            set_at("/transitions/1/condition", {"==": [{"var": "tasks.triage.severty"}, "high"]}),
+            "tasks.triage.severity",
+        ),
+        (
+            set_at("/transitions/1/condition", {"==": [{"var": "tasks.triag.severity"}, "high"]}),
+            "tasks.triage.severity",
+        ),
+        (set_at("/transitions/1/condition", {"==": [{"var": "tickets.service"}, "x"]}), "ticket.service"),
+        (set_at("/transitions/1/condition", {"===": [{"var": "ticket.servise"}, "x"]}), "ticket.service"),
+        (set_at("/transitions/1/condition", {"=": [{"var": "ticket.service"}, "x"]}), "=="),
+        (set_at("/tasks/0/outputSchema/properties/severity/type", "strng"), "string"),
     ],
 )
 def test_messages_suggest_the_closest_name(mutate, suggestion):
@@ -473,7 +275,7 @@ def test_evaluation_uses_the_same_jsonlogic_engine():
     data = {"ticket": {"service": "web"}, "tasks": {"triage": {"severity": "high"}}}
     assert condition_holds(EXAMPLE["transitions"][1]["condition"], data) is True
     assert condition_holds(None, data) is True
-    assert condition_holds({"==": [_SEVERITY, "low"]}, data) is False
+    assert condition_holds({"==": [SEVERITY, "low"]}, data) is False
     assert evaluate({"var": ["ticket.nope", "fallback"]}, data) == "fallback"
     assert evaluate("literal", data) == "literal"
 

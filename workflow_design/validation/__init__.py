@@ -5,8 +5,9 @@ Pure functions: no database, no Django. Each problem carries a stable code
 document as sent and a severity ("error" blocks an upload, "warning" does not).
 """
 
+from kernel.problems import ERROR, WARNING, Problem, errors, warnings
+
 from .jsonlogic import OPERATORS, JsonLogicError, apply_transform, condition_holds, evaluate
-from .problems import ERROR, WARNING, Problem, errors, warnings
 from .ticket import validate_ticket_definition
 from .workflow import validate_workflow
 

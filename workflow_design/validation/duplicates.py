@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .problems import Problem, error
+from kernel.problems import Problem
+
+from .problems import error
 
 
 def duplicates(entries: Iterable[tuple[Any, str]], code: str, what: str) -> list[Problem]:

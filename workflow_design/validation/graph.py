@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from collections.abc import Iterable
 
+from kernel.problems import Problem
+from kernel.values import child
+
 from .model import TaskView, TransitionView, canonical_json
-from .problems import Problem, Suggester, child, error, hint, quoted_list, warning
+from .problems import Suggester, error, hint, quoted_list, warning
 
 
 def check_graph(
@@ -39,7 +42,9 @@ def check_graph(
     return problems
 
 
-def _unknown_tasks(transitions: list[TransitionView], first: dict, suggest_task: Suggester) -> list[Problem]:
+def _unknown_tasks(
+    transitions: list[TransitionView], first: dict[str, TaskView], suggest_task: Suggester
+) -> list[Problem]:
     problems = []
     known = quoted_list(first)
     for transition in transitions:
@@ -56,9 +61,11 @@ def _unknown_tasks(transitions: list[TransitionView], first: dict, suggest_task:
     return problems
 
 
-def _usable(transitions: list[TransitionView], first: dict) -> tuple[list[TransitionView], list[Problem]]:
+def _usable(
+    transitions: list[TransitionView], first: dict[str, TaskView]
+) -> tuple[list[TransitionView], list[Problem]]:
     """Transitions whose ends resolve, without repeats (reported here)."""
-    seen: dict[tuple, TransitionView] = {}
+    seen: dict[tuple[str | None, str | None, str | None], TransitionView] = {}
     usable, problems = [], []
     for transition in transitions:
         if not transition.well_formed or any(
@@ -94,7 +101,10 @@ def _walk(starts: Iterable[str], edges: dict[str, set[str]]) -> set[str]:
 
 
 def _reachability(
-    first: dict[str, TaskView], transitions: list[TransitionView], usable: list[TransitionView], starts: list
+    first: dict[str, TaskView],
+    transitions: list[TransitionView],
+    usable: list[TransitionView],
+    starts: list[TransitionView],
 ) -> list[Problem]:
     forward: dict[str, set[str]] = defaultdict(set)
     backward: dict[str, set[str]] = defaultdict(set)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import datalogic_py
 
+from kernel.problems import Problem
+from kernel.values import child
+
 from .budget import active_budget
-from .problems import Problem, Suggester, child, closest, error, hint, quoted_list, type_name
+from .problems import Suggester, closest, error, hint, quoted_list, type_name
 
 JsonLogicError = datalogic_py.DataLogicError
 
@@ -55,7 +58,7 @@ class OperatorSpec:
     name: str
     min_args: int
     max_args: int | None
-    scoped_arg: int | str | None  # argument evaluated per item, where `var` reads the item
+    scoped_arg: int | Literal["last"] | None  # argument evaluated per item, where `var` reads the item
 
     def scoped_index(self, count: int) -> int | None:
         return count - 1 if self.scoped_arg == "last" else self.scoped_arg
@@ -80,6 +83,7 @@ def _catalogue() -> dict[str, OperatorSpec]:
 
 
 OPERATORS: dict[str, OperatorSpec] = _catalogue()
+_OPERATOR_LIST = quoted_list(sorted(OPERATORS), limit=40)
 
 
 # --- variables --------------------------------------------------------------
@@ -100,6 +104,7 @@ class Variables:
         # is itself wrong (reported already): any property is then accepted.
         self.task_outputs = task_outputs
         self._fields = Suggester(fields, budget)
+        self.operators = Suggester(OPERATORS, budget)
         self._tasks = Suggester(task_outputs, budget)
         self._props = {key: Suggester(props or (), budget) for key, props in task_outputs.items()}
 
@@ -139,17 +144,40 @@ class Variables:
         if key not in self.task_outputs:
             suggestion = self._tasks(key)
             return f"there is no task '{key}'." + hint(suggestion and ".".join(["tasks", suggestion, prop, *deeper]))
-        if self.task_outputs[key] is not None and prop not in self.task_outputs[key]:
+        outputs = self.task_outputs[key]
+        if outputs is not None and prop not in outputs:
             suggestion = self._props[key](prop)
             return (
                 f"task '{key}' declares no property '{prop}' in its outputSchema "
-                f"(properties: {quoted_list(self.task_outputs[key])})."
+                f"(properties: {quoted_list(outputs)})."
                 + hint(suggestion and ".".join(["tasks", key, suggestion, *deeper]))
             )
         return None
 
 
 # --- walking a rule ---------------------------------------------------------
+
+# A map/filter/reduce/all/some/none body is evaluated once per item, and every literal in it is
+# copied into the result each time (3,000 items of a 100 KB literal once took 1 GB): a body's
+# literals are capped. Real bodies hold a few short strings and numbers.
+MAX_BODY_LITERAL_BYTES = 256
+
+
+def _literal_bytes(node: Any) -> int:
+    """The bytes of the literal values in a JsonLogic expression (operator names and the
+    variable names `var` reads aside)."""
+    total, pending = 0, [node]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            for op, raw in value.items():
+                args = raw if isinstance(raw, list) else [raw]
+                pending.extend(args[1:] if op == "var" else args)
+        elif isinstance(value, list):
+            pending.extend(value)
+        else:
+            total += len(value) if isinstance(value, str) else 8
+    return total
 
 
 class _RuleChecker:
@@ -188,8 +216,7 @@ class _RuleChecker:
             suggestion = _COMMON_MISTAKES.get(op) if isinstance(op, str) else None
             self.fail(
                 path,
-                f"{why}; operators are {quoted_list(sorted(OPERATORS), limit=40)}."
-                + hint(suggestion or closest(op, OPERATORS)),
+                f"{why}; operators are {_OPERATOR_LIST}." + hint(suggestion or self.variables.operators(op)),
             )
             self.args(args, paths, scoped, None)
             return
@@ -200,13 +227,25 @@ class _RuleChecker:
         elif op in ("missing", "missing_some"):
             self.missing(op, args, paths, scoped)
         else:
-            self.args(args, paths, scoped, spec.scoped_index(len(args)))
+            self.args(args, paths, scoped, spec.scoped_index(len(args)), op)
 
-    def args(self, args: list, paths: list[str], scoped: bool, scoped_index: int | None) -> None:
+    def args(self, args: list[Any], paths: list[str], scoped: bool, scoped_index: int | None, op: str = "") -> None:
         for index, (arg, arg_path) in enumerate(zip(args, paths, strict=True)):
+            if index == scoped_index:
+                self.body_literals(op, arg, arg_path)
             self.node(arg, arg_path, scoped or index == scoped_index)
 
-    def var(self, args: list, paths: list[str], path: str, scoped: bool) -> None:
+    def body_literals(self, op: str, body: Any, path: str) -> None:
+        size = _literal_bytes(body)
+        if size > MAX_BODY_LITERAL_BYTES:
+            self.fail(
+                path,
+                f"The body of '{op}' runs once per item and copies its literal values into the result each time: "
+                f"keep them under {MAX_BODY_LITERAL_BYTES} bytes (these take {size}); read long values from the "
+                "data instead.",
+            )
+
+    def var(self, args: list[Any], paths: list[str], path: str, scoped: bool) -> None:
         if len(args) > 1:
             self.node(args[1], paths[1], scoped)  # the default value
         name = args[0] if args else None
@@ -228,7 +267,7 @@ class _RuleChecker:
         if reason is not None:
             self.unknown_variable(path, name, reason)
 
-    def missing(self, op: str, args: list, paths: list[str], scoped: bool) -> None:
+    def missing(self, op: str, args: list[Any], paths: list[str], scoped: bool) -> None:
         if op == "missing_some":
             if args and (isinstance(args[0], bool) or not isinstance(args[0], (int, dict))):
                 self.fail(paths[0], "The first argument of 'missing_some' is how many names must be present.")

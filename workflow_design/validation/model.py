@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .problems import child
+from kernel.values import child
 
 
 class _Missing:
@@ -25,7 +25,7 @@ MISSING: Any = _Missing()  # a fromTask/toTask that is absent or not a string/nu
 class TaskView:
     index: int
     path: str
-    data: dict
+    data: dict[str, Any]
     key: str | None
 
 
@@ -47,13 +47,13 @@ class TransitionView:
         return self.source is not MISSING and self.target is not MISSING
 
 
-def entries(document: dict, name: str) -> list[tuple[int, dict]]:
+def entries(document: dict[str, Any], name: str) -> list[tuple[int, dict[str, Any]]]:
     """(index, entry) of the objects in the list document[name]; others are skipped."""
     value = document.get(name)
     return [(i, e) for i, e in enumerate(value) if isinstance(e, dict)] if isinstance(value, list) else []
 
 
-def task_views(document: dict) -> list[TaskView]:
+def task_views(document: dict[str, Any]) -> list[TaskView]:
     views = []
     for index, task in entries(document, "tasks"):
         key = task.get("key")
@@ -61,14 +61,14 @@ def task_views(document: dict) -> list[TaskView]:
     return views
 
 
-def _end(transition: dict, name: str) -> Any:
+def _end(transition: dict[str, Any], name: str) -> Any:
     if name not in transition:
         return MISSING
     value = transition[name]
     return value if value is None or isinstance(value, str) else MISSING
 
 
-def transition_views(document: dict) -> list[TransitionView]:
+def transition_views(document: dict[str, Any]) -> list[TransitionView]:
     views = []
     for index, transition in entries(document, "transitions"):
         priority = transition.get("priority")
@@ -93,7 +93,7 @@ def canonical_json(value: Any) -> str | None:
         return None
 
 
-def field_types(document: dict) -> dict[str, str]:
+def field_types(document: dict[str, Any]) -> dict[str, str]:
     """Workflow fields as {fieldName: fieldType} (first declaration wins)."""
     fields: dict[str, str] = {}
     for _, entry in entries(document, "fields"):

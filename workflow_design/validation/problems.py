@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import itertools
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from kernel.problems import ERROR, WARNING, Problem
+from kernel.values import split_pointer
 
 
 def error(code: str, path: str, message: str) -> Problem:
@@ -18,30 +20,6 @@ def warning(code: str, path: str, message: str) -> Problem:
     return Problem(code=code, message=message, path=path, severity=WARNING)
 
 
-def errors(problems: Iterable[Problem]) -> list[Problem]:
-    return [p for p in problems if p.severity == ERROR]
-
-
-def warnings(problems: Iterable[Problem]) -> list[Problem]:
-    return [p for p in problems if p.severity == WARNING]
-
-
-# --- JSON Pointer -----------------------------------------------------------
-
-
-def child(path: str, *segments: Any) -> str:
-    """Extend a JSON Pointer by reference tokens, escaping ~ and / (RFC 6901)."""
-    for segment in segments:
-        path += "/" + str(segment).replace("~", "~0").replace("/", "~1")
-    return path
-
-
-def split_pointer(path: str) -> list[str]:
-    if not path:
-        return []
-    return [token.replace("~1", "/").replace("~0", "~") for token in path[1:].split("/")]
-
-
 # --- did you mean -----------------------------------------------------------
 
 # A hostile document can hold thousands of unknown names, and one lookup among
@@ -50,7 +28,7 @@ def split_pointer(path: str) -> list[str]:
 SUGGESTION_BUDGET = 100
 
 
-def _lowered(candidates: Iterable[str]) -> dict[str, str]:
+def _lowered(candidates: Iterable[str | None]) -> dict[str, str]:
     by_lower: dict[str, str] = {}
     for candidate in candidates:
         if isinstance(candidate, str):
@@ -85,7 +63,7 @@ def did_you_mean(name: Any, candidates: Iterable[str]) -> str:
 class Suggester:
     """closest() over one fixed candidate set, memoized and budgeted."""
 
-    def __init__(self, candidates: Iterable[str], budget: list[int] | None = None) -> None:
+    def __init__(self, candidates: Iterable[str | None], budget: list[int] | None = None) -> None:
         self._by_lower = _lowered(candidates)
         self._memo: dict[str, str | None] = {}
         # A mutable cell, so that all suggesters of one validation run share it.
@@ -102,10 +80,9 @@ class Suggester:
         return self._memo[name]
 
 
-def quoted_list(values: Iterable[Any], limit: int = 12) -> str:
-    """'a', 'b', 'c' (and N more)."""
-    values = list(values)
-    shown = ", ".join(f"'{v}'" for v in values[:limit])
+def quoted_list(values: Collection[Any], limit: int = 12) -> str:
+    """'a', 'b', 'c' (and N more); reads no more than `limit` values."""
+    shown = ", ".join(f"'{v}'" for v in itertools.islice(values, limit))
     if len(values) > limit:
         shown += f" and {len(values) - limit} more"
     return shown or "none"
@@ -142,34 +119,62 @@ def type_name(value: Any) -> str:
 # --- document order ---------------------------------------------------------
 
 
-def _order_key(document: Any, path: str) -> tuple:
-    """Position of `path` in the document as sent: index of each key among its
-    siblings, list indices numerically. Absent keys sort after present ones and
-    among themselves in the order reported (the definition's order)."""
-    key: list[tuple] = []
-    node = document
-    for token in split_pointer(path):
-        if isinstance(node, dict):
-            if token in node:
-                position = next(i for i, k in enumerate(node) if k == token)
-                key.append((0, position))
-                node = node[token]
+class _DocumentPositions:
+    """Positions of pointers in a document as sent: the index of each key among its siblings
+    (found once per object, so that ordering many problems stays linear), list indices
+    numerically. Absent keys sort after present ones and among themselves in the order
+    reported (the definition's order)."""
+
+    def __init__(self, document: Any) -> None:
+        self.document = document
+        self.key_positions: dict[int, dict[str, int]] = {}
+
+    def of(self, path: str) -> tuple[tuple[int, int], ...]:
+        key: list[tuple[int, int]] = []
+        node = self.document
+        for token in split_pointer(path):
+            if isinstance(node, dict):
+                positions = self.key_positions.get(id(node))
+                if positions is None:
+                    positions = self.key_positions[id(node)] = {k: i for i, k in enumerate(node) if isinstance(k, str)}
+                if token in positions:
+                    key.append((0, positions[token]))
+                    node = node[token]
+                    continue
+                key.append((1, 0))
+            elif isinstance(node, list) and token.isascii() and token.isdigit():
+                key.append((0, int(token)))
+                node = node[int(token)] if int(token) < len(node) else None
                 continue
-            key.append((1, 0))
-        elif isinstance(node, list) and token.isascii() and token.isdigit():
-            key.append((0, int(token)))
-            node = node[int(token)] if int(token) < len(node) else None
-            continue
-        else:
-            key.append((1, 0))
-        node = None
-    return tuple(key)
+            else:
+                key.append((1, 0))
+            node = None
+        return tuple(key)
+
+
+# A client gets at most this many problems (about 2 MB of answer): a document at the limits with
+# every reference broken has 6,000, and one with hundreds of thousands of bad entries must not
+# make an answer of that size.
+MAX_PROBLEMS = 10_000
 
 
 def in_document_order(problems: list[Problem], document: Any) -> list[Problem]:
-    """Sort problems by where they point in the document; stable for equal paths."""
-    keys: dict[str, tuple] = {}
+    """Sort problems by where they point in the document (stable for equal paths), at most
+    MAX_PROBLEMS of them and a last one counting the rest."""
+    positions = _DocumentPositions(document)
+    keys: dict[str, tuple[tuple[int, int], ...]] = {}
     for problem in problems:
         if problem.path not in keys:
-            keys[problem.path] = _order_key(document, problem.path)
-    return sorted(problems, key=lambda p: keys[p.path])
+            keys[problem.path] = positions.of(problem.path)
+    ordered = sorted(problems, key=lambda p: keys[p.path])
+    if len(ordered) <= MAX_PROBLEMS:
+        return ordered
+    rest = ordered[MAX_PROBLEMS:]
+    severity = ERROR if any(p.severity == ERROR for p in rest) else WARNING
+    summary = Problem(
+        "TOO_MANY_PROBLEMS",
+        f"{len(rest)} more problems are not listed; fix these {MAX_PROBLEMS} and check again.",
+        "",
+        severity,
+    )
+    return [*ordered[:MAX_PROBLEMS], summary]

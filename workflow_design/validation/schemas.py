@@ -11,46 +11,37 @@ nothing outside the request:
   pattern RE2 cannot compile (backreferences, lookaround) is refused up front.
 - `uniqueItems` is checked in linear time; every keyword applied to a value charges the
   active evaluation budget (`budget.py`), so `$ref` fan-out ends with BudgetExceeded.
+- The schema itself is checked against the 2020-12 meta-schema by jsonschema-rs (linear and
+  fast), then against this service's rules, on every object of it (a `$ref` pointer can make
+  any object a subschema).
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import unquote
 
+import jsonschema_rs
 import re2
 from cachetools import LRUCache, cached
-from jsonschema import Draft202012Validator, ValidationError, validators
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 from referencing import Registry
 
-from .budget import active_budget
-from .problems import Problem, child, did_you_mean, error, quoted_list, split_pointer
+from kernel.problems import Problem
+from kernel.values import child, split_pointer
+from workflow_design.document import JSON_SCHEMA_DIALECT
 
-_META_VALIDATOR = Draft202012Validator(Draft202012Validator.META_SCHEMA, registry=Registry())
+from .budget import active_budget
+from .problems import did_you_mean, error, quoted_list
+
 _SIMPLE_TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
 _MAX_MESSAGE = 300
 _MAX_ERRORS_PER_SCHEMA = 20  # a schema with more is mostly wrong anyway; the first ones say how
-
-# Where a 2020-12 schema holds subschemas: one, a list of them, or an object of them.
-_ONE_SUBSCHEMA = (
-    "additionalProperties",
-    "contains",
-    "contentSchema",
-    "else",
-    "if",
-    "items",
-    "not",
-    "propertyNames",
-    "then",
-    "unevaluatedItems",
-    "unevaluatedProperties",
-)
-_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-_SUBSCHEMA_OBJECTS = ("$defs", "dependentSchemas", "patternProperties", "properties")
 _REFERENCES = ("$ref", "$dynamicRef")
 
 
@@ -66,12 +57,23 @@ _RE2_OPTIONS = _re2_options()
 # --- checking a schema -------------------------------------------------------------------
 
 
-def check_json_schema(schema: Any, path: str) -> list[Problem]:
+# The meta-schema check runs on jsonschema-rs: linear in the schema and fast (the 2020-12
+# meta-schema through python-jsonschema's $dynamicRef resolution costs about 0.6 ms per
+# subschema: a 60 KB schema took 13 s). Offline: it resolves the bundled meta-schemas only.
+_META_VALIDATOR = jsonschema_rs.Draft202012Validator(Draft202012Validator.META_SCHEMA, offline=True)
+# Every error of an invalid schema is listed up to this size; a larger one gets its first error
+# (listing all errors is eager in jsonschema-rs: ~25 µs each, 80,000 in a 256 KiB schema).
+_LISTED_SCHEMA_BYTES = 16 * 1024
+
+
+def check_json_schema(schema: Any, path: str, *, list_every_error: bool = True) -> list[Problem]:
     """Problems of `schema` as an inputSchema / outputSchema, each located inside it
-    (e.g. /tasks/0/outputSchema/properties/severity/type)."""
+    (e.g. /tasks/0/outputSchema/properties/severity/type). With `list_every_error` off, an
+    invalid schema gets its first error only (for documents holding many invalid schemas)."""
     try:
         text = json.dumps(schema, sort_keys=True, separators=(",", ":"), allow_nan=False)
-        found = _schema_errors(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest(), text)
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+        found = _schema_errors(digest, text, list_every_error and len(text) <= _LISTED_SCHEMA_BYTES)
     except (RecursionError, TypeError, ValueError):
         return [error("INVALID_JSON_SCHEMA", path, "The schema could not be checked (not JSON, or nested too deeply).")]
     return [error("INVALID_JSON_SCHEMA", child(path, *tokens), message) for tokens, message in found]
@@ -81,30 +83,30 @@ def _found_size(found: tuple[tuple[tuple[Any, ...], str], ...]) -> int:
     return 100 + sum(len(message) + 20 * len(tokens) for tokens, message in found)
 
 
-# Workflows repeat schemas and a meta-schema check costs about half a millisecond, so the
-# verdicts are kept, keyed by the schema's digest (not its text, which may be 256 KiB) and
-# bounded by their size: at most 2 MiB per process.
-_VERDICTS: LRUCache = LRUCache(maxsize=2 * 1024 * 1024, getsizeof=_found_size)
+# Workflows repeat schemas, so the verdicts are kept, keyed by the schema's digest (not its
+# text, which may be 256 KiB) and bounded by their size: at most 2 MiB per process.
+_VERDICTS: LRUCache[tuple[bytes, bool], tuple[tuple[tuple[Any, ...], str], ...]] = LRUCache(
+    maxsize=2 * 1024 * 1024, getsizeof=_found_size
+)
 
 
-@cached(_VERDICTS, key=lambda digest, text: digest, lock=threading.Lock())
-def _schema_errors(digest: bytes, text: str) -> tuple[tuple[tuple[Any, ...], str], ...]:
+@cached(_VERDICTS, key=lambda digest, text, list_every_error: (digest, list_every_error), lock=threading.Lock())
+def _schema_errors(digest: bytes, text: str, list_every_error: bool) -> tuple[tuple[tuple[Any, ...], str], ...]:
     schema = json.loads(text)
-    found = []
-    for meta_error in _META_VALIDATOR.iter_errors(schema):
-        found.append((tuple(meta_error.absolute_path), _meta_message(meta_error)))
-        if len(found) >= _MAX_ERRORS_PER_SCHEMA:
-            break
-    if not found:  # the rules of this service, on a schema that is valid 2020-12
-        for problem in _service_rule_errors(schema):
-            found.append(problem)
-            if len(found) >= _MAX_ERRORS_PER_SCHEMA:
-                break
-    return tuple(found)
+    if not _META_VALIDATOR.is_valid(schema):
+        if not list_every_error:
+            try:
+                _META_VALIDATOR.validate(schema)
+            except jsonschema_rs.ValidationError as first:
+                return ((tuple(first.instance_path), _meta_message(first)),)
+        meta_errors = itertools.islice(_META_VALIDATOR.iter_errors(schema), _MAX_ERRORS_PER_SCHEMA)
+        return tuple((tuple(found.instance_path), _meta_message(found)) for found in meta_errors)
+    # The rules of this service, on a schema that is valid 2020-12.
+    return tuple(itertools.islice(_service_rule_errors(schema), _MAX_ERRORS_PER_SCHEMA))
 
 
-def _meta_message(err: ValidationError) -> str:
-    tokens = list(err.absolute_path)
+def _meta_message(err: jsonschema_rs.ValidationError) -> str:
+    tokens = list(err.instance_path)
     if tokens and tokens[-1] == "type" and isinstance(err.instance, str):
         return (
             f"'{err.instance}' is not a JSON Schema type; expected one of {quoted_list(_SIMPLE_TYPES)}."
@@ -118,22 +120,31 @@ def _short(message: str) -> str:
 
 
 def _service_rule_errors(schema: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """A `$ref` (JSON Pointer) can make any object of the schema a subschema, so every object is
+    looked at, not only the places 2020-12 calls subschemas."""
     unevaluated_at, pattern_properties_at = None, None
     # Pointers are resolved from the root unless a subschema sets its own base with $id.
-    nested_ids = any(tokens and "$id" in subschema for tokens, subschema in _subschemas(schema))
-    for tokens, subschema in _subschemas(schema):
+    nested_ids = any(tokens and "$id" in node for tokens, node in _objects(schema))
+    for tokens, node in _objects(schema):
         for keyword in _REFERENCES:
-            reference = subschema.get(keyword)
+            reference = node.get(keyword)
             if isinstance(reference, str):
                 yield from _reference_errors(schema, reference, (*tokens, keyword), check_pointer=not nested_ids)
-        pattern = subschema.get("pattern")
+        dialect = node.get("$schema")
+        if dialect is not None and (tokens or dialect != JSON_SCHEMA_DIALECT):
+            yield (
+                (*tokens, "$schema"),
+                f'Schemas here are JSON Schema 2020-12: "$schema" may only be "{JSON_SCHEMA_DIALECT}", '
+                "at the top of the schema, or left out.",
+            )
+        pattern = node.get("pattern")
         if isinstance(pattern, str):
             yield from _pattern_errors(pattern, (*tokens, "pattern"))
-        if isinstance(subschema.get("patternProperties"), dict):
+        if isinstance(node.get("patternProperties"), dict):
             pattern_properties_at = pattern_properties_at or (*tokens, "patternProperties")
-            for key in subschema["patternProperties"]:
+            for key in node["patternProperties"]:
                 yield from _pattern_errors(key, (*tokens, "patternProperties", key))
-        if "unevaluatedProperties" in subschema:
+        if "unevaluatedProperties" in node:
             unevaluated_at = unevaluated_at or tokens
     if unevaluated_at is not None and pattern_properties_at is not None:
         yield (
@@ -187,23 +198,16 @@ def _pattern_errors(pattern: str, tokens: tuple[Any, ...]) -> Iterator[tuple[tup
         )
 
 
-def _subschemas(schema: Any) -> Iterator[tuple[tuple[Any, ...], dict]]:
-    """(tokens, subschema) for the schema and every subschema in it that is an object."""
+def _objects(schema: Any) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+    """(tokens, object) for every JSON object in the schema, the schema itself first."""
     pending: list[tuple[tuple[Any, ...], Any]] = [((), schema)]
     while pending:
-        tokens, subschema = pending.pop()
-        if not isinstance(subschema, dict):
-            continue
-        yield tokens, subschema
-        for keyword in _ONE_SUBSCHEMA:
-            if keyword in subschema:
-                pending.append(((*tokens, keyword), subschema[keyword]))
-        for keyword in _SUBSCHEMA_LISTS:
-            if isinstance(subschema.get(keyword), list):
-                pending.extend(((*tokens, keyword, i), item) for i, item in enumerate(subschema[keyword]))
-        for keyword in _SUBSCHEMA_OBJECTS:
-            if isinstance(subschema.get(keyword), dict):
-                pending.extend(((*tokens, keyword, name), item) for name, item in subschema[keyword].items())
+        tokens, node = pending.pop()
+        if isinstance(node, dict):
+            yield tokens, node
+            pending.extend(((*tokens, key), value) for key, value in node.items())
+        elif isinstance(node, list):
+            pending.extend(((*tokens, index), value) for index, value in enumerate(node))
 
 
 def schema_type_is(schema: Any, expected: str) -> bool:
@@ -235,12 +239,14 @@ def _search(pattern: str, text: str) -> bool:
     return compiled.search(text) is not None
 
 
-def _pattern(validator: Any, pattern: str, instance: Any, schema: dict) -> Iterator[ValidationError]:
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
     if isinstance(instance, str) and not _search(pattern, instance):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-def _pattern_properties(validator: Any, patterns: dict, instance: Any, schema: dict) -> Iterator[ValidationError]:
+def _pattern_properties(
+    validator: Any, patterns: dict[str, Any], instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
     if not isinstance(instance, dict):
         return
     for pattern, subschema in patterns.items():
@@ -249,7 +255,9 @@ def _pattern_properties(validator: Any, patterns: dict, instance: Any, schema: d
                 yield from validator.descend(value, subschema, path=name, schema_path=pattern)
 
 
-def _additional_properties(validator: Any, additional: Any, instance: Any, schema: dict) -> Iterator[ValidationError]:
+def _additional_properties(
+    validator: Any, additional: Any, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
     if not isinstance(instance, dict):
         return
     declared = schema.get("properties", {})
@@ -267,7 +275,7 @@ def _additional_properties(validator: Any, additional: Any, instance: Any, schem
         )
 
 
-def _unique_items(validator: Any, unique: Any, instance: Any, schema: dict) -> Iterator[ValidationError]:
+def _unique_items(validator: Any, unique: Any, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
     if unique is True and isinstance(instance, list):
         active_budget().charge(len(instance))
         first_at: dict[Any, int] = {}
@@ -290,13 +298,14 @@ def _identity(value: Any) -> Any:
     return ("number" if isinstance(value, int | float) else "other", value)
 
 
-KeywordCheck = Callable[[Any, Any, Any, dict], Any]
+# (validator, the keyword's value, instance, schema) -> errors; some of jsonschema's return None for none.
+KeywordCheck = Callable[[Any, Any, Any, dict[str, Any]], Iterator[ValidationError] | None]
 
 
 def _charged(check: KeywordCheck) -> KeywordCheck:
     """The keyword check, charging one budget step each time it is applied to a value."""
 
-    def charged_check(validator: Any, value: Any, instance: Any, schema: dict) -> Iterator[ValidationError]:
+    def charged_check(validator: Any, value: Any, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
         active_budget().charge()
         yield from check(validator, value, instance, schema) or ()
 
@@ -309,17 +318,52 @@ _LINEAR_KEYWORDS: dict[str, KeywordCheck] = {
     "additionalProperties": _additional_properties,
     "uniqueItems": _unique_items,
 }
-_DataValidator = validators.extend(
+# jsonschema's own keyword checks (the stubs leave their type open).
+_STOCK_KEYWORDS: dict[str, KeywordCheck] = Draft202012Validator.VALIDATORS
+# types-jsonschema leaves extend() unannotated.
+_DataValidator = validators.extend(  # type: ignore[no-untyped-call]
     Draft202012Validator,
-    validators={
-        keyword: _charged(_LINEAR_KEYWORDS.get(keyword, check))
-        for keyword, check in Draft202012Validator.VALIDATORS.items()
-    },
+    validators={keyword: _charged(_LINEAR_KEYWORDS.get(keyword, check)) for keyword, check in _STOCK_KEYWORDS.items()},
 )
+
+
+def _is_re2_pattern(instance: object) -> bool:
+    if not isinstance(instance, str):
+        return True
+    active_budget().charge(1 + len(instance) // 16)
+    try:
+        re2.compile(instance, _RE2_OPTIONS)
+    except re2.error:
+        return False
+    return True
+
+
+def _format_checker() -> FormatChecker:
+    """jsonschema's format checks, but "regex" compiled by RE2 (Python's compiler spent
+    seconds on crafted 5 KB patterns)."""
+    checker = FormatChecker()
+    checker.checkers = dict(Draft202012Validator.FORMAT_CHECKER.checkers)
+    checker.checks("regex")(_is_re2_pattern)
+    return checker
+
+
+_FORMAT_CHECKER = _format_checker()
+
+
+def _without_dialects(schema: Any) -> Any:
+    """The schema without "$schema" keywords. jsonschema picks the validator class of a subschema
+    by its "$schema" (python-jsonschema's evolve), so one there would switch to a stock class
+    without this module's linear keywords and budget; the checks above refuse them, and a
+    stored schema from before is stripped here all the same."""
+    if isinstance(schema, dict):
+        return {key: _without_dialects(value) for key, value in schema.items() if key != "$schema"}
+    if isinstance(schema, list):
+        return [_without_dialects(value) for value in schema]
+    return schema
 
 
 def schema_validator(schema: Any) -> Any:
     """The validator of data against a client's schema: 2020-12, asserting `format` where
     jsonschema can, fetching nothing, linear patterns and uniqueness, charging the active
     budget. Use it inside `budget_scope`."""
-    return _DataValidator(schema, registry=Registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return _DataValidator(_without_dialects(schema), registry=Registry(), format_checker=_FORMAT_CHECKER)

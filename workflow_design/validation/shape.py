@@ -13,10 +13,11 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from kernel.values import unstorable_text
+from kernel.problems import Problem
+from kernel.values import child, unstorable_text
 from workflow_design import document as doc
 
-from .problems import Problem, child, did_you_mean, error, quoted_list, shown, type_name
+from .problems import did_you_mean, error, quoted_list, shown, type_name
 
 
 def unstorable_text_problems(document: Any) -> list[Problem]:
@@ -46,7 +47,7 @@ def _unknown_property(key: Any, obj: doc.DocObject, path: str) -> Problem:
     )
 
 
-def is_absent(container: dict, prop: doc.Prop) -> bool:
+def is_absent(container: dict[str, Any], prop: doc.Prop) -> bool:
     """Absent, null for a prop where null means nothing, or blank when required."""
     if prop.name not in container:
         return True
@@ -56,7 +57,7 @@ def is_absent(container: dict, prop: doc.Prop) -> bool:
     return prop.required and isinstance(value, str) and not value.strip()
 
 
-def _check_prop(container: dict, prop: doc.Prop, obj: doc.DocObject, parent: str) -> list[Problem]:
+def _check_prop(container: dict[str, Any], prop: doc.Prop, obj: doc.DocObject, parent: str) -> list[Problem]:
     path = child(parent, prop.name)
     if is_absent(container, prop):
         needed = prop.required or (prop.required_with is not None and container.get(prop.required_with) is not None)
@@ -180,22 +181,28 @@ def _check_object_list(value: Any, prop: doc.Prop, path: str) -> list[Problem]:
     if not isinstance(value, list):
         return [error("INVALID_TYPE", path, f"'{prop.name}' must be an array, got {type_name(value)}.")]
     if prop.max_items is not None and len(value) > prop.max_items:
-        # Over the limit: skip the per-item checks, they are what costs.
-        return [error("TOO_MANY", path, f"'{prop.name}' has {len(value)} entries; at most {prop.max_items}.")]
+        return [_too_many(prop, path, value)]
     problems: list[Problem] = []
     for index, item in enumerate(value):
-        problems.extend(check_object(item, prop.item, child(path, index)))
+        problems.extend(check_object(item, prop.item_object, child(path, index)))
     return problems
 
 
 def _check_string_list(value: Any, prop: doc.Prop, path: str) -> list[Problem]:
     if not isinstance(value, list):
         return [error("INVALID_TYPE", path, f"'{prop.name}' must be an array of strings, got {type_name(value)}.")]
+    if prop.max_items is not None and len(value) > prop.max_items:
+        return [_too_many(prop, path, value)]
     return [
         error("INVALID_TYPE", child(path, index), f"Entries of '{prop.name}' must be strings, got {type_name(item)}.")
         for index, item in enumerate(value)
         if not isinstance(item, str)
     ]
+
+
+def _too_many(prop: doc.Prop, path: str, value: list[Any]) -> Problem:
+    # Over the limit: the per-item checks are skipped, they are what costs.
+    return error("TOO_MANY", path, f"'{prop.name}' has {len(value)} entries; at most {prop.max_items}.")
 
 
 _KIND_CHECKS: dict[str, Callable[[Any, doc.Prop, str], list[Problem]]] = {

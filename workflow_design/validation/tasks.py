@@ -7,15 +7,22 @@ a FORM's outputSchema that is not an object schema), MISSING_LAYOUT (warning).
 
 from __future__ import annotations
 
+from typing import Any
+
+from kernel.problems import Problem
+from kernel.values import child
 from workflow_design import document as doc
 
 from .duplicates import duplicates
 from .model import TaskView
-from .problems import Problem, child, error, shown, warning
+from .problems import error, shown, warning
 from .schemas import check_json_schema, schema_type_is
 from .shape import is_absent
 
 _SCHEMA_PROPS = [prop for prop in doc.TASK.props if prop.content == doc.JSON_SCHEMA]
+# Past this many tasks with invalid schemas, a schema's first error is reported, not all of them:
+# listing every error costs time in proportion to the errors.
+_LISTED_INVALID_SCHEMAS = 20
 _NEED_MESSAGES = {
     "MISSING_ACTION_URL": "A {task_type} task needs an actionUrl (the absolute http(s) URL it calls).",
     "REQUIRED": "A {task_type} task needs an {prop}.",
@@ -25,8 +32,10 @@ _NEED_MESSAGES = {
 def check_tasks(tasks: list[TaskView], bad_paths: set[str]) -> list[Problem]:
     """`bad_paths`: where the shape check already found a problem; not re-checked."""
     problems = duplicates(((t.key, child(t.path, "key")) for t in tasks), "DUPLICATE_KEY", "The task key")
+    invalid_schemas = 0
     for task in tasks:
-        schema_problems = _check_schemas(task, bad_paths)
+        schema_problems = _check_schemas(task, bad_paths, list_every_error=invalid_schemas < _LISTED_INVALID_SCHEMAS)
+        invalid_schemas += bool(schema_problems)
         problems += schema_problems
         rule = task_type_rule(task.data)
         if rule is not None:
@@ -35,12 +44,12 @@ def check_tasks(tasks: list[TaskView], bad_paths: set[str]) -> list[Problem]:
     return problems
 
 
-def _check_schemas(task: TaskView, bad_paths: set[str]) -> list[Problem]:
+def _check_schemas(task: TaskView, bad_paths: set[str], *, list_every_error: bool) -> list[Problem]:
     problems = []
     for prop in _SCHEMA_PROPS:
         path = child(task.path, prop.name)
         if task.data.get(prop.name) is not None and path not in bad_paths:
-            problems += check_json_schema(task.data[prop.name], path)
+            problems += check_json_schema(task.data[prop.name], path, list_every_error=list_every_error)
     return problems
 
 
@@ -121,7 +130,7 @@ def _check_output_schema_type(task: TaskView, rule: doc.TaskTypeRule, bad_paths:
     ]
 
 
-def task_type_rule(task: dict) -> doc.TaskTypeRule | None:
+def task_type_rule(task: dict[str, Any]) -> doc.TaskTypeRule | None:
     """The rules of the task's type; None for a missing or invalid type (reported elsewhere)."""
     task_type = task.get("taskType")
     return doc.TASK_TYPE_RULES.get(task_type) if isinstance(task_type, str) else None

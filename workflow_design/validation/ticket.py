@@ -10,10 +10,12 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from kernel.problems import Problem
+from kernel.values import child
 from workflow_design import document as doc
 
 from .duplicates import duplicates
-from .problems import Problem, Suggester, child, error, hint, in_document_order, quoted_list, shown
+from .problems import Suggester, error, hint, in_document_order, quoted_list, shown
 from .shape import check_object, is_http_url, measure_json, unstorable_text_problems
 
 logger = logging.getLogger(__name__)
@@ -70,7 +72,7 @@ assert set(FIELD_VALUE_RULES) == set(doc.FIELD_TYPES)
 
 
 def validate_ticket_definition(
-    document: Any, *, workflow_fields: list[dict] | None, company_roles: set[str]
+    document: Any, *, workflow_fields: list[dict[str, Any]] | None, company_roles: set[str]
 ) -> list[Problem]:
     """All problems of a ticket definition document, in document order.
 
@@ -85,7 +87,7 @@ def validate_ticket_definition(
         return [error("INVALID_TYPE", "", "The document could not be validated; check that it is a ticket definition.")]
 
 
-def _validate(document: Any, workflow_fields: list[dict] | None, company_roles: set[str]) -> list[Problem]:
+def _validate(document: Any, workflow_fields: list[dict[str, Any]] | None, company_roles: set[str]) -> list[Problem]:
     problems = unstorable_text_problems(document) + check_object(document, doc.TICKET_DEFINITION, "")
     if not isinstance(document, dict):
         return problems
@@ -99,7 +101,7 @@ def _validate(document: Any, workflow_fields: list[dict] | None, company_roles: 
     return problems
 
 
-def _declared(workflow_fields: list[dict]) -> dict[str, str]:
+def _declared(workflow_fields: list[dict[str, Any]]) -> dict[str, str]:
     declared: dict[str, str] = {}
     for entry in workflow_fields or ():
         if isinstance(entry, dict) and isinstance(entry.get("fieldName"), str):
@@ -108,7 +110,7 @@ def _declared(workflow_fields: list[dict]) -> dict[str, str]:
     return declared
 
 
-def check_field_values(values: dict, declared: dict[str, str], path: str = "/fields") -> list[Problem]:
+def check_field_values(values: dict[str, Any], declared: dict[str, str], path: str = "/fields") -> list[Problem]:
     """Problems of ticket field values against the declared field types, located under `path`."""
     suggest = Suggester(declared)
     problems = []
@@ -136,14 +138,15 @@ def check_field_values(values: dict, declared: dict[str, str], path: str = "/fie
     return problems
 
 
-def _check_roles(roles: list, company_roles: set[str]) -> list[Problem]:
-    suggest = Suggester(sorted(company_roles))
+def _check_roles(roles: list[Any], company_roles: set[str]) -> list[Problem]:
+    known = sorted(company_roles)
+    suggest = Suggester(known)
     paths = [child("/companyRoleAccess", i) for i in range(len(roles))]
     problems = [
         error(
             "UNKNOWN_ROLE",
             path,
-            f"The company has no role '{role}' (roles: {quoted_list(sorted(company_roles))})." + hint(suggest(role)),
+            f"The company has no role '{role}' (roles: {quoted_list(known)})." + hint(suggest(role)),
         )
         for role, path in zip(roles, paths, strict=True)
         if isinstance(role, str) and role not in company_roles

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from kernel.problems import Problem
+from kernel.values import child
 from workflow_design import document as doc
 
 from .duplicates import duplicates
 from .graph import check_graph
 from .jsonlogic import Variables, check_condition, check_transform
 from .model import TaskView, TransitionView, entries, field_types, task_views, transition_views
-from .problems import SUGGESTION_BUDGET, Problem, Suggester, child, error, in_document_order
+from .problems import SUGGESTION_BUDGET, Suggester, error, in_document_order
 from .schemas import schema_property_names
 from .shape import check_object, unstorable_text_problems
 from .tasks import check_tasks, forbidden_props

@@ -1,8 +1,9 @@
 """Print a workflow document (a version of it), in exactly the upload format."""
 
 import json
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from workflow_design.models import WorkflowVersion
 from workflow_design.selectors import workflow_document_of
@@ -11,15 +12,15 @@ from workflow_design.selectors import workflow_document_of
 class Command(BaseCommand):
     help = "Print the workflow document of a version (default: the current one) as JSON."
 
-    def create_parser(self, prog_name, subcommand, **kwargs):
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         # --version here is the workflow version, not Django's own --version flag.
         return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("workflow_id", type=int)
         parser.add_argument("--version", type=int, help="a past version (default: the current one)")
 
-    def handle(self, *args, workflow_id, version, **options):
+    def handle(self, *args: Any, workflow_id: int, version: int | None, **options: Any) -> None:
         snapshots = WorkflowVersion.objects.select_related("workflow").filter(workflow_id=workflow_id)
         snapshot = (
             snapshots.filter(version=version).first() if version is not None else snapshots.order_by("-version").first()

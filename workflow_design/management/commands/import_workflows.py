@@ -3,14 +3,17 @@ validated upload services as the API, all files in one transaction."""
 
 import json
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from kernel.problems import Problem, ServiceError
 from kernel.values import parse_id
 from users.models import Company, User
 from users.roles import DESIGN_WORKFLOWS
 from workflow_design import services
+from workflow_design.models import TicketDefinition, WorkflowDefinition
 
 WORKFLOW_SUFFIX = ".workflow.json"
 TICKET_SUFFIX = ".ticket.json"
@@ -23,34 +26,42 @@ class Command(BaseCommand):
         "Nothing is written unless every file is valid."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", type=Path)
         parser.add_argument("--company", required=True, help="company name or id")
         parser.add_argument("--user", help="the workflow creator recorded as author (default: the company's first)")
 
-    def handle(self, *args, files, company, user, **options):
+    def handle(self, *args: Any, files: list[Path], company: str, user: str | None, **options: Any) -> None:
         acting_user = _acting_user(company, user)
         imported: dict[str, str] = {}  # name prefix -> workflow id
         with transaction.atomic():
             for path in sorted(files, key=lambda p: not p.name.endswith(WORKFLOW_SUFFIX)):
                 document = _read(path)
-                if path.name.endswith(TICKET_SUFFIX):
-                    prefix = path.name.removesuffix(TICKET_SUFFIX)
-                    if "workflowId" not in document and prefix in imported:
-                        document["workflowId"] = imported[prefix]
-                    outcome = services.ticket_definition_upload(acting_user=acting_user, document=document)
-                    written = outcome.ticket_definition
-                else:
-                    outcome = services.workflow_upload(acting_user=acting_user, document=document)
-                    written = outcome.workflow
-                    if written is not None:
-                        imported[path.name.removesuffix(WORKFLOW_SUFFIX)] = str(written.pk)
-                for problem in outcome.warnings:
-                    self.stderr.write(f"{path}: warning {problem.code} at {problem.path or '/'}: {problem.message}")
-                if outcome.errors:
-                    lines = [f"{path}: {p.code} at {p.path or '/'}: {p.message}" for p in outcome.errors]
-                    raise CommandError("nothing imported:\n" + "\n".join(lines))
-                self.stdout.write(f"{path}: {type(written)._meta.verbose_name} {written.pk}, version {written.version}")
+                try:
+                    written = self._upload(path, document, acting_user, imported)
+                except ServiceError as refusal:
+                    self._warn(path, refusal.warnings)
+                    lines = [f"{path}: {p.code} at {p.path or '/'}: {p.message}" for p in refusal.errors]
+                    raise CommandError("nothing imported:\n" + "\n".join(lines)) from refusal
+                self._warn(path, written.warnings)
+                row = written.row
+                self.stdout.write(f"{path}: {type(row)._meta.verbose_name} {row.pk}, version {row.version}")
+
+    def _upload(
+        self, path: Path, document: Any, acting_user: User, imported: dict[str, str]
+    ) -> services.Written[WorkflowDefinition] | services.Written[TicketDefinition]:
+        if path.name.endswith(TICKET_SUFFIX):
+            prefix = path.name.removesuffix(TICKET_SUFFIX)
+            if isinstance(document, dict) and "workflowId" not in document and prefix in imported:
+                document["workflowId"] = imported[prefix]
+            return services.ticket_definition_upload(acting_user=acting_user, document=document)
+        written = services.workflow_upload(acting_user=acting_user, document=document)
+        imported[path.name.removesuffix(WORKFLOW_SUFFIX)] = str(written.row.pk)
+        return written
+
+    def _warn(self, path: Path, warnings: list[Problem]) -> None:
+        for problem in warnings:
+            self.stderr.write(f"{path}: warning {problem.code} at {problem.path or '/'}: {problem.message}")
 
 
 def _acting_user(company: str, username: str | None) -> User:
@@ -68,7 +79,7 @@ def _acting_user(company: str, username: str | None) -> User:
     return creator
 
 
-def _read(path: Path):
+def _read(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -2,6 +2,7 @@
 company roles, and realistic workflows imported through `import_workflows`."""
 
 from pathlib import Path
+from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -46,8 +47,8 @@ class Command(BaseCommand):
     help = "Create the demo companies and users (idempotent) and print their logins."
 
     @transaction.atomic
-    def handle(self, *args, **options):
-        logins = []
+    def handle(self, *args: Any, **options: Any) -> None:
+        logins: list[tuple[str, str, list[str], list[str]]] = []  # (username, company, system roles, company roles)
         for company_name, (role_names, users) in DEMO_COMPANIES.items():
             admin_name = f"{company_name.split()[0].lower()}_admin"
             admin = User.objects.filter(username=admin_name).first()

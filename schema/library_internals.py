@@ -1,0 +1,98 @@
+"""Every name of graphql-core, strawberry and strawberry-django that this project relies on
+beyond their documented API, in one place.
+
+The devices that rely on them, all in this package and all switched off together by the
+setting GRAPHQL_EXECUTION_SHORT_PATHS=false (the libraries' own paths then run):
+
+- `execution.py`: the execution context completes plain columns, cached to-one rows and lists
+  of rows itself, overriding and calling graphql-core's executor methods below;
+- `base.py`: `ModelField` makes plain columns strawberry "basic fields" (attribute reads);
+  `QuerysetOptimizer` drops strawberry-django's per-field `resolve` hook.
+
+Besides them, `extensions.py` validates a parsed document against the graphql-core schema
+behind strawberry's (`graphql_core_schema`), and lowers graphql-core's field-overlap budget.
+
+`tests/test_library_internals.py` checks every entry here against the installed libraries and
+fails, pointing at the README's "Upgrading the GraphQL libraries", when one of them changes.
+"""
+
+from typing import Any
+
+from graphql import GraphQLSchema
+from graphql.execution.executor import Executor, to_nodes
+from graphql.pyutils import gather_with_cancel
+from graphql.validation.rules import overlapping_fields_can_be_merged
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, validate_document
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
+from strawberry.types.field import StrawberryField
+from strawberry_django.optimizer import DjangoOptimizerExtension
+from strawberry_django.utils.typing import get_django_definition
+
+__all__ = [
+    "TYPE_CAST_ATTRIBUTE",
+    "StrawberryGraphQLCoreExecutionContext",
+    "gather_with_cancel",
+    "get_django_definition",
+    "graphql_core_schema",
+    "set_field_overlap_budget",
+    "to_nodes",
+    "validate_document",
+]
+
+# The versions these entries were last checked against (and the devices measured with).
+TESTED_VERSIONS = {
+    "graphql-core": "3.3.2",
+    "strawberry-graphql": "0.341.2",
+    "strawberry-graphql-django": "0.93.0",
+}
+
+# graphql-core's Executor methods that execution.py overrides or calls, with their parameters.
+EXECUTOR_METHODS: dict[str, tuple[str, ...]] = {
+    "execute_fields": ("self", "parent_type", "source_value", "path", "grouped_field_set", "position_context"),
+    "execute_field": ("self", "parent_type", "source", "field_details_list", "path", "position_context"),
+    "complete_value": ("self", "return_type", "field_details_list", "info", "path", "result", "position_context"),
+    "complete_iterable_value": (
+        "self",
+        "item_type",
+        "field_details_list",
+        "info",
+        "path",
+        "items",
+        "position_context",
+    ),
+    "build_resolve_info": ("self", "field_def", "field_nodes", "parent_type", "path"),
+    "handle_field_error": ("self", "raw_error", "return_type", "field_details_list", "path"),
+    "collect_subfields": ("self", "return_type", "field_details_list"),
+    "get_stream_usage": ("self", "field_details_list", "path"),
+    "settle_in_background": ("self", "awaitables"),
+    "is_awaitable": ("value",),
+}
+EXECUTOR = Executor
+# Set by the executor's constructor; execution.py asks it whether any `resolve` hook is installed.
+EXECUTOR_MIDDLEWARE_ATTRIBUTE = "middleware_manager"
+
+# strawberry's field members ModelField overrides (base.py), with their parameters.
+STRAWBERRY_FIELD = StrawberryField
+STRAWBERRY_FIELD_GET_RESULT = ("self", "source", "info", "args", "kwargs")
+# strawberry-django's per-field hook that QuerysetOptimizer drops (base.py).
+OPTIMIZER = DjangoOptimizerExtension
+OPTIMIZER_RESOLVE = ("self", "next_", "root", "info", "args", "kwargs")
+
+# Where strawberry keeps its own definition in a graphql-core type's or field's extensions.
+STRAWBERRY_DEFINITION = "strawberry-definition"
+# The name of strawberry's resolver of a basic field (an attribute read), marked `_is_default`.
+BASIC_FIELD_RESOLVER = "_get_basic_result"
+# The module whose `is_type_of` strawberry-django gives its types: a row completes as the
+# type exactly when it is an instance of the type's model.
+DJANGO_TYPE_MODULE = "strawberry_django.type"
+
+
+def graphql_core_schema(schema: Any) -> GraphQLSchema:
+    """The graphql-core schema behind a strawberry schema (strawberry keeps it private)."""
+    return schema._schema
+
+
+def set_field_overlap_budget(units: int) -> None:
+    """graphql-core's OverlappingFieldsCanBeMergedRule aborts validation once it has spent this
+    much work (a module-level knob the rule reads at each run)."""
+    overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = units
