@@ -1,14 +1,15 @@
 """The benchmark: fresh database, generated data, the production server, measurements.
 
     bench/run [--smoke] [--iterations N] [--write-iterations N] [--json out.json]
-              [--database-url postgres://.../ticketflower_bench] [--keep-db]
+              [--database-url postgres://.../ticketflower_bench] [--keep-db] [--only V1,W1,...]
 
 Steps: drop and create the bench database, `manage.py migrate`, fill it through the
 real services (bench/seed.py), start `bin/serve` (gunicorn, WEB_CONCURRENCY workers as in
 production, DEBUG off) on a free port of 127.0.0.1 with the settings bench/settings.py, then
 measure every scenario against its hand-written baseline (bench/baseline.py) served by
-the same server, print a markdown table, stop the server (also on errors) and drop the
-database (unless --keep-db). Nothing but 127.0.0.1 is contacted.
+the same server, and V1 (validateWorkflow) against the upload of the same document, print
+markdown tables, stop the server (also on errors) and drop the database (unless --keep-db).
+Nothing but 127.0.0.1 is contacted.
 """
 
 import argparse
@@ -104,6 +105,9 @@ SMOKE = Sizes(
 
 
 WARM_CACHE_HITS_IN_A_ROW, WARM_CACHE_MAX_REQUESTS = 12, 100
+# V1 validates the W1 document and one GROWTH times its tasks and transitions: linear cost
+# makes the second take GROWTH times as long (issue 13 asks for at most 2.2 at 500 -> 1,000).
+GROWTH = 2
 
 
 class BenchError(Exception):
@@ -171,6 +175,41 @@ class Result:
             data[f"{side}_median"] = statistics.median(samples) if samples else None
             data[f"{side}_p90"] = percentile(samples, 90) if samples else None
         return data
+
+
+@dataclass
+class ValidationResult:
+    """V1: validateWorkflow beside uploadWorkflow on the same document (no baseline: the
+    comparison is with the upload, which runs the same validation and then writes), and
+    validateWorkflow on a document GROWTH times as large, for how its cost grows."""
+
+    tasks: int
+    transitions: int
+    samples: dict[str, list[float]] = field(default_factory=dict)  # "validate", "upload", "validate larger"
+    first: dict[str, float] = field(default_factory=dict)
+    sql: dict[str, int | None] = field(default_factory=dict)
+    warnings: dict[str, int] = field(default_factory=dict)  # of the last answer of each validate kind
+    # bench/validator.py: the fastest in-process validate_workflow of each document, in seconds
+    in_process: dict[str, float] = field(default_factory=dict)  # "validate", "validate larger"
+
+    def median(self, kind: str) -> float:
+        return statistics.median(self.samples[kind])
+
+    def growth(self) -> float:
+        """Validate time of the larger document over the document's: GROWTH when linear."""
+        return self.median("validate larger") / self.median("validate")
+
+    def growth_in_process(self) -> float:
+        return self.in_process["validate larger"] / self.in_process["validate"]
+
+    def as_json(self) -> dict:
+        return {
+            **self.__dict__,
+            "medians": {kind: self.median(kind) for kind in self.samples},
+            "p90s": {kind: percentile(values, 90) for kind, values in self.samples.items()},
+            "growth": self.growth(),
+            "growth_in_process": self.growth_in_process(),
+        }
 
 
 def _first_difference(a: Any, b: Any, path: str = "") -> str | None:
@@ -411,6 +450,51 @@ class Bench:
         result.notes.append("exports asserted equal; upload timed, export not")
         return result
 
+    def v1(self) -> ValidationResult:
+        """validateWorkflow and uploadWorkflow of the W1 document, and validateWorkflow of one
+        GROWTH times as large, alternating (the order turns every round, so that neither
+        kind always follows the same one); warm-up rounds first (every worker's first
+        validation pays for imports and caches), then one counted request of each."""
+        tasks, transitions = self.sizes.w1
+        result = ValidationResult(tasks, transitions)
+        larger = (tasks * GROWTH, transitions * GROWTH)
+
+        def validate(kind: str, size: tuple[int, int], tag: str, count: bool) -> client.Reply:
+            document = generated_workflow(*size, title=f"V1 {tag}")
+            body = client.graphql_body(queries.VALIDATE, {"input": document})
+            reply = self._checked("V1 validate", client.post_graphql(self.http, body, self.tokens["w"], count=count))
+            report = reply.json()["data"]["validateWorkflow"]
+            if not report["valid"]:
+                raise BenchError(f"V1: the generated document of {size[0]} tasks is invalid: {report['errors'][:3]}")
+            result.warnings[kind] = len(report["warnings"])
+            return reply
+
+        def upload(tag: str, count: bool) -> client.Reply:
+            reply = self._upload(generated_workflow(tasks, transitions, title=f"V1 {tag}"), graphql=True, count=count)
+            workflow = self._payload("V1 upload", reply)["workflow"]
+            if workflow["version"] != 1 or len(workflow["tasks"]) != tasks:
+                raise BenchError(f"V1 upload: unexpected answer {str(workflow)[:300]}")
+            return reply
+
+        requests = {
+            "validate": functools.partial(validate, "validate", (tasks, transitions)),
+            "upload": upload,
+            "validate larger": functools.partial(validate, "validate larger", larger),
+        }
+        for kind, request in requests.items():
+            result.first[kind] = request(f"{kind} first", False).seconds
+        for round_ in range(self.sizes.warmup):
+            for kind, request in requests.items():
+                request(f"{kind} warm-up {round_}", False)
+        kinds = list(requests)
+        for round_ in range(self.sizes.iterations):
+            turn = round_ % len(kinds)
+            for kind in kinds[turn:] + kinds[:turn]:
+                result.samples.setdefault(kind, []).append(requests[kind](f"{kind} {round_}", False).seconds)
+        for kind, request in requests.items():
+            result.sql[kind] = request(f"{kind} counted", True).query_count
+        return result
+
     def l1(self, target: str) -> dict:
         sizes = self.sizes
         setup = {
@@ -461,7 +545,36 @@ class Bench:
 # --- report -----------------------------------------------------------------------------------
 
 
-def render(results: list[Result], loads: list[dict], facts: dict, sizes: Sizes) -> str:
+def _render_validation(v: ValidationResult, sizes: Sizes) -> list[str]:
+    larger = v.tasks * GROWTH
+    kinds = ("validate", "upload", "validate larger")
+    p90s = " / ".join(ms(percentile(v.samples[kind], 90)) for kind in kinds)
+    firsts = " / ".join(ms(v.first[kind]) for kind in kinds)
+    return [
+        f"V1: validateWorkflow of the W1 document ({v.tasks} tasks, {v.transitions} transitions) beside its "
+        f"uploadWorkflow, and validateWorkflow of one with {GROWTH} times the tasks and transitions (growth = "
+        f"its median over the first's; linear cost gives {GROWTH:.1f}x); {sizes.warmup} warm-up rounds, then "
+        f"{sizes.iterations} timed requests of each, alternating. Targets of issue 13 at 500 tasks: validate "
+        "under 200 ms, growth at most 2.2x.",
+        "",
+        f"| V1 | validate median ms | upload median ms | validate / upload | validate {larger} tasks median ms "
+        "| growth | p90 ms (validate / upload / larger) | first ms (same order) | SQL/request (validate / upload) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| V1 | {ms(v.median('validate'))} | {ms(v.median('upload'))} "
+        f"| {v.median('validate') / v.median('upload'):.2f}x | {ms(v.median('validate larger'))} "
+        f"| {v.growth():.2f}x | {p90s} | {firsts} | {_sql(v.sql['validate'])} / {_sql(v.sql['upload'])} |",
+        "",
+        f"In-process `validate_workflow` alone (bench/validator.py: no HTTP, no GraphQL; fastest of "
+        f"{sizes.iterations} runs, the two documents in turn): {ms(v.in_process['validate'])} ms at {v.tasks} tasks, "
+        f"{ms(v.in_process['validate larger'])} ms at {larger}, growth {v.growth_in_process():.2f}x. "
+        f"Warnings in a validation answer: {v.warnings['validate']} at {v.tasks} tasks, "
+        f"{v.warnings['validate larger']} at {larger} (correct documents: each is a false alarm).",
+    ]
+
+
+def render(
+    results: list[Result], validation: ValidationResult | None, loads: list[dict], facts: dict, sizes: Sizes
+) -> str:
     lines = [
         "## TicketFlower benchmark" + (" (smoke: tiny sizes, numbers meaningless)" if facts["smoke"] else ""),
         "",
@@ -475,7 +588,8 @@ def render(results: list[Result], loads: list[dict], facts: dict, sizes: Sizes) 
             if facts["load_before"] > facts["cores"] / 2
             else " (quiet machine)"
         )
-        + f"; after: {facts['load_after']:.2f} (includes L1's own load)",
+        + f"; after: {facts['load_after']:.2f}"
+        + (" (includes L1's own load)" if loads else ""),
         f"- server: bin/serve = gunicorn {facts['gunicorn']}, {facts['workers']} sync workers (WEB_CONCURRENCY), "
         f"DEBUG off; settings {facts['settings_module']}; commit {facts['commit']}",
         f"- reads: {sizes.warmup} warm-up + {sizes.iterations} timed requests per side, alternating GraphQL/baseline; "
@@ -483,6 +597,18 @@ def render(results: list[Result], loads: list[dict], facts: dict, sizes: Sizes) 
         "server started (cold code paths in one worker)",
         "- latency measured by the client (send to last byte, 127.0.0.1; gunicorn sync workers close the "
         "connection after each response); SQL statements counted server-side in one extra request per side",
+    ]
+    if results:
+        lines += _render_results(results)
+    if validation is not None:
+        lines += ["", *_render_validation(validation, sizes)]
+    if loads:
+        lines += _render_loads(loads, facts, sizes)
+    return "\n".join(lines) + "\n"
+
+
+def _render_results(results: list[Result]) -> list[str]:
+    lines = [
         "",
         "| scenario | GraphQL median ms | baseline median ms | ratio | GraphQL SQL/request | baseline SQL/request "
         "| GraphQL p90 / first ms | baseline p90 / first ms | notes |",
@@ -500,7 +626,19 @@ def render(results: list[Result], loads: list[dict], facts: dict, sizes: Sizes) 
             f"| {r.name} | {ms(g_med)} | {ms(b_med)} | {ratio} | {_sql(r.graphql_sql)} | {_sql(r.baseline_sql)} "
             f"| {ms(g_p90)} / {ms(r.graphql_first)} | {ms(b_p90)} / {ms(r.baseline_first)} | {notes} |"
         )
-    lines += [
+    lines += ["", "SQL statements of the counted requests (kind and table x count):", ""]
+    for r in results:
+        lines.append(f"- {r.name} GraphQL ({_sql(r.graphql_sql)}): {r.graphql_sql_kinds or 'n/a'}")
+        lines.append(f"- {r.name} baseline ({_sql(r.baseline_sql)}): {r.baseline_sql_kinds or 'n/a'}")
+    lines += ["", "Minor page faults of the server worker during the counted request (GraphQL / baseline):", ""]
+    lines.append(
+        "- " + "; ".join(f"{r.name} {_sql(r.graphql_page_faults)} / {_sql(r.baseline_page_faults)}" for r in results)
+    )
+    return lines
+
+
+def _render_loads(loads: list[dict], facts: dict, sizes: Sizes) -> list[str]:
+    lines = [
         "",
         f"L1: {sizes.l1_clients} concurrent clients (one process each) for {sizes.l1_seconds:g} s, mix "
         + ", ".join(f"{int(share * 100)}% {op}" for op, share in load.MIX)
@@ -524,15 +662,7 @@ def render(results: list[Result], loads: list[dict], facts: dict, sizes: Sizes) 
     for result in loads:
         for sample in result["error_samples"][:3]:
             lines.append(f"- L1 {result['target']} error: {sample[:300]}")
-    lines += ["", "SQL statements of the counted requests (kind and table x count):", ""]
-    for r in results:
-        lines.append(f"- {r.name} GraphQL ({_sql(r.graphql_sql)}): {r.graphql_sql_kinds or 'n/a'}")
-        lines.append(f"- {r.name} baseline ({_sql(r.baseline_sql)}): {r.baseline_sql_kinds or 'n/a'}")
-    lines += ["", "Minor page faults of the server worker during the counted request (GraphQL / baseline):", ""]
-    lines.append(
-        "- " + "; ".join(f"{r.name} {_sql(r.graphql_page_faults)} / {_sql(r.baseline_page_faults)}" for r in results)
-    )
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _sql(count: int | None) -> str:
@@ -585,6 +715,15 @@ def machine_facts() -> dict:
 # --- the run ------------------------------------------------------------------------------------
 
 
+def in_process_validation(database_url: str, sizes: Sizes) -> dict[str, float]:
+    """bench/validator.py on V1's two documents (in its own process, with the project's settings)."""
+    tasks, transitions = sizes.w1
+    spec = {"sizes": [[tasks, transitions], [tasks * GROWTH, transitions * GROWTH]], "runs": sizes.iterations}
+    out = run_python(database_url, "-m", "bench.validator", json.dumps(spec), timeout=600)
+    fastest = json.loads(next(line for line in out.splitlines() if line.startswith("BENCH-VALIDATOR "))[16:])
+    return dict(zip(("validate", "validate larger"), fastest, strict=True))
+
+
 def login(port: int, username: str) -> str:
     http = client.Http(port)
     try:
@@ -597,6 +736,17 @@ def login(port: int, username: str) -> str:
     if reply.status != 200 or not payload.get("accessToken"):
         raise BenchError(f"login of {username} failed: {reply.body[:500]!r}")
     return payload["accessToken"]
+
+
+SCENARIOS = ("R1", "R2", "R3", "W1", "W2", "V1", "L1")
+
+
+def _scenario_names(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip().upper() for name in text.split(","))
+    unknown = [name for name in names if name not in SCENARIOS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown scenario {', '.join(unknown)}; choose among {', '.join(SCENARIOS)}")
+    return names
 
 
 def parse_args() -> argparse.Namespace:
@@ -613,6 +763,14 @@ def parse_args() -> argparse.Namespace:
         f"default $BENCH_DATABASE_URL or {DEFAULT_DATABASE_URL}",
     )
     parser.add_argument("--keep-db", action="store_true", help="keep the bench database afterwards")
+    parser.add_argument(
+        "--only",
+        type=_scenario_names,
+        default=SCENARIOS,
+        metavar="NAMES",
+        help=f"run only these scenarios, comma-separated, of {','.join(SCENARIOS)} (R1, R2 and R3 include their "
+        "repeated reads; L1 all its targets); e.g. --only V1",
+    )
     return parser.parse_args()
 
 
@@ -664,10 +822,17 @@ def main() -> int:
             for read in (bench.r1, bench.r2, bench.r3)
         ]
         for scenario in (*reads, bench.w1, bench.w2):
-            log(f"{getattr(scenario, 'func', scenario).__name__.upper()} ...")
-            results.append(scenario())
+            name = getattr(scenario, "func", scenario).__name__.upper()
+            if name in args.only:
+                log(f"{name} ...")
+                results.append(scenario())
+        validation = None
+        if "V1" in args.only:
+            log("V1 ...")
+            validation = bench.v1()
+            validation.in_process = in_process_validation(args.database_url, sizes)
         loads = []
-        for target in load.TARGETS:
+        for target in load.TARGETS if "L1" in args.only else ():
             log(f"L1 {target}: {sizes.l1_clients} clients for {sizes.l1_seconds:g} s ...")
             loads.append(bench.l1(target))
         bench.http.close()
@@ -681,7 +846,7 @@ def main() -> int:
             "load_before": load_before,
             "load_after": os.getloadavg()[0],
         }
-        report = render(results, loads, facts, sizes)
+        report = render(results, validation, loads, facts, sizes)
         print(report, flush=True)
         if args.json:
             Path(args.json).write_text(
@@ -690,6 +855,7 @@ def main() -> int:
                         "facts": facts,
                         "sizes": sizes.__dict__,
                         "scenarios": [r.as_json() for r in results],
+                        "v1": validation.as_json() if validation else None,
                         "l1": loads,
                     },
                     indent=2,

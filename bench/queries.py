@@ -63,6 +63,15 @@ UPLOAD = """mutation Upload($input: WorkflowInput!) {
 }
 """
 
+VALIDATE = """query Validate($input: WorkflowInput!) {
+  validateWorkflow(input: $input) {
+    valid
+    errors { code message path }
+    warnings { code message path }
+  }
+}
+"""
+
 EXPORT = """query Export($id: ID!) { exportWorkflow(id: $id) }"""
 
 LOGIN = """mutation Login($username: String!, $password: String!) {

@@ -12,7 +12,6 @@ _ID = re.compile(r"[0-9]{1,18}")
 # PostgreSQL stores no NUL in text or jsonb, and UTF-8 has no unpaired surrogates.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # In JSON text a lone surrogate stays itself and a NUL becomes the escape \u0000.
-_UNSTORABLE_OR_NUL_ESCAPE = re.compile("[\x00\ud800-\udfff]|\\\\u0000")
 
 # Where a walked value sits: (the parent's trail, its key or index), None for the root.
 _Trail: TypeAlias = "tuple[_Trail, object] | None"
@@ -60,15 +59,17 @@ def unstorable_text(value: Any, path: str = "") -> Iterator[str]:
 
 
 def _may_hold_unstorable_text(value: Any) -> bool:
-    """False when the value certainly holds no unstorable text: one C-speed serialization
-    and one regex search instead of a Python walk over every value (a workflow upload has
-    ~25,000). A literal backslash-u0000 typed by the client also matches: then the walk
-    decides."""
+    """False when the value certainly holds no unstorable text: one orjson serialization and
+    one byte search instead of a Python walk over every value (a workflow upload has ~25,000;
+    about 20 times faster than json.dumps and a regular expression). orjson refuses unpaired
+    surrogates (and values it cannot write: non-string keys, integers past 64 bits, nesting
+    past 255 levels, cycles), and writes NUL as an escape: in both cases the walk decides (a
+    literal backslash-u0000 typed by the client also reaches it)."""
     try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):  # not JSON, self-containing, very deep
+        text = orjson.dumps(value)
+    except orjson.JSONEncodeError:
         return True
-    return _UNSTORABLE_OR_NUL_ESCAPE.search(text) is not None
+    return b"\\u0000" in text
 
 
 def _pointer(trail: _Trail) -> str:

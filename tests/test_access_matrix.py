@@ -34,7 +34,7 @@ ID_TARGETS = {
     "previewWorkflow": "WorkflowDefinition",
 }
 # Fields that read no stored data (nothing of another company to leak).
-STATELESS = {"validateWorkflow"}
+STATELESS = {"validateWorkflow", "workflowLanguage"}
 DESIGN_TYPES = {"WorkflowDefinition", "TaskDefinition", "TicketDefinition", "WorkflowVersion"}
 
 

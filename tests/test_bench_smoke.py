@@ -18,7 +18,7 @@ from django.conf import settings
 pytestmark = pytest.mark.slow  # bench/run: its own database and bin/serve
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ("| R1 |", "| R2 |", "| R3 |", "| W1 |", "| W2 |", "| graphql |", "| baseline |")
+SCENARIOS = ("| R1 |", "| R2 |", "| R3 |", "| W1 |", "| W2 |", "| V1 |", "| graphql |", "| baseline |")
 
 
 def _bench_database_url() -> str:

@@ -355,8 +355,8 @@ class TestWalkRules:
         result = preview_workflow(document, ticket={}, task_outputs={})
         assert result.outcome == Outcome.INVALID
         assert result.steps == ()
+        # The misspelt toTask is read as the task it is closest to: page_oncall is not also unreachable.
         assert located(result.problems) == [
-            ("UNREACHABLE_TASK", "/input/tasks/1"),
             ("REQUIRED", "/input/tasks/2/title"),
             ("UNKNOWN_TASK", "/input/transitions/1/toTask"),
         ]
@@ -407,7 +407,7 @@ def test_invalid_sample_data_is_reported_with_paths_and_the_walk_goes_on():
     assert 'expected a number, got "lots"' in messages["/ticket/amount"]
     assert "Did you mean 'employeeEmail'?" in messages["/ticket/employeEmail"]
     assert "'justification' is a required property" in messages["/taskOutputs/submit"]
-    assert "'maybe' is not one of ['approve', 'reject', 'rework']" in messages["/taskOutputs/manager_review/1/decision"]
+    assert '"maybe" is not one of ["approve", "reject", "rework"]' in messages["/taskOutputs/manager_review/1/decision"]
     assert "Did you mean 'manager_review'?" in messages["/taskOutputs/manager_reveiw"]
 
 

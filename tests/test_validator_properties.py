@@ -267,6 +267,99 @@ def test_previews_end_within_their_budget(schema, condition, output):
     assert not any("failed unexpectedly" in p.message for p in result.problems)
 
 
+# --- the validator and the preview agree -------------------------------------------------
+# Small workflows whose transitions decide on the tasks' outputs (enums and booleans, required
+# or not) and a ticket field: when the validator finds nothing to say, no run of the preview
+# with outputs valid against their schemas may end STUCK (UNCOVERED_CASE would have warned).
+
+_DECIDING = st.sampled_from(
+    [
+        {"type": "string", "enum": ["a", "b", "c"]},
+        {"type": "string", "enum": ["a", "b"]},
+        {"type": "boolean"},
+        {"type": "integer"},
+    ]
+)
+
+
+def _domain(schema: dict[str, Any]) -> list[Any]:
+    if "enum" in schema:
+        return list(schema["enum"])
+    if schema["type"] == "boolean":
+        return [True, False]
+    return [0, 5, 10, 11]
+
+
+@st.composite
+def _deciding_workflows(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    count = draw(st.integers(1, 4))
+    keys = [f"t{i}" for i in range(count)]
+    schemas = [draw(_DECIDING) for _ in keys]
+    required = [draw(st.booleans()) for _ in keys]
+    tasks = [
+        {
+            "key": key,
+            "title": key,
+            "taskType": "FORM",
+            "editLayout": "x",
+            "outputSchema": {"type": "object", "properties": {"v": schema}, "required": ["v"] if needed else []},
+        }
+        for key, schema, needed in zip(keys, schemas, required, strict=True)
+    ]
+    transitions: list[dict[str, Any]] = [{"fromTask": None, "toTask": keys[0]}]
+    for index, (key, schema) in enumerate(zip(keys, schemas, strict=True)):
+        later = [*keys[index + 1 :], None]
+        for position in range(draw(st.integers(1, 3))):
+            # The first transition leads on to the next task, so that every task is reachable.
+            target = later[0] if position == 0 else draw(st.sampled_from(later))
+            value = draw(st.sampled_from(_domain(schema)))
+            op = draw(st.sampled_from(["==", "!=", ">", "<="] if schema["type"] == "integer" else ["==", "!="]))
+            condition = draw(
+                st.sampled_from(
+                    [
+                        {op: [{"var": f"tasks.{key}.v"}, value]},
+                        {"and": [{op: [{"var": f"tasks.{key}.v"}, value]}, {"var": "ticket.flag"}]},
+                        {"or": [{op: [{"var": f"tasks.{key}.v"}, value]}, {"!": {"var": "ticket.flag"}}]},
+                        None,
+                    ]
+                )
+            )
+            transition = {"fromTask": key, "toTask": target, "priority": position}
+            if condition is not None:
+                transition["condition"] = condition
+            transitions.append(transition)
+        if draw(st.booleans()) and "condition" in transitions[-1]:
+            # Its complement: together the two cover every case, with no transition unconditional.
+            complement = {"!": [transitions[-1]["condition"]]}
+            transitions.append({"fromTask": key, "toTask": later[0], "priority": -1, "condition": complement})
+    document = {
+        "title": "Deciding",
+        "fields": [{"fieldName": "flag", "fieldType": "boolean"}],
+        "tasks": tasks,
+        "transitions": transitions,
+    }
+    outputs = {}
+    for key, schema, needed in zip(keys, schemas, required, strict=True):
+        choices = _domain(schema) + ([None] if not needed else [])
+        value = draw(st.sampled_from(choices))
+        outputs[key] = {} if value is None else {"v": value}
+    return document, {"flag": draw(st.booleans())}, outputs
+
+
+@settings(SETTINGS, max_examples=EXAMPLES * 2)
+@given(case=_deciding_workflows())
+def test_a_document_without_warnings_never_gets_stuck_in_a_preview(case):
+    document, ticket, outputs = case
+    problems = validate_workflow(document)
+    assert_well_formed(problems)
+    if problems:
+        RUNS["agreement/with problems"] += 1
+        return
+    RUNS["agreement/clean"] += 1
+    result = preview_workflow(document, ticket=ticket, task_outputs=outputs, max_steps=20)
+    assert result.outcome != Outcome.STUCK, (document, ticket, outputs, result.message)
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _report_runs():
     yield

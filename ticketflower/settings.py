@@ -239,6 +239,9 @@ GRAPHQL_EXECUTION_SHORT_PATHS = env_bool("GRAPHQL_EXECUTION_SHORT_PATHS", True)
 # operations and JSON Schema keyword checks, and seconds, per preview; BUDGET_EXCEEDED past either.
 PREVIEW_BUDGET_STEPS = env_int("PREVIEW_BUDGET_STEPS", 1_000_000)
 PREVIEW_BUDGET_SECONDS = env_int("PREVIEW_BUDGET_MILLISECONDS", 2000) / 1000
+# Action URLs aimed at localhost, private, link-local or cloud-metadata hosts are refused
+# (UNSAFE_ACTION_URL, workflow_design/validation/action_urls.py); on for local development only.
+ACTION_URLS_ALLOW_PRIVATE_HOSTS = env_bool("ACTION_URLS_ALLOW_PRIVATE_HOSTS", False)
 # Read answers reused per user while the company's data is unchanged (schema/response_cache.py).
 # Per process by default: entries x max bytes bounds each worker's memory (64 x 4 MiB).
 GRAPHQL_RESPONSE_CACHE = env_bool("GRAPHQL_RESPONSE_CACHE", True)

@@ -4,7 +4,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from schema import schema
 from schema.views import TicketFlowerGraphQLView
-from workflow_design.views import ticket_definition_schema, workflow_document_schema
+from workflow_design.views import ticket_definition_schema, workflow_document_schema, workflow_language_reference
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("graphql/", csrf_exempt(TicketFlowerGraphQLView.as_view(schema=schema)), name="graphql"),
     path("schemas/workflow-document.json", workflow_document_schema, name="workflow-document-schema"),
     path("schemas/ticket-definition.json", ticket_definition_schema, name="ticket-definition-schema"),
+    path("schemas/workflow-language.json", workflow_language_reference, name="workflow-language-reference"),
 ]
 
 # JSON in the GraphQL error shape instead of an HTML page (DEBUG off).

@@ -51,8 +51,11 @@ from __future__ import annotations
 import enum
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
+
+from jsonschema import ValidationError
 
 from kernel.problems import Problem
 from kernel.values import child, json_bytes
@@ -61,9 +64,9 @@ from workflow_design import document as doc
 from .validation import apply_transform, condition_holds, errors, validate_workflow
 from .validation.budget import Budget, BudgetExceeded, budget_scope
 from .validation.model import TransitionView, field_types, task_views, transition_views
-from .validation.problems import Suggester, error, hint, in_document_order, quoted_list, type_name
+from .validation.problems import Suggester, error, hint, in_document_order, quoted_list, shown, with_article
 from .validation.schemas import schema_validator
-from .validation.shape import measure_json
+from .validation.shape import got, measure_json
 from .validation.ticket import check_field_values
 
 logger = logging.getLogger(__name__)
@@ -165,7 +168,7 @@ def preview_workflow(
 def _unusable(value: Any, name: str) -> list[Problem]:
     path = child("", name)
     if not isinstance(value, dict):
-        return [error("INVALID_TYPE", path, f"'{name}' must be a JSON object, got {type_name(value)}.")]
+        return [error("INVALID_TYPE", path, f"'{name}' must be a JSON object, got {got(value)}.")]
     size, trouble = measure_json(value)
     if trouble is not None:
         return [error("TOO_LONG" if size < 0 else "INVALID_TYPE", path, f"'{name}' is not acceptable: {trouble}.")]
@@ -182,7 +185,28 @@ def _short(text: str) -> str:
 def _failure(exc: Exception) -> str:
     if isinstance(exc, RecursionError):
         return "the data is nested too deeply"
-    return _short(str(exc) or type(exc).__name__)
+    return _short(str(exc) or "the evaluation failed")
+
+
+# jsonschema words the value first, as Python writes it ('text', None, True); the keywords whose
+# message also shows values of the schema are worded here whole.
+_MISMATCH_WORDING: dict[str, Callable[[Any, Any], str]] = {
+    "enum": lambda value, allowed: f"{shown(value)} is not one of {shown(allowed, limit=200)}",
+    "const": lambda value, expected: f"{shown(expected)} was expected, got {shown(value)}",
+    "not": lambda value, schema: f"{shown(value)} must not be valid under {shown(schema)}",
+    "format": lambda value, name: f"{shown(value)} is not {with_article(str(name))}",
+}
+
+
+def _mismatch(found: ValidationError) -> str:
+    """What a schema check found, worded in JSON (null, true, "text"), not in Python."""
+    wording = _MISMATCH_WORDING.get(str(found.validator))
+    if wording is not None:
+        return wording(found.instance, found.validator_value)
+    python_value = repr(found.instance)
+    if found.message.startswith(python_value):
+        return shown(found.instance) + found.message[len(python_value) :]
+    return found.message
 
 
 # What evaluating a rule may raise on odd data: JsonLogicError, the engine's
@@ -472,7 +496,7 @@ class _Walk:
                         path,
                         _short(
                             f"The output that the outputTransform of task '{key}' makes from this response does "
-                            f"not match its outputSchema at {inside}: {found_error.message}"
+                            f"not match its outputSchema at {inside}: {_mismatch(found_error)}"
                         ),
                     )
                 )
@@ -481,7 +505,7 @@ class _Walk:
                     error(
                         "INVALID_OUTPUT",
                         child(path, *tokens),
-                        _short(f"Does not match the outputSchema of task '{key}': {found_error.message}"),
+                        _short(f"Does not match the outputSchema of task '{key}': {_mismatch(found_error)}"),
                     )
                 )
 

@@ -36,6 +36,13 @@ from workflow_design.models import (
 )
 from workflow_design.selectors import VIEW_TICKET_DEFINITION
 from workflow_design.validation import validate_ticket_definition, validate_workflow
+from workflow_design.validation.problems import quoted_list
+from workflow_design.validation.ticket import (
+    FIELD_VALUE_RULES,
+    check_field_values,
+    declared_field_types,
+    field_value_fits,
+)
 
 _NESTED_ROWS = ("tasks", "transitions")
 
@@ -125,6 +132,10 @@ def _workflow_write(*, acting_user: User, document: dict[str, Any]) -> WorkflowD
         previous = workflow.versions.get(version=workflow.version).document
         if previous == content:
             return workflow  # identical upload: nothing changes
+        # Under the row lock _row_to_write took. A ticket definition's write takes the same lock before
+        # it writes, so it has either committed by now (and is read here) or waits, and then checks its
+        # values against the fields written here (_ticket_definition_write).
+        _fields_in_use_check(workflow=workflow, fields=content.get("fields", []))
     size = json_bytes(content)
     # Refused before anything is written when the usage loaded with the user already says so; the
     # charge after the writes decides under concurrent uploads.
@@ -147,6 +158,54 @@ def _workflow_write(*, acting_user: User, document: dict[str, Any]) -> WorkflowD
     )
     _storage_charge(company_id=workflow.company_id, size=size)
     return workflow
+
+
+def _fields_in_use_check(*, workflow: WorkflowDefinition, fields: list[dict[str, Any]]) -> None:
+    """FIELD_IN_USE when the edit removes a field that a ticket definition of the workflow gives a
+    value, or changes a field's type so that such a value no longer fits it. Compares with the
+    stored fields of the locked row; reads ticket definitions (one statement) only when a field is
+    removed or retyped."""
+    new_fields = {entry["fieldName"]: (index, entry["fieldType"]) for index, entry in enumerate(fields)}
+    new_types = {name: field_type for name, (_, field_type) in new_fields.items()}
+    stored_types = declared_field_types(workflow_fields_from_storage(workflow.fields))
+    changed = [name for name, field_type in stored_types.items() if new_types.get(name) != field_type]
+    if not changed:
+        return
+    holders: dict[str, list[str]] = {name: [] for name in changed}
+    holding = TicketDefinition.objects.filter(workflow=workflow, fields__has_any_keys=changed).order_by("title", "pk")
+    for title, values in holding.values_list("title", "fields"):
+        for name in changed:
+            if name in values and (name not in new_types or not field_value_fits(values[name], new_types[name])):
+                holders[name].append(title)
+    problems = [
+        _field_in_use(name, stored_types[name], new_fields.get(name), titles)
+        for name, titles in holders.items()
+        if titles
+    ]
+    if problems:
+        raise ServiceError(problems)
+
+
+def _field_in_use(name: str, stored_type: str, new_field: tuple[int, str] | None, titles: list[str]) -> Problem:
+    """`new_field`: (position, fieldType) in the edited document, None when it is removed."""
+    one = len(titles) == 1
+    named = f"{len(titles)} ticket definition{'' if one else 's'} ({quoted_list(titles, limit=5)})"
+    gives = "gives" if one else "give"
+    if new_field is None:
+        return Problem(
+            "FIELD_IN_USE",
+            f"The field '{name}' is removed, but {named} {gives} it a value. Remove the value from "
+            f"{'that ticket definition' if one else 'those ticket definitions'} first, or keep the field.",
+            "/fields",
+        )
+    position, new_type = new_field
+    return Problem(
+        "FIELD_IN_USE",
+        f"The field '{name}' changes from {stored_type} to {new_type}, but {named} {gives} it a value that is not "
+        f"{FIELD_VALUE_RULES[new_type][1]}. Change {'that value' if one else 'those values'} first, or keep "
+        f"the type {stored_type}.",
+        f"/fields/{position}/fieldType",
+    )
 
 
 def _storage_charge(*, company_id: int, size: int) -> None:
@@ -319,9 +378,9 @@ def ticket_definition_upload(*, acting_user: User, document: Any) -> Written[Tic
 @writes_company_data
 def _ticket_definition_write(*, acting_user: User, document: dict[str, Any]) -> TicketDefinition:
     content = canonical(doc.TICKET_DEFINITION, document)
-    # Locked first, as workflow_delete locks it: either the deletion waits and then sees this ticket
-    # definition (IN_USE), or this write waits and finds the workflow gone.
-    own_row(
+    # Locked first, as workflow_delete and workflow edits lock it: either the deletion waits and then
+    # sees this ticket definition (IN_USE), or this write waits and finds the workflow gone.
+    workflow = own_row(
         WorkflowDefinition.objects.all(),
         acting_user=acting_user,
         object_id=content["workflowId"],
@@ -329,6 +388,13 @@ def _ticket_definition_write(*, acting_user: User, document: dict[str, Any]) -> 
         noun="workflow",
         lock=True,
     )
+    # The values were validated against the fields read before this lock; a workflow edit committed
+    # since then checked FIELD_IN_USE without this definition, so its fields are checked here.
+    stale = check_field_values(
+        content.get("fields", {}), declared_field_types(workflow_fields_from_storage(workflow.fields))
+    )
+    if stale:
+        raise ServiceError(stale)
     ticket = _row_to_write(TicketDefinition, acting_user=acting_user, document=document, noun="ticket definition")
     if ticket.pk is not None and row_document(doc.TICKET_DEFINITION, ticket) == content:
         return ticket  # identical upload: nothing changes

@@ -31,7 +31,7 @@ from schema.workflow_design.types import (
     WorkflowVersionType,
 )
 from workflow_design import document as doc
-from workflow_design import models, selectors
+from workflow_design import language, models, selectors
 from workflow_design.validation import errors, validate_workflow, warnings
 
 _NOT_FOUND_IS_NULL = "null when it does not exist or belongs to another company."
@@ -93,3 +93,13 @@ class WorkflowDesignQuery:
         return cast(
             list[WorkflowVersionType], selectors.workflow_versions(acting_user=acting_user(info), workflow_id=id)
         )
+
+    @strawberry.field(
+        extensions=login_required(),
+        description="The workflow language reference: the variables readable in each place of a workflow (conditions, "
+        "transforms, array operator bodies), how transitions are chosen and what a failing condition does, the "
+        "JsonLogic operators with their arities, task types, field types, limits, and every problem code with what "
+        "triggers it and an example fix. Also served as /schemas/workflow-language.json.",
+    )
+    def workflow_language(self) -> JSON:
+        return JSON(language.workflow_language())

@@ -226,7 +226,13 @@ WARNING_CASES = [
         "/transitions/6",
         append_to(
             "/transitions",
-            {"fromTask": "triage", "toTask": "resolve", "priority": 10, "condition": {"==": [SEVERITY, "low"]}},
+            # Overlaps the priority-10 transition's `== "high"` (severity "high" makes both hold).
+            {
+                "fromTask": "triage",
+                "toTask": "resolve",
+                "priority": 10,
+                "condition": {"in": [SEVERITY, ["high", "medium"]]},
+            },
         ),
     ),
     ("MISSING_LAYOUT", "/tasks/2/editLayout", delete_at("/tasks/2/editLayout")),

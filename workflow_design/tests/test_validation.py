@@ -212,13 +212,13 @@ def test_paths_escape_tilde_and_slash():
     [
         {"!!": [{"var": "tasks.triage.notes"}]},
         {"var": ["ticket.service", "web"]},
-        {"!": {"var": "tasks.resolve.rootCause"}},
+        {"!": {"var": "tasks.triage.notes"}},
         {"in": [{"var": "ticket.service"}, ["web", "api"]]},
-        {"some": [{"var": "ticket.summary"}, {"==": [{"var": ""}, "x"]}]},  # scoped: var reads the item
-        {"reduce": [[1, 2], {"+": [{"var": "current"}, {"var": "accumulator"}]}, 0]},
+        {"some": [{"merge": [{"var": "ticket.service"}]}, {"==": [{"var": ""}, "x"]}]},  # scoped: var reads the item
+        {"reduce": [{"merge": [{"var": "ticket.service"}]}, {"+": [{"var": "current"}, {"var": "accumulator"}]}, 0]},
         {"missing": ["ticket.service", "tasks.triage.notes"]},
         {"missing_some": [1, ["ticket.service", "ticket.summary"]]},
-        {"if": [{"<": [1, 2, 3]}, "a", {"?:": [True, "b", "c"]}]},
+        {"if": [{"<": ["a", {"var": "ticket.service"}, "z"]}, "a", {"?:": [{"var": "tasks.triage.notes"}, "b", "c"]}]},
         {"cat": ["a", {"substr": [{"var": "ticket.summary"}, 0, 10]}]},
     ],
 )

@@ -1,14 +1,15 @@
 """References and graph rules over transitions.
 
 Errors: UNKNOWN_TASK, DUPLICATE_TRANSITION, NO_START, UNREACHABLE_TASK,
-NO_PATH_TO_END. Warnings: SHADOWED_TRANSITION, AMBIGUOUS_PRIORITY.
+NO_PATH_TO_END. Warnings: SHADOWED_TRANSITION, AMBIGUOUS_PRIORITY (start transitions
+included: they are chosen by the same rule).
 Everything is linear in tasks + transitions (plus a sort per task).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from kernel.problems import Problem
 from kernel.values import child
@@ -16,10 +17,18 @@ from kernel.values import child
 from .model import TaskView, TransitionView, canonical_json
 from .problems import Suggester, error, hint, quoted_list, warning
 
+Exclusive = Callable[[TransitionView, TransitionView], bool]
+_EXCLUSIVITY_CHECKS = 8
+
 
 def check_graph(
-    tasks: list[TaskView], transitions: list[TransitionView], suggest_task: Suggester, start_path: str
+    tasks: list[TaskView],
+    transitions: list[TransitionView],
+    suggest_task: Suggester,
+    start_path: str,
+    exclusive: Exclusive,
 ) -> list[Problem]:
+    """`exclusive(a, b)`: whether two transitions' conditions provably never hold together."""
     first: dict[str, TaskView] = {}
     for task in tasks:
         if task.key is not None:
@@ -37,8 +46,8 @@ def check_graph(
             )
         )
     else:
-        problems += _reachability(first, transitions, usable, starts)
-    problems += _priority_warnings(usable)
+        problems += _reachability(first, transitions, usable, starts, suggest_task)
+    problems += _priority_warnings(usable, exclusive)
     return problems
 
 
@@ -105,6 +114,7 @@ def _reachability(
     transitions: list[TransitionView],
     usable: list[TransitionView],
     starts: list[TransitionView],
+    suggest_task: Suggester,
 ) -> list[Problem]:
     forward: dict[str, set[str]] = defaultdict(set)
     backward: dict[str, set[str]] = defaultdict(set)
@@ -118,14 +128,20 @@ def _reachability(
         else:
             forward[transition.source].add(transition.target)
             backward[transition.target].add(transition.source)
-    # A broken end (absent, wrong type, unknown key; reported already) is read
-    # as "some valid task", so that one typo does not also make its
-    # neighbours unreachable or trapped.
+    # A broken end (absent, wrong type, unknown key; reported already) is read as the key it
+    # is closest to, or else as "some valid task", so that one typo does not also make its
+    # neighbours unreachable or trapped: the cause is reported, not its knock-on effects.
     for transition in transitions:
         source_ok = transition.source is None or transition.source in first
         target_ok = transition.target is None or transition.target in first
+        meant = suggest_task(transition.target) if not target_ok else None
         if source_ok and not target_ok and transition.source is not None:
             ends_here.add(transition.source)
+            if meant is not None:
+                forward[transition.source].add(meant)
+                backward[meant].add(transition.source)
+        elif source_ok and not target_ok and meant is not None:
+            entered.add(meant)
         elif target_ok and not source_ok and transition.target is not None:
             entered.add(transition.target)
     if any(t.target is not None and t.target not in first for t in starts):
@@ -157,41 +173,47 @@ def _reachability(
     return problems
 
 
-def _priority_warnings(usable: list[TransitionView]) -> list[Problem]:
-    leaving: dict[str, list[TransitionView]] = defaultdict(list)
+def _priority_warnings(usable: list[TransitionView], exclusive: Exclusive) -> list[Problem]:
+    leaving: dict[str | None, list[TransitionView]] = defaultdict(list)
     for transition in usable:
-        if transition.source is not None:  # start transitions are not tried in order
-            leaving[transition.source].append(transition)
+        leaving[transition.source].append(transition)  # start transitions (None) are chosen the same way
     problems = []
     for source, outgoing in leaving.items():
+        where = f"from '{source}'" if source is not None else "start transition"
         # The order in which the transitions are tried at run time.
         outgoing.sort(key=lambda t: (-t.priority, t.index))
         always: TransitionView | None = None
-        conditional_at: dict[int, TransitionView] = {}
+        conditional_at: dict[int, list[TransitionView]] = defaultdict(list)
         for transition in outgoing:
             if always is not None:
                 problems.append(
                     warning(
                         "SHADOWED_TRANSITION",
                         transition.path,
-                        f"This transition from '{source}' is never taken: {always.path} has no condition and "
-                        f"is tried first (priority {always.priority}). Give this one a higher priority or "
-                        "remove it.",
+                        f"This {where} is never taken: {always.path} has no condition and is tried first "
+                        f"(priority {always.priority}). Give this one a higher priority or remove it.",
                     )
                 )
                 continue
             if transition.unconditional:
                 always = transition
-            elif transition.priority in conditional_at:
+                continue
+            same = conditional_at[transition.priority]
+            # Proving exclusivity costs evaluations: past a few transitions of one priority, one
+            # that is not proven exclusive of the first few is reported against the next one.
+            checked = same[:_EXCLUSIVITY_CHECKS]
+            overlapping = next((other for other in checked if not exclusive(other, transition)), None)
+            if overlapping is None and len(same) > _EXCLUSIVITY_CHECKS:
+                overlapping = same[_EXCLUSIVITY_CHECKS]
+            if overlapping is not None:
                 problems.append(
                     warning(
                         "AMBIGUOUS_PRIORITY",
                         transition.path,
-                        f"This conditional transition from '{source}' has the same priority "
-                        f"({transition.priority}) as {conditional_at[transition.priority].path}; only document "
-                        "order decides which is tried first. Give them distinct priorities.",
+                        f"This conditional {where} has the same priority ({transition.priority}) as "
+                        f"{overlapping.path}, and both conditions can hold at once: only document order decides "
+                        "which is tried first. Give them distinct priorities.",
                     )
                 )
-            else:
-                conditional_at[transition.priority] = transition
+            same.append(transition)
     return problems

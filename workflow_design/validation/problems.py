@@ -88,13 +88,30 @@ def quoted_list(values: Collection[Any], limit: int = 12) -> str:
     return shown or "none"
 
 
+# Lazy: shown() reads no more of a value than it shows. Not JSON (never in a parsed document):
+# its type's name.
+_MESSAGE_ENCODER = json.JSONEncoder(ensure_ascii=False, default=lambda value: f"<{type_name(value)}>")
+
+
 def shown(value: Any, limit: int = 80) -> str:
-    """A short repr of a value for messages; never raises (huge ints do in repr)."""
+    """A value as JSON for messages (null, true, "text"), cut after `limit` characters; never
+    raises (integers of more than 4,300 digits and very deep nesting cannot be written)."""
+    text = ""
     try:
-        text = json.dumps(value, ensure_ascii=False) if isinstance(value, str) else repr(value)
+        for chunk in _MESSAGE_ENCODER.iterencode(value):
+            text += chunk
+            if len(text) > limit:
+                return text[: limit - 3] + "..."
     except (ValueError, RecursionError):
         return f"a value too large to show ({type_name(value)})"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return text
+
+
+def with_article(word: str, *, capitalized: bool = False) -> str:
+    """The word after its indefinite article: "an ASYNC_ACTION", "a FORM". The words messages put
+    after an article (task types, property names) are read as spelt, so the first letter decides."""
+    article = "an" if word[:1].lower() in ("a", "e", "i", "o", "u") else "a"
+    return f"{article.capitalize() if capitalized else article} {word}"
 
 
 def type_name(value: Any) -> str:

@@ -17,7 +17,7 @@ from kernel.problems import Problem
 from kernel.values import child, unstorable_text
 from workflow_design import document as doc
 
-from .problems import did_you_mean, error, quoted_list, shown, type_name
+from .problems import did_you_mean, error, quoted_list, shown, type_name, with_article
 
 
 def unstorable_text_problems(document: Any) -> list[Problem]:
@@ -31,7 +31,7 @@ def unstorable_text_problems(document: Any) -> list[Problem]:
 
 def check_object(value: Any, obj: doc.DocObject, path: str) -> list[Problem]:
     if not isinstance(value, dict):
-        return [error("INVALID_TYPE", path, f"Expected an object ({obj.name}), got {type_name(value)}.")]
+        return [error("INVALID_TYPE", path, f"Expected an object ({obj.name}), got {got(value)}.")]
     problems = [_unknown_property(key, obj, path) for key in value if key not in obj.by_name]
     for prop in obj.props:
         problems.extend(_check_prop(value, prop, obj, path))
@@ -73,8 +73,13 @@ def _check_prop(container: dict[str, Any], prop: doc.Prop, obj: doc.DocObject, p
 # --- per kind ---------------------------------------------------------------
 
 
+def got(value: Any) -> str:
+    """A wrong value for a message: a scalar as JSON (true, null, "300"), an array or object by its type."""
+    return with_article(type_name(value)) if isinstance(value, (dict, list)) else shown(value)
+
+
 def _wrong_type(prop: doc.Prop, path: str, expected: str, value: Any) -> list[Problem]:
-    return [error(prop.invalid_code, path, f"'{prop.name}' must be {expected}, got {type_name(value)}.")]
+    return [error(prop.invalid_code, path, f"'{prop.name}' must be {expected}, got {got(value)}.")]
 
 
 @cache
@@ -107,18 +112,18 @@ def _check_id(value: Any, prop: doc.Prop, path: str) -> list[Problem]:
         return []  # GraphQL ID accepts integers
     if isinstance(value, str) and _regex(doc.ID_PATTERN).fullmatch(value):
         return []
-    return [error(prop.invalid_code, path, f"'{prop.name}' must be an id (a string of digits), got {shown(value)}.")]
+    return [error(prop.invalid_code, path, f"'{prop.name}' must be an id (a string of digits), got {got(value)}.")]
 
 
 def _check_enum(value: Any, prop: doc.Prop, path: str) -> list[Problem]:
     if isinstance(value, str) and value in prop.values:
         return []
-    got = shown(value) if isinstance(value, str) else type_name(value)
     return [
         error(
             prop.invalid_code,
             path,
-            f"'{prop.name}' must be one of {quoted_list(prop.values)}, got {got}." + did_you_mean(value, prop.values),
+            f"'{prop.name}' must be one of {quoted_list(prop.values)}, got {got(value)}."
+            + did_you_mean(value, prop.values),
         )
     ]
 
@@ -135,8 +140,7 @@ def is_http_url(value: Any) -> bool:
 
 def _check_url(value: Any, prop: doc.Prop, path: str) -> list[Problem]:
     if not is_http_url(value):
-        got = shown(value) if isinstance(value, str) else type_name(value)
-        return [error(prop.invalid_code, path, f"'{prop.name}' must be an absolute http(s) URL, got {got}.")]
+        return [error(prop.invalid_code, path, f"'{prop.name}' must be an absolute http(s) URL, got {got(value)}.")]
     return []
 
 
@@ -179,7 +183,7 @@ def _check_json(value: Any, prop: doc.Prop, path: str) -> list[Problem]:
 
 def _check_object_list(value: Any, prop: doc.Prop, path: str) -> list[Problem]:
     if not isinstance(value, list):
-        return [error("INVALID_TYPE", path, f"'{prop.name}' must be an array, got {type_name(value)}.")]
+        return [error("INVALID_TYPE", path, f"'{prop.name}' must be an array, got {got(value)}.")]
     if prop.max_items is not None and len(value) > prop.max_items:
         return [_too_many(prop, path, value)]
     problems: list[Problem] = []
@@ -190,11 +194,11 @@ def _check_object_list(value: Any, prop: doc.Prop, path: str) -> list[Problem]:
 
 def _check_string_list(value: Any, prop: doc.Prop, path: str) -> list[Problem]:
     if not isinstance(value, list):
-        return [error("INVALID_TYPE", path, f"'{prop.name}' must be an array of strings, got {type_name(value)}.")]
+        return [error("INVALID_TYPE", path, f"'{prop.name}' must be an array of strings, got {got(value)}.")]
     if prop.max_items is not None and len(value) > prop.max_items:
         return [_too_many(prop, path, value)]
     return [
-        error("INVALID_TYPE", child(path, index), f"Entries of '{prop.name}' must be strings, got {type_name(item)}.")
+        error("INVALID_TYPE", child(path, index), f"Entries of '{prop.name}' must be strings, got {got(item)}.")
         for index, item in enumerate(value)
         if not isinstance(item, str)
     ]

@@ -1,6 +1,6 @@
 """Rules per task and per task type.
 
-DUPLICATE_KEY, MISSING_ACTION_URL, REQUIRED (a FORM's outputSchema),
+DUPLICATE_KEY, MISSING_ACTION_URL, UNSAFE_ACTION_URL, REQUIRED (a FORM's outputSchema),
 NOT_ALLOWED_FOR_TASK_TYPE, INVALID_TIMEOUT, INVALID_JSON_SCHEMA (schemas, and
 a FORM's outputSchema that is not an object schema), MISSING_LAYOUT (warning).
 """
@@ -13,9 +13,10 @@ from kernel.problems import Problem
 from kernel.values import child
 from workflow_design import document as doc
 
+from .action_urls import check_action_url
 from .duplicates import duplicates
 from .model import TaskView
-from .problems import error, shown, warning
+from .problems import error, shown, warning, with_article
 from .schemas import check_json_schema, schema_type_is
 from .shape import is_absent
 
@@ -24,8 +25,8 @@ _SCHEMA_PROPS = [prop for prop in doc.TASK.props if prop.content == doc.JSON_SCH
 # listing every error costs time in proportion to the errors.
 _LISTED_INVALID_SCHEMAS = 20
 _NEED_MESSAGES = {
-    "MISSING_ACTION_URL": "A {task_type} task needs an actionUrl (the absolute http(s) URL it calls).",
-    "REQUIRED": "A {task_type} task needs an {prop}.",
+    "MISSING_ACTION_URL": "{a_task} needs an actionUrl (the absolute http(s) URL it calls).",
+    "REQUIRED": "{a_task} needs {a_prop}.",
 }
 
 
@@ -62,7 +63,7 @@ def _check_type_rule(task: TaskView, rule: doc.TaskTypeRule, bad_paths: set[str]
     data, problems = task.data, []
     for name, code in rule.needs:
         if is_absent(data, doc.TASK.prop(name)):
-            message = _NEED_MESSAGES[code].format(task_type=rule.task_type, prop=name)
+            message = _NEED_MESSAGES[code].format(a_task=_a_task(rule), a_prop=with_article(name))
             problems.append(error(code, child(task.path, name), message))
     for name in rule.forbidden:
         if data.get(name) is not None:
@@ -70,10 +71,11 @@ def _check_type_rule(task: TaskView, rule: doc.TaskTypeRule, bad_paths: set[str]
                 error(
                     "NOT_ALLOWED_FOR_TASK_TYPE",
                     child(task.path, name),
-                    f"A {rule.task_type} task has no {name}; remove it (actions use actionUrl, "
+                    f"{_a_task(rule)} has no {name}; remove it (actions use actionUrl, "
                     "inputTransform, outputTransform and timeoutSeconds).",
                 )
             )
+    problems += _check_action_url(task, rule, bad_paths)
     problems += _check_timeout(task, rule, bad_paths)
     problems += _check_output_schema_type(task, rule, bad_paths)
     if rule.layout_warning and is_absent(data, doc.TASK.prop(rule.layout_warning)):
@@ -81,10 +83,18 @@ def _check_type_rule(task: TaskView, rule: doc.TaskTypeRule, bad_paths: set[str]
             warning(
                 "MISSING_LAYOUT",
                 child(task.path, rule.layout_warning),
-                f"A {rule.task_type} task should have an {rule.layout_warning}: the React form a person fills in.",
+                f"{_a_task(rule)} should have {with_article(rule.layout_warning)}: the React form a person fills in.",
             )
         )
     return problems
+
+
+def _check_action_url(task: TaskView, rule: doc.TaskTypeRule, bad_paths: set[str]) -> list[Problem]:
+    path = child(task.path, "actionUrl")
+    url = task.data.get("actionUrl")
+    if not isinstance(url, str) or path in bad_paths or "actionUrl" in rule.forbidden:
+        return []
+    return check_action_url(url, path)
 
 
 def _check_timeout(task: TaskView, rule: doc.TaskTypeRule, bad_paths: set[str]) -> list[Problem]:
@@ -103,7 +113,7 @@ def _check_timeout(task: TaskView, rule: doc.TaskTypeRule, bad_paths: set[str]) 
             error(
                 "INVALID_TIMEOUT",
                 path,
-                f"A {rule.task_type} task waits at most {rule.max_timeout} seconds, got {shown(timeout)}; "
+                f"{_a_task(rule)} waits at most {rule.max_timeout} seconds, got {shown(timeout)}; "
                 "use ASYNC_ACTION for longer work.",
             )
         ]
@@ -124,10 +134,15 @@ def _check_output_schema_type(task: TaskView, rule: doc.TaskTypeRule, bad_paths:
         error(
             "INVALID_JSON_SCHEMA",
             where,
-            f"A {rule.task_type} task's outputSchema defines its form: it must be an object schema "
+            f"{_a_task(rule)}'s outputSchema defines its form: it must be an object schema "
             f'with "type": "{rule.output_schema_type}" and "properties".',
         )
     ]
+
+
+def _a_task(rule: doc.TaskTypeRule) -> str:
+    """The subject of a message about a task of the rule's type: "An ASYNC_ACTION task", "A FORM task"."""
+    return f"{with_article(rule.task_type, capitalized=True)} task"
 
 
 def task_type_rule(task: dict[str, Any]) -> doc.TaskTypeRule | None:

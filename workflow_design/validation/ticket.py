@@ -94,14 +94,15 @@ def _validate(document: Any, workflow_fields: list[dict[str, Any]] | None, compa
     bad_paths = {p.path for p in problems}
     values = document.get("fields")
     if isinstance(values, dict) and workflow_fields is not None and "/fields" not in bad_paths:
-        problems += check_field_values(values, _declared(workflow_fields))
+        problems += check_field_values(values, declared_field_types(workflow_fields))
     roles = document.get("companyRoleAccess")
     if isinstance(roles, list):
         problems += _check_roles(roles, set(company_roles or ()))
     return problems
 
 
-def _declared(workflow_fields: list[dict[str, Any]]) -> dict[str, str]:
+def declared_field_types(workflow_fields: list[dict[str, Any]]) -> dict[str, str]:
+    """{fieldName: fieldType} of a workflow's fields (the first of a duplicated name)."""
     declared: dict[str, str] = {}
     for entry in workflow_fields or ():
         if isinstance(entry, dict) and isinstance(entry.get("fieldName"), str):
@@ -126,8 +127,8 @@ def check_field_values(values: dict[str, Any], declared: dict[str, str], path: s
                 )
             )
             continue
-        accepts, expected = FIELD_VALUE_RULES.get(declared[name], (lambda v: True, ""))
-        if value is not None and not accepts(value):
+        if not field_value_fits(value, declared[name]):
+            expected = FIELD_VALUE_RULES[declared[name]][1]
             problems.append(
                 error(
                     "INVALID_FIELD_VALUE",
@@ -136,6 +137,13 @@ def check_field_values(values: dict[str, Any], declared: dict[str, str], path: s
                 )
             )
     return problems
+
+
+def field_value_fits(value: Any, field_type: str) -> bool:
+    """Whether a ticket field value is valid for the field type. null always is (no value), and so
+    is anything for a type that is none (reported where the workflow declares it)."""
+    rule = FIELD_VALUE_RULES.get(field_type)
+    return value is None or rule is None or rule[0](value)
 
 
 def _check_roles(roles: list[Any], company_roles: set[str]) -> list[Problem]:

@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from typing import Any
 
-from kernel.problems import Problem
+from kernel.problems import ERROR, Problem
 from kernel.values import child
 from workflow_design import document as doc
 
+from .coverage import Cases
 from .duplicates import duplicates
+from .flow import DataFlow
 from .graph import check_graph
-from .jsonlogic import Variables, check_condition, check_transform
 from .model import TaskView, TransitionView, entries, field_types, task_views, transition_views
 from .problems import SUGGESTION_BUDGET, Suggester, error, in_document_order
-from .schemas import schema_property_names
+from .rules import BROKEN, Place, Variables, check_condition, check_transform
 from .shape import check_object, unstorable_text_problems
 from .tasks import check_tasks, forbidden_props
+from .types import of_schema
 
 logger = logging.getLogger(__name__)
 
-_TRANSFORMS = [(prop.name, prop.name == "outputTransform") for prop in doc.TASK.props if prop.content == doc.TRANSFORM]
+# (transform, whether it reads `response`, the schema of what it builds)
+_TRANSFORMS = [
+    (prop.name, prop.name == "outputTransform", "outputSchema" if prop.name == "outputTransform" else "inputSchema")
+    for prop in doc.TASK.props
+    if prop.content == doc.TRANSFORM
+]
 
 
 def validate_workflow(document: Any) -> list[Problem]:
@@ -50,42 +58,119 @@ def _validate(document: Any) -> list[Problem]:
     )
     problems += check_tasks(tasks, bad_paths)
     budget = [SUGGESTION_BUDGET]
+    variables = Variables(field_types(document), _output_schemas(tasks, problems), budget)
+    graph = _Graph(tasks, transitions, variables)
     if not {"/tasks", "/transitions"} & bad_paths:
         start_path = "/transitions" if "transitions" in document else ""
-        problems += check_graph(tasks, transitions, Suggester((t.key for t in tasks), budget), start_path)
-    variables = Variables(field_types(document), _task_outputs(tasks, problems), budget)
-    problems += _check_rules(tasks, transitions, variables, bad_paths)
-    return problems
+        problems += check_graph(
+            tasks, transitions, Suggester((t.key for t in tasks), budget), start_path, graph.exclusive
+        )
+    rule_problems = _check_rules(tasks, transitions, variables, graph, problems)
+    # Conditions with errors of their own say nothing reliable about which cases they cover.
+    flawed = bad_paths | {p.path for p in rule_problems if p.severity == ERROR}
+    return problems + rule_problems + graph.uncovered_cases(tasks, flawed)
 
 
-def _task_outputs(tasks: list[TaskView], problems: list[Problem]) -> dict[str, list[str] | None]:
-    """Output properties per task key; None where the outputSchema itself has a
-    problem, so that the rules reading it are not reported a second time."""
+def _output_schemas(tasks: list[TaskView], problems: list[Problem]) -> dict[str, Any]:
+    """Each task's outputSchema (first task of a key); BROKEN where the outputSchema itself has
+    a problem, so that the rules reading it are not reported a second time."""
+    broken = _broken_schemas(problems, "outputSchema")
+    schemas: dict[str, Any] = {}
+    for task in tasks:
+        if task.key is not None and task.key not in schemas:
+            schemas[task.key] = BROKEN if task.index in broken else task.data.get("outputSchema")
+    return schemas
+
+
+def _broken_schemas(problems: list[Problem], name: str) -> set[int]:
+    """Indices of the tasks whose schema `name` has a problem."""
     broken = set()
     for problem in problems:
-        tokens = problem.path.split("/")  # "", "tasks", index, "outputSchema", ...
-        if len(tokens) >= 4 and tokens[1] == "tasks" and tokens[3] == "outputSchema":
-            broken.add(tokens[2])
-    outputs: dict[str, list[str] | None] = {}
-    for task in tasks:
-        if task.key is not None and task.key not in outputs:
-            schema = task.data.get("outputSchema")
-            outputs[task.key] = None if str(task.index) in broken else schema_property_names(schema)
-    return outputs
+        tokens = problem.path.split("/")  # "", "tasks", index, name, ...
+        if len(tokens) >= 4 and tokens[1] == "tasks" and tokens[3] == name and tokens[2].isdigit():
+            broken.add(int(tokens[2]))
+    return broken
+
+
+class _Graph:
+    """The transitions whose ends resolve, what has run along them (flow.py) and what their
+    conditions decide (coverage.py)."""
+
+    def __init__(self, tasks: list[TaskView], transitions: list[TransitionView], variables: Variables) -> None:
+        keys = list(dict.fromkeys(t.key for t in tasks if t.key is not None))
+        known = set(keys)
+        self.resolved = [
+            t
+            for t in transitions
+            if t.well_formed and (t.source is None or t.source in known) and (t.target is None or t.target in known)
+        ]
+        self.flow = DataFlow(keys, self.resolved)
+        self.cases = Cases(variables)
+
+    def exclusive(self, first: TransitionView, second: TransitionView) -> bool:
+        return self.cases.exclusive(first, second, self.flow.after_task(first.source))
+
+    def uncovered_cases(self, tasks: list[TaskView], flawed: set[str]) -> list[Problem]:
+        """UNCOVERED_CASE per task (and for the start transitions); `flawed`: paths with errors,
+        where a group of transitions with a flawed condition is not judged."""
+        flawed_conditions = {
+            int(tokens[2])
+            for tokens in (path.split("/") for path in flawed)
+            if len(tokens) > 3 and tokens[1] == "transitions" and tokens[3] == "condition" and tokens[2].isdigit()
+        }
+        leaving: dict[str | None, list[TransitionView]] = defaultdict(list)
+        flawed_sources = set()
+        for transition in self.resolved:
+            leaving[transition.source].append(transition)
+            if transition.index in flawed_conditions:
+                flawed_sources.add(transition.source)
+        paths = {t.key: t.path for t in reversed(tasks) if t.key is not None}
+        problems = []
+        for source, outgoing in leaving.items():
+            if source in flawed_sources:
+                continue
+            if source is None:
+                where, path = "that starts the workflow", outgoing[0].path
+            else:
+                where, path = f"leaving '{source}'", paths[source]
+            problem = self.cases.uncovered_problem(outgoing, self.flow.after_task(source), where, path)
+            if problem is not None:
+                problems.append(problem)
+        return problems
 
 
 def _check_rules(
-    tasks: list[TaskView], transitions: list[TransitionView], variables: Variables, bad_paths: set[str]
+    tasks: list[TaskView],
+    transitions: list[TransitionView],
+    variables: Variables,
+    graph: _Graph,
+    earlier: list[Problem],
 ) -> list[Problem]:
+    """`earlier`: the problems found so far; what they point at is not checked again."""
+    bad_paths = {p.path for p in earlier}
+    broken = {name: _broken_schemas(earlier, name) for _, _, name in _TRANSFORMS}
     problems: list[Problem] = []
     for task in tasks:
-        for name, response in _TRANSFORMS:
+        place = Place(graph.flow.before_task(task.key), f"task '{task.key}' starts")
+        for name, response, schema_name in _TRANSFORMS:
             path = child(task.path, name)
             skip = path in bad_paths or name in forbidden_props(task)  # reported already
             if task.data.get(name) is not None and not skip:
-                problems += check_transform(task.data[name], path, variables, response)
+                schema = task.data.get(schema_name)
+                target = None if schema is None or task.index in broken[schema_name] else of_schema(schema)
+                problems += check_transform(task.data[name], path, variables, response, place, target, schema_name)
+    places: dict[str | None, Place] = {None: Place(graph.flow.after_task(None), "a start transition is tried", True)}
     for transition in transitions:
         path = child(transition.path, "condition")
-        if transition.condition is not None and path not in bad_paths:
-            problems += check_condition(transition.condition, path, variables)
+        if transition.condition is None or path in bad_paths:
+            continue
+        source = transition.source
+        if source not in places:
+            places[source] = Place(graph.flow.after_task(source), f"the transitions leaving '{source}' are tried")
+        condition_problems, constant = check_condition(transition.condition, path, variables, places[source])
+        problems += condition_problems
+        if (constant and not condition_problems) or transition.condition is False:
+            constant_problem = graph.cases.constant_problem(transition, path)
+            if constant_problem is not None:
+                problems.append(constant_problem)
     return problems
