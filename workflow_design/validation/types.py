@@ -124,14 +124,18 @@ def union(types: list[ValueType]) -> ValueType:
 
 def has_value(values: tuple[Any, ...], value: Any) -> bool:
     """Whether `value` is among `values` as JSON compares them (1 == 1.0, true != 1)."""
-    wanted = canonical_json(_comparable(value))
-    return any(canonical_json(_comparable(v)) == wanted for v in values)
+    if isinstance(value, (dict, list)):
+        wanted = canonical_json(value)
+        return any(isinstance(v, (dict, list)) and canonical_json(v) == wanted for v in values)
+    return any(_same_scalar(v, value) for v in values)
 
 
-def _comparable(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+def _same_scalar(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool) or a is None or b is None:
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    return type(a) is type(b) and a == b
 
 
 # --- reading types -------------------------------------------------------------------------
