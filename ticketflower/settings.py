@@ -8,6 +8,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import corsheaders.defaults
 import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
@@ -77,10 +78,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "ticketflower.middleware.RequestIdMiddleware",
+    # Before every middleware that answers by itself (413, HTTPS redirect, static files): a browser app can then
+    # read those answers too, and preflights are answered without further work.
+    "corsheaders.middleware.CorsMiddleware",
     "ticketflower.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -179,9 +182,29 @@ JWT_SIGNING_KEY = env_str("JWT_SIGNING_KEY", SECRET_KEY)
 ACCESS_TOKEN_LIFETIME = timedelta(seconds=env_int("ACCESS_TOKEN_LIFETIME_SECONDS", 5 * 60))
 REFRESH_TOKEN_LIFETIME = timedelta(seconds=env_int("REFRESH_TOKEN_LIFETIME_SECONDS", 14 * 24 * 3600))
 
-# Cross-origin requests from the React frontend.
-CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", ["http://localhost:3000", "http://127.0.0.1:3000"])
+# Browser apps on other origins (django-cors-headers), for /graphql/; the JSON Schemas under /schemas/ are public
+# documents any origin may read (workflow_design.views.public_documents_for_any_origin). In development the dev
+# servers' usual origins: Create React App and Next.js on 3000, Vite on 5173. Otherwise only the origins listed; unset,
+# none: a frontend served from the API's own origin needs no CORS, and an origin is a decision, not a default.
+_DEV_SERVER_ORIGINS = [f"http://{host}:{port}" for port in (3000, 5173) for host in ("localhost", "127.0.0.1")]
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", _DEV_SERVER_ORIGINS if DEBUG else [])
 CORS_URLS_REGEX = r"^/graphql/?$"
+# Bearer tokens travel in a header, never in cookies: no credentialed cross-origin requests.
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ("GET", "OPTIONS", "POST")  # all GraphQL over HTTP uses
+# What browser clients send: Apollo Client's and urql's headers, a request id, `Cache-Control: no-cache`.
+CORS_ALLOW_HEADERS = (
+    *corsheaders.defaults.default_headers,
+    "x-request-id",
+    "cache-control",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "apollo-require-preflight",
+)
+CORS_EXPOSE_HEADERS = ("X-Request-ID", "X-Response-Cache")
+# Chromium keeps a preflight at most 2 hours (Firefox 24): this many everywhere, so a change of the lists above
+# reaches every browser within 2 hours.
+CORS_PREFLIGHT_MAX_AGE = 2 * 3600
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # Login throttling (django-axes): a username is locked for a client address
