@@ -181,6 +181,12 @@ WHITENOISE_USE_FINDERS = DEBUG
 JWT_SIGNING_KEY = env_str("JWT_SIGNING_KEY", SECRET_KEY)
 ACCESS_TOKEN_LIFETIME = timedelta(seconds=env_int("ACCESS_TOKEN_LIFETIME_SECONDS", 5 * 60))
 REFRESH_TOKEN_LIFETIME = timedelta(seconds=env_int("REFRESH_TOKEN_LIFETIME_SECONDS", 14 * 24 * 3600))
+# A rotated refresh token sent again within this many seconds, while its successor is unused, gets that same
+# successor (two tabs refreshing at once, React StrictMode's double effects, a retry after a lost answer); later, it
+# revokes its family (users.services.refresh_token_rotate). Okta's default leeway is 30 s, Cognito allows up to 60 s,
+# Auth0's reuse interval is set per application: 10 s covers simultaneous and retried requests and leaves a thief
+# who replays a stolen token that much less time unnoticed. 0 turns the interval off.
+REFRESH_TOKEN_REUSE_SECONDS = env_int("REFRESH_TOKEN_REUSE_SECONDS", 10)
 
 # Browser apps on other origins (django-cors-headers), for /graphql/; the JSON Schemas under /schemas/ are public
 # documents any origin may read (workflow_design.views.public_documents_for_any_origin). In development the dev
