@@ -272,6 +272,34 @@ PREVIEW_BUDGET_SECONDS = env_int("PREVIEW_BUDGET_MILLISECONDS", 2000) / 1000
 # Per process by default: entries x max bytes bounds each worker's memory (64 x 4 MiB).
 GRAPHQL_RESPONSE_CACHE = env_bool("GRAPHQL_RESPONSE_CACHE", True)
 GRAPHQL_RESPONSE_CACHE_MAX_BYTES = env_int("GRAPHQL_RESPONSE_CACHE_MAX_BYTES", 4 * 1024 * 1024)
+# Automatic persisted queries (schema/persisted_queries.py): query texts registered by their SHA-256, shared by every
+# worker and server like the throttle counts, for a day after registration (a client whose hash is no longer known
+# sends the text again, once). In the database at most PERSISTED_QUERY_ENTRIES texts of at most the query length limit
+# (100,000 characters); in Redis every entry expires after the TTL (bound its memory with Redis's maxmemory).
+PERSISTED_QUERY_CACHE_TABLE = "persisted_queries"
+PERSISTED_QUERY_TTL_SECONDS = env_int("PERSISTED_QUERY_TTL_SECONDS", 24 * 3600)
+PERSISTED_QUERY_ENTRIES = env_int("PERSISTED_QUERY_ENTRIES", 2000)
+# Trusted documents: a path (absolute, or relative to the repository) to an Apollo persisted query manifest; when set,
+# only its operations run and clients register nothing. Unset (the default), any operation runs.
+GRAPHQL_TRUSTED_DOCUMENTS = env_str("GRAPHQL_TRUSTED_DOCUMENTS", "")
+
+
+def _shared_cache(*, table: str, max_entries: int, redis_timeout_seconds: float, **more: object) -> dict:
+    """A cache every worker and server shares and restarts keep: Redis when REDIS_URL is set, else a database table
+    (made by `migrate`), of which the backend deletes the expired rows, then a third of the rest, past max_entries."""
+    if REDIS_URL:
+        # A Redis that does not answer fails the request using it within this time, not at the worker timeout.
+        timeouts = {"socket_connect_timeout": redis_timeout_seconds, "socket_timeout": redis_timeout_seconds}
+        backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "OPTIONS": timeouts}
+    else:
+        backend = {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": table,
+            "OPTIONS": {"MAX_ENTRIES": max_entries},
+        }
+    return backend | more
+
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
     "graphql-responses": {
@@ -279,21 +307,15 @@ CACHES = {
         "LOCATION": "graphql-responses",
         "OPTIONS": {"MAX_ENTRIES": env_int("GRAPHQL_RESPONSE_CACHE_ENTRIES", 64)},
     },
-    "throttles": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            # A Redis that does not answer fails a throttled request within seconds, not at the worker timeout.
-            "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
-        }
-        if REDIS_URL
-        else {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": THROTTLE_CACHE_TABLE,
-            # Past MAX_ENTRIES rows the backend deletes the expired ones, then a third of the rest: room for
-            # 100,000 live counts (client addresses and users within their periods) before any is lost.
-            "OPTIONS": {"MAX_ENTRIES": 100_000},
-        }
+    # Room for 100,000 live counts (client addresses and users within their periods) before any is lost.
+    "throttles": _shared_cache(table=THROTTLE_CACHE_TABLE, max_entries=100_000, redis_timeout_seconds=5),
+    # A persisted query saves bytes, it is not needed: a Redis that does not answer within a second is a miss.
+    "persisted-queries": _shared_cache(
+        table=PERSISTED_QUERY_CACHE_TABLE,
+        max_entries=PERSISTED_QUERY_ENTRIES,
+        redis_timeout_seconds=1,
+        TIMEOUT=PERSISTED_QUERY_TTL_SECONDS,
+        KEY_PREFIX="persisted-query",
     ),
 }
 
