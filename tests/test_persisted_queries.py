@@ -8,11 +8,12 @@ import logging
 import os
 import subprocess
 import sys
+import uuid
 
 import pytest
+import redis
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from schema.persisted_queries import CACHE_ALIAS, trusted_documents
 from schema.views import MAX_QUERY_LENGTH
@@ -20,6 +21,7 @@ from schema.views import MAX_QUERY_LENGTH
 ME = "query Me { me { username } }"
 COMPANY = "query Company { me { company { name } } }"
 REFRESH = "mutation Refresh($token: String!) { refreshToken(refreshToken: $token) { errors { code } } }"
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 NOT_FOUND = {"errors": [{"message": "PersistedQueryNotFound", "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"}}]}
 
 
@@ -31,10 +33,14 @@ def persisted(text: str) -> dict:
     return {"persistedQuery": {"version": 1, "sha256Hash": sha256(text)}}
 
 
+OVERSIZE = ME + "#" * (MAX_QUERY_LENGTH - len(ME) + 1)
+
+
 @pytest.fixture(autouse=True)
-def _no_registered_queries(db):
-    """The cache is a database table or Redis, which may outlive each test."""
-    caches[CACHE_ALIAS].clear()
+def _none_of_these_queries_registered(db):
+    """The cache is a database table (live-server tests commit) or Redis, either of which may outlive a test. Only
+    this module's texts are forgotten: clearing a Redis cache would empty the whole Redis database."""
+    caches[CACHE_ALIAS].delete_many([sha256(text) for text in (ME, ME + " ", COMPANY, REFRESH, OVERSIZE)])
 
 
 class Api:
@@ -141,11 +147,10 @@ class TestAutomaticPersistedQueries:
             assert message in answer.json()["errors"][0]["message"]
 
     def test_a_text_over_the_length_limit_is_refused_and_not_registered(self, api):
-        oversize = ME + "#" * (MAX_QUERY_LENGTH - len(ME) + 1)
-        answer = api.post({"query": oversize, "extensions": persisted(oversize)})
+        answer = api.post({"query": OVERSIZE, "extensions": persisted(OVERSIZE)})
         assert answer.status_code == 400
         assert f"at most {MAX_QUERY_LENGTH:,} are accepted" in answer.json()["errors"][0]["message"]
-        assert api.post({"extensions": persisted(oversize)}).json() == NOT_FOUND
+        assert api.post({"extensions": persisted(OVERSIZE)}).json() == NOT_FOUND
 
     def test_the_operation_limits_apply_to_a_stored_text(self, api, settings):
         assert "data" in api.post({"query": COMPANY, "extensions": persisted(COMPANY)}).json()
@@ -156,7 +161,7 @@ class TestAutomaticPersistedQueries:
 
     def test_a_cache_that_fails_turns_persisted_queries_into_full_ones(self, api, tenant_a, monkeypatch, caplog):
         def unavailable(*args, **kwargs):
-            raise RedisConnectionError("Redis does not answer")
+            raise redis.ConnectionError("Redis does not answer")
 
         cache = caches[CACHE_ALIAS]
         monkeypatch.setattr(cache, "get", unavailable)
@@ -173,6 +178,41 @@ class TestAutomaticPersistedQueries:
         anonymous.post({"query": REFRESH, "extensions": persisted(REFRESH), "variables": {"token": "x"}})
         answer = anonymous.post({"extensions": persisted(REFRESH), "variables": {"token": "x"}})
         assert answer.json() == {"data": {"refreshToken": {"errors": [{"code": "INVALID_TOKEN"}]}}}
+
+
+def test_in_redis_every_worker_finds_them_for_a_day(api, settings, tenant_a):
+    """The production cache with REDIS_URL (built by ticketflower.settings in a process of its own): a text
+    registered in Redis, under the key prefix, with the TTL."""
+    try:
+        redis_client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+        redis_client.ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"no Redis answers at {REDIS_URL}: {exc}")
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, ticketflower.settings as s; print(json.dumps(s.CACHES['persisted-queries']))",
+        ],
+        env={**os.environ, "REDIS_URL": REDIS_URL},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    settings.CACHES = {**settings.CACHES, CACHE_ALIAS: json.loads(shown.stdout)}
+    # A text of this run's own: other runs share the Redis.
+    text = f"query Me {{ me {{ username }} }} # {uuid.uuid4()}"
+    key = f"persisted-query:1:{sha256(text)}"
+    try:
+        assert api.post({"extensions": persisted(text)}).json() == NOT_FOUND
+        api.post({"query": text, "extensions": persisted(text)})
+        assert api.get({"extensions": persisted(text)}).json() == {
+            "data": {"me": {"username": tenant_a.admin.username}}
+        }
+        assert settings.PERSISTED_QUERY_TTL_SECONDS - 60 < redis_client.ttl(key) <= settings.PERSISTED_QUERY_TTL_SECONDS
+    finally:
+        redis_client.delete(key)
 
 
 def manifest(*bodies: str) -> dict:
