@@ -12,6 +12,7 @@ from django.utils.cache import patch_cache_control
 from strawberry.django.views import GraphQLView
 
 from kernel.requests import declared_body_bytes
+from schema.persisted_queries import PersistedQueryRefusal, query_to_run
 from schema.stack import run_in_roomy_stack_chunk
 
 
@@ -104,6 +105,8 @@ class TicketFlowerGraphQLView(GraphQLView):
         except HTTPException as exc:  # strawberry's refusals of a request, which it answers in plain text
             code = "METHOD_NOT_ALLOWED" if exc.status_code == 405 else "BAD_USER_INPUT"
             return self.request_error(exc.reason, code=code, status=exc.status_code)
+        except PersistedQueryRefusal as refusal:
+            return self.request_error(refusal.message, code=refusal.code, status=refusal.status, path=refusal.path)
 
     def _anonymous_body_too_large(self, request):
         """Without valid credentials a body is refused before it is read (decoded JSON can take ~17 times
@@ -116,11 +119,15 @@ class TicketFlowerGraphQLView(GraphQLView):
             status=413,
         )
 
-    def request_error(self, message: str, *, code: str, status: int):
-        """A refusal before GraphQL runs, in the GraphQL response shape."""
+    def request_error(self, message: str, *, code: str, status: int, path: str | None = None):
+        """A refusal before GraphQL runs, in the GraphQL response shape, with `status` whatever media type the
+        client asked for; `path`: a JSON Pointer into the request body."""
         sub_response = self.get_sub_response(self.request)
         sub_response.status_code = status
-        return self.create_response({"errors": [{"message": message, "extensions": {"code": code}}]}, sub_response)
+        extensions = {"code": code} if path is None else {"code": code, "path": path}
+        response = self.create_response({"errors": [{"message": message, "extensions": extensions}]}, sub_response)
+        response.status_code = status
+        return response
 
     def decode_json(self, data: str | bytes) -> object:
         """Every JSON text of a request, before anything recursive (graphql-core's coercion of
@@ -157,7 +164,13 @@ class TicketFlowerGraphQLView(GraphQLView):
                 f"The query is {len(request_data.query):,} characters long; at most {MAX_QUERY_LENGTH:,} are "
                 "accepted. Send documents as variables.",
             )
+        # After the length check: only a text within it is registered as a persisted query.
+        request_data.query = query_to_run(query=request_data.query, extensions=request_data.extensions)
         return request_data
+
+    def should_render_graphql_ide(self, request):
+        # A GET naming a persisted query by its hash alone is an operation, not a visit of GraphiQL.
+        return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
 
     def execute_operation(self, request, context, root_value, sub_response):
         # Deep recursion over thousands of objects: see schema/stack.py.

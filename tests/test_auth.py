@@ -4,13 +4,14 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 from django.test import Client
 from django.utils import timezone
 
 from conftest import PASSWORD
-from users.models import Company, User
-from users.tokens import access_token_encode
+from users.models import Company, RefreshToken, User
+from users.tokens import access_token_encode, refresh_token_hash
 
 SIGN_UP = """
 mutation($input: CreateCompanyInput!) {
@@ -43,6 +44,16 @@ def sign_up(gql, *, address: str = "127.0.0.1", **overrides) -> dict:
 
 def login(gql, username: str, password: str) -> dict:
     return gql.data(LOGIN, {"username": username, "password": password})["login"]
+
+
+def refresh(gql, token: str) -> dict:
+    return gql.data(REFRESH, {"token": token})["refreshToken"]
+
+
+def rotated_seconds_ago(token: str, seconds: int) -> None:
+    """Time travel: the token was rotated that long ago."""
+    rotated = RefreshToken.objects.filter(token_hash=refresh_token_hash(token), revoked_at__isnull=False)
+    assert rotated.update(revoked_at=timezone.now() - timedelta(seconds=seconds)) == 1
 
 
 @pytest.mark.django_db
@@ -126,21 +137,66 @@ class TestLogin:
 
 @pytest.mark.django_db
 class TestTokens:
-    def test_refresh_rotates_and_the_old_refresh_token_is_refused(self, gql, tenant_a):
+    def test_refresh_rotates_and_the_old_refresh_token_is_then_refused(self, gql, tenant_a):
         first = login(gql, tenant_a.admin.username, PASSWORD)
-        second = gql.data(REFRESH, {"token": first["refreshToken"]})["refreshToken"]
+        second = refresh(gql, first["refreshToken"])
         assert second["errors"] == []
         assert second["refreshToken"] != first["refreshToken"]
         assert gql.data(ME, token=second["accessToken"])["me"]["username"] == tenant_a.admin.username
 
-        reused = gql.data(REFRESH, {"token": first["refreshToken"]})["refreshToken"]
+        rotated_seconds_ago(first["refreshToken"], settings.REFRESH_TOKEN_REUSE_SECONDS + 1)
+        reused = refresh(gql, first["refreshToken"])
         assert reused["accessToken"] is None
-        assert reused["errors"][0]["code"] == "INVALID_TOKEN"
-        assert reused["errors"][0]["path"] == "/refreshToken"
+        assert reused["errors"] == [
+            {
+                "code": "INVALID_TOKEN",
+                "message": "this refresh token was already used or revoked; log in again",
+                "path": "/refreshToken",
+            }
+        ]
         # Reuse of a rotated token revokes the whole family, including the newest token.
-        assert gql.data(REFRESH, {"token": second["refreshToken"]})["refreshToken"]["errors"][0]["code"] == (
-            "INVALID_TOKEN"
-        )
+        assert refresh(gql, second["refreshToken"])["errors"][0]["code"] == "INVALID_TOKEN"
+
+    def test_a_second_use_within_the_reuse_interval_gets_the_same_successor(self, gql, tenant_a):
+        """Two tabs, or React StrictMode's double effects, refreshing with one token: both stay logged in."""
+        first = login(gql, tenant_a.admin.username, PASSWORD)["refreshToken"]
+        once, twice = refresh(gql, first), refresh(gql, first)
+        assert once["errors"] == twice["errors"] == []
+        assert once["refreshToken"] == twice["refreshToken"] != first
+        for pair in (once, twice):
+            assert gql.data(ME, token=pair["accessToken"])["me"]["username"] == tenant_a.admin.username
+        # Only hashes are stored, and the successor is one token: it rotates on as usual.
+        family = RefreshToken.objects.get(token_hash=refresh_token_hash(first)).family
+        stored = set(RefreshToken.objects.filter(family=family).values_list("token_hash", flat=True))
+        assert stored == {refresh_token_hash(first), refresh_token_hash(once["refreshToken"])}
+        third = refresh(gql, once["refreshToken"])
+        assert third["errors"] == []
+        assert third["refreshToken"] not in {first, once["refreshToken"]}
+
+    def test_once_the_successor_is_used_the_old_token_revokes_the_family(self, gql, tenant_a):
+        first = login(gql, tenant_a.admin.username, PASSWORD)["refreshToken"]
+        second = refresh(gql, first)["refreshToken"]
+        third = refresh(gql, second)["refreshToken"]
+        assert refresh(gql, first)["errors"][0]["code"] == "INVALID_TOKEN"
+        assert refresh(gql, third)["errors"][0]["code"] == "INVALID_TOKEN"
+
+    def test_a_successor_logged_out_ends_the_interval(self, gql, tenant_a):
+        first = login(gql, tenant_a.admin.username, PASSWORD)["refreshToken"]
+        second = refresh(gql, first)
+        assert gql.data(LOGOUT, {"token": second["refreshToken"]}, token=second["accessToken"])["logout"]["ok"]
+        assert refresh(gql, first)["errors"][0]["code"] == "INVALID_TOKEN"
+
+    def test_a_revoked_token_gets_no_interval(self, gql, tenant_a):
+        tokens = login(gql, tenant_a.admin.username, PASSWORD)
+        assert gql.data(LOGOUT, {"token": tokens["refreshToken"]}, token=tokens["accessToken"])["logout"]["ok"]
+        assert refresh(gql, tokens["refreshToken"])["errors"][0]["code"] == "INVALID_TOKEN"
+
+    def test_without_an_interval_every_second_use_revokes_the_family(self, gql, tenant_a, settings):
+        settings.REFRESH_TOKEN_REUSE_SECONDS = 0
+        first = login(gql, tenant_a.admin.username, PASSWORD)["refreshToken"]
+        second = refresh(gql, first)["refreshToken"]
+        assert refresh(gql, first)["errors"][0]["code"] == "INVALID_TOKEN"
+        assert refresh(gql, second)["errors"][0]["code"] == "INVALID_TOKEN"
 
     def test_unknown_refresh_token_is_refused(self, gql, db):
         payload = gql.data(REFRESH, {"token": "made-up"})["refreshToken"]

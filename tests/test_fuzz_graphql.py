@@ -41,6 +41,7 @@ from hypothesis import strategies as st
 from schemathesis.generation.modes import GenerationMode
 
 from conftest import Tenant
+from schema.persisted_queries import sha256_hex
 from tests.support.documents import EXAMPLE, TICKET, example
 from tests.support.operations import fan_out
 from tests.support.strategies import JSON_VALUES, mutate, retext_somewhere
@@ -459,10 +460,26 @@ def _nested(template: str, levels: int) -> str:
     return template.replace("NESTED", "[" * levels + "]" * levels)
 
 
+_MEMBER_VALUES = st.sampled_from(HOSTILE_QUERIES) | JSON_VALUES.map(_finite)
+# Automatic persisted queries (schema/persisted_queries.py) of every shape, with the hashes of the hostile queries
+# among them: a body that sends its query with its hash registers it, and one that sends the hash alone runs it.
+PERSISTED_QUERY_EXTENSIONS = st.fixed_dictionaries(
+    {
+        "persistedQuery": JSON_VALUES.map(_finite)
+        | st.fixed_dictionaries(
+            {
+                "version": st.sampled_from([1, 2, True, "1", None]),
+                "sha256Hash": st.sampled_from([sha256_hex(query) for query in HOSTILE_QUERIES]) | st.text(),
+            }
+        )
+    }
+)
+_PERSISTED_FAN_OUT = {"persistedQuery": {"version": 1, "sha256Hash": sha256_hex(HOSTILE_QUERIES[0])}}
 HOSTILE_POST_BODIES = (
     JSON_VALUES.map(_finite).map(json.dumps)
     | st.fixed_dictionaries(
-        {}, optional=dict.fromkeys(_MEMBERS, st.sampled_from(HOSTILE_QUERIES) | JSON_VALUES.map(_finite))
+        {},
+        optional=dict.fromkeys(_MEMBERS, _MEMBER_VALUES) | {"extensions": _MEMBER_VALUES | PERSISTED_QUERY_EXTENSIONS},
     ).map(json.dumps)
     | st.builds(_nested, st.sampled_from(_NESTED_IN), st.integers(1, 3_000))
     | st.binary(max_size=64)
@@ -476,7 +493,7 @@ HOSTILE_GET_PARAMETERS = st.fixed_dictionaries(
         | st.builds(_nested, st.just('{"v": NESTED}'), st.integers(1, 1_500))
         | st.text(),
         "operationName": st.text(),
-        "extensions": JSON_VALUES.map(_finite).map(json.dumps) | st.text(),
+        "extensions": (JSON_VALUES.map(_finite) | PERSISTED_QUERY_EXTENSIONS).map(json.dumps) | st.text(),
     },
 )
 HOSTILE_REQUESTS = st.tuples(st.just("POST"), HOSTILE_POST_BODIES) | st.tuples(st.just("GET"), HOSTILE_GET_PARAMETERS)
@@ -503,6 +520,10 @@ def test_hostile_requests_find_no_server_error(live_server):
     @hypothesis.example(request=("GET", {"query": "{ __typename }", "variables": _nested('{"v": NESTED}', 1_000)}))
     @hypothesis.example(request=("POST", json.dumps({"query": "{ me { id } }" + "#" * 200_000})))
     @hypothesis.example(request=("POST", json.dumps({"query": HOSTILE_QUERIES[0]})))
+    # A persisted fan-out, as a client's persisted query link sends it: unknown, registered, then by hash alone.
+    @hypothesis.example(request=("POST", json.dumps({"extensions": _PERSISTED_FAN_OUT})))
+    @hypothesis.example(request=("POST", json.dumps({"query": HOSTILE_QUERIES[0], "extensions": _PERSISTED_FAN_OUT})))
+    @hypothesis.example(request=("GET", {"extensions": json.dumps(_PERSISTED_FAN_OUT)}))
     def call(request):
         method, payload = request
         if method == "POST":
@@ -520,4 +541,7 @@ def test_hostile_requests_find_no_server_error(live_server):
     try:
         call()
     finally:
+        # The server thread of a kept-alive connection holds a database connection (persisted queries are looked
+        # up in the database) until the connection closes.
+        session.close()
         print(f"\nhostile requests: {sum(outcomes.values())} ({dict(sorted(outcomes.items()))})")

@@ -12,7 +12,9 @@ from django.db import OperationalError, connection
 from conftest import PASSWORD, Tenant
 from tests.support.documents import example
 from tests.support.http import Reply, post_graphql
-from users.models import CompanyRole, User
+from users import services
+from users.models import CompanyRole, RefreshToken, User
+from users.tokens import refresh_token_hash
 from workflow_design.models import TicketDefinition, WorkflowDefinition
 from workflow_design.services import workflow_upload
 
@@ -30,6 +32,8 @@ UPDATE_ROLES = """mutation($id: ID!, $roles: [String!]!) {
   updateUserRoles(userId: $id, systemRoles: [], companyRoles: $roles) { errors { code path } } }"""
 SIGN_UP = """mutation($input: CreateCompanyInput!) {
   createCompany(input: $input) { user { username } errors { code path } } }"""
+REFRESH = """mutation($token: String!) {
+  refreshToken(refreshToken: $token) { accessToken refreshToken errors { code path } } }"""
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="concurrent transactions and row locks are tested on PostgreSQL"
@@ -190,6 +194,24 @@ def test_a_role_deleted_while_it_is_given_to_a_user(races):
         assert located(deleted) in ([], RETRY), deleted
         assert located(given) in ([], [("UNKNOWN_ROLE", "/companyRoles/0")], RETRY), given
         assert CompanyRole.objects.filter(company=tenant.company, name=name).exists() == bool(deleted["errors"])
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_one_refresh_token_used_at_once_gets_one_successor(races):
+    """Tabs refreshing with one token at the same moment: they queue on the token's row lock, the first rotates
+    it and the others get the same successor; nobody is logged out, and the family holds one live token."""
+    tenant, url = races
+    for _ in range(ROUNDS):
+        first = services.token_pair_issue(user=tenant.admin).refresh_token
+        refreshed = payloads(at_once(url, [(REFRESH, {"token": first}, None)] * 3), "refreshToken")
+        assert [located(payload) for payload in refreshed] == [[]] * 3, refreshed
+        (successor,) = {payload["refreshToken"] for payload in refreshed}
+        family = RefreshToken.objects.filter(
+            family=RefreshToken.objects.get(token_hash=refresh_token_hash(first)).family
+        )
+        assert family.count() == 2
+        assert family.get(revoked_at__isnull=True).token_hash == refresh_token_hash(successor)
 
 
 @pytest.mark.django_db

@@ -8,6 +8,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import corsheaders.defaults
 import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
@@ -77,10 +78,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "ticketflower.middleware.RequestIdMiddleware",
+    # Before every middleware that answers by itself (413, HTTPS redirect, static files): a browser app can then
+    # read those answers too, and preflights are answered without further work.
+    "corsheaders.middleware.CorsMiddleware",
     "ticketflower.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -178,10 +181,36 @@ WHITENOISE_USE_FINDERS = DEBUG
 JWT_SIGNING_KEY = env_str("JWT_SIGNING_KEY", SECRET_KEY)
 ACCESS_TOKEN_LIFETIME = timedelta(seconds=env_int("ACCESS_TOKEN_LIFETIME_SECONDS", 5 * 60))
 REFRESH_TOKEN_LIFETIME = timedelta(seconds=env_int("REFRESH_TOKEN_LIFETIME_SECONDS", 14 * 24 * 3600))
+# A rotated refresh token sent again within this many seconds, while its successor is unused, gets that same
+# successor (two tabs refreshing at once, React StrictMode's double effects, a retry after a lost answer); later, it
+# revokes its family (users.services.refresh_token_rotate). Okta's default leeway is 30 s, Cognito allows up to 60 s,
+# Auth0's reuse interval is set per application: 10 s covers simultaneous and retried requests and leaves a thief
+# who replays a stolen token that much less time unnoticed. 0 turns the interval off.
+REFRESH_TOKEN_REUSE_SECONDS = env_int("REFRESH_TOKEN_REUSE_SECONDS", 10)
 
-# Cross-origin requests from the React frontend.
-CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", ["http://localhost:3000", "http://127.0.0.1:3000"])
+# Browser apps on other origins (django-cors-headers), for /graphql/; the JSON Schemas under /schemas/ are public
+# documents any origin may read (workflow_design.views.public_documents_for_any_origin). In development the dev
+# servers' usual origins: Create React App and Next.js on 3000, Vite on 5173. Otherwise only the origins listed; unset,
+# none: a frontend served from the API's own origin needs no CORS, and an origin is a decision, not a default.
+_DEV_SERVER_ORIGINS = [f"http://{host}:{port}" for port in (3000, 5173) for host in ("localhost", "127.0.0.1")]
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", _DEV_SERVER_ORIGINS if DEBUG else [])
 CORS_URLS_REGEX = r"^/graphql/?$"
+# Bearer tokens travel in a header, never in cookies: no credentialed cross-origin requests.
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ("GET", "OPTIONS", "POST")  # all GraphQL over HTTP uses
+# What browser clients send: Apollo Client's and urql's headers, a request id, `Cache-Control: no-cache`.
+CORS_ALLOW_HEADERS = (
+    *corsheaders.defaults.default_headers,
+    "x-request-id",
+    "cache-control",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "apollo-require-preflight",
+)
+CORS_EXPOSE_HEADERS = ("X-Request-ID", "X-Response-Cache")
+# Chromium keeps a preflight at most 2 hours (Firefox 24): this many everywhere, so a change of the lists above
+# reaches every browser within 2 hours.
+CORS_PREFLIGHT_MAX_AGE = 2 * 3600
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # Login throttling (django-axes): a username is locked for a client address
@@ -246,6 +275,34 @@ ACTION_URLS_ALLOW_PRIVATE_HOSTS = env_bool("ACTION_URLS_ALLOW_PRIVATE_HOSTS", Fa
 # Per process by default: entries x max bytes bounds each worker's memory (64 x 4 MiB).
 GRAPHQL_RESPONSE_CACHE = env_bool("GRAPHQL_RESPONSE_CACHE", True)
 GRAPHQL_RESPONSE_CACHE_MAX_BYTES = env_int("GRAPHQL_RESPONSE_CACHE_MAX_BYTES", 4 * 1024 * 1024)
+# Automatic persisted queries (schema/persisted_queries.py): query texts registered by their SHA-256, shared by every
+# worker and server like the throttle counts, for a day after registration (a client whose hash is no longer known
+# sends the text again, once). In the database at most PERSISTED_QUERY_ENTRIES texts of at most the query length limit
+# (100,000 characters); in Redis every entry expires after the TTL (bound its memory with Redis's maxmemory).
+PERSISTED_QUERY_CACHE_TABLE = "persisted_queries"
+PERSISTED_QUERY_TTL_SECONDS = env_int("PERSISTED_QUERY_TTL_SECONDS", 24 * 3600)
+PERSISTED_QUERY_ENTRIES = env_int("PERSISTED_QUERY_ENTRIES", 2000)
+# Trusted documents: a path (absolute, or relative to the repository) to an Apollo persisted query manifest; when set,
+# only its operations run and clients register nothing. Unset (the default), any operation runs.
+GRAPHQL_TRUSTED_DOCUMENTS = env_str("GRAPHQL_TRUSTED_DOCUMENTS", "")
+
+
+def _shared_cache(*, table: str, max_entries: int, redis_timeout_seconds: float, **more: object) -> dict:
+    """A cache every worker and server shares and restarts keep: Redis when REDIS_URL is set, else a database table
+    (made by `migrate`), of which the backend deletes the expired rows, then a third of the rest, past max_entries."""
+    if REDIS_URL:
+        # A Redis that does not answer fails the request using it within this time, not at the worker timeout.
+        timeouts = {"socket_connect_timeout": redis_timeout_seconds, "socket_timeout": redis_timeout_seconds}
+        backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "OPTIONS": timeouts}
+    else:
+        backend = {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": table,
+            "OPTIONS": {"MAX_ENTRIES": max_entries},
+        }
+    return backend | more
+
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
     "graphql-responses": {
@@ -253,21 +310,15 @@ CACHES = {
         "LOCATION": "graphql-responses",
         "OPTIONS": {"MAX_ENTRIES": env_int("GRAPHQL_RESPONSE_CACHE_ENTRIES", 64)},
     },
-    "throttles": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            # A Redis that does not answer fails a throttled request within seconds, not at the worker timeout.
-            "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
-        }
-        if REDIS_URL
-        else {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": THROTTLE_CACHE_TABLE,
-            # Past MAX_ENTRIES rows the backend deletes the expired ones, then a third of the rest: room for
-            # 100,000 live counts (client addresses and users within their periods) before any is lost.
-            "OPTIONS": {"MAX_ENTRIES": 100_000},
-        }
+    # Room for 100,000 live counts (client addresses and users within their periods) before any is lost.
+    "throttles": _shared_cache(table=THROTTLE_CACHE_TABLE, max_entries=100_000, redis_timeout_seconds=5),
+    # A persisted query saves bytes, it is not needed: a Redis that does not answer within a second is a miss.
+    "persisted-queries": _shared_cache(
+        table=PERSISTED_QUERY_CACHE_TABLE,
+        max_entries=PERSISTED_QUERY_ENTRIES,
+        redis_timeout_seconds=1,
+        TIMEOUT=PERSISTED_QUERY_TTL_SECONDS,
+        KEY_PREFIX="persisted-query",
     ),
 }
 

@@ -3,8 +3,13 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from schema import schema
+from schema.persisted_queries import trusted_documents
 from schema.views import TicketFlowerGraphQLView
 from workflow_design.views import ticket_definition_schema, workflow_document_schema, workflow_language_reference
+
+# Read now, as the URLconf loads (each worker before its first request, `manage.py check` and `migrate`): a broken
+# trusted documents manifest stops the start instead of failing requests.
+trusted_documents()
 
 urlpatterns = [
     path("admin/", admin.site.urls),

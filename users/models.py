@@ -107,7 +107,9 @@ class RefreshToken(models.Model):
     """An opaque refresh token, stored as a SHA-256 hash; rotated on every use.
 
     Tokens issued from one login share a `family`: presenting an already rotated
-    token (a sign it was stolen) revokes the whole family.
+    token (a sign it was stolen) revokes the whole family, unless it was rotated
+    moments ago into a successor still unused (REFRESH_TOKEN_REUSE_SECONDS): then it
+    gets that successor again (users.services.refresh_token_rotate).
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_tokens")

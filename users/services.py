@@ -7,7 +7,7 @@ ServiceError whose problems point into the GraphQL `input` that was sent.
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
@@ -25,7 +25,12 @@ from kernel.scoping import own_row
 from users.models import COMPANY_ROLE_NAME_PATTERN, Company, CompanyRole, RefreshToken, User
 from users.role_uses import company_role_uses
 from users.roles import COMPANY_ADMIN, SYSTEM_ROLES, WORKFLOW_CREATOR
-from users.tokens import access_token_encode, refresh_token_generate, refresh_token_hash
+from users.tokens import (
+    access_token_encode,
+    refresh_token_generate,
+    refresh_token_hash,
+    refresh_token_successor,
+)
 
 NAME_MAX = 255
 USERNAME_MAX = User._meta.get_field("username").max_length
@@ -42,16 +47,21 @@ class TokenPair:
 # --- tokens --------------------------------------------------------------------------
 
 
-def token_pair_issue(*, user: User, family: uuid.UUID | None = None) -> TokenPair:
+def token_pair_issue(*, user: User) -> TokenPair:
+    """A new token pair, its refresh token the first of a new family."""
     now = timezone.now()
     raw_refresh = refresh_token_generate()
+    _refresh_token_insert(user=user, raw_token=raw_refresh, family=uuid.uuid4(), now=now)
+    return TokenPair(access_token_encode(user_id=user.pk, now=now), raw_refresh, user)
+
+
+def _refresh_token_insert(*, user: User, raw_token: str, family: uuid.UUID, now: datetime) -> None:
     RefreshToken.objects.create(
         user=user,
-        token_hash=refresh_token_hash(raw_refresh),
-        family=family or uuid.uuid4(),
+        token_hash=refresh_token_hash(raw_token),
+        family=family,
         expires_at=now + settings.REFRESH_TOKEN_LIFETIME,
     )
-    return TokenPair(access_token_encode(user_id=user.pk, now=now), raw_refresh, user)
 
 
 def user_login(*, request: HttpRequest, username: str, password: str) -> TokenPair:
@@ -74,37 +84,66 @@ def _cooloff_text() -> str:
 
 
 def refresh_token_rotate(*, raw_token: str) -> TokenPair:
-    """Exchanges a refresh token for a new pair; the old one is dead afterwards."""
-    now = timezone.now()
+    """Exchanges a refresh token for a new pair; the token sent is rotated out. Sent again within
+    REFRESH_TOKEN_REUSE_SECONDS while its successor is unused (two tabs refreshing at once, a retry after a lost
+    answer), it gets the same successor; sent again later, it revokes its whole family (token theft detection).
+
+    The successor is derived from the token sent (users.tokens.refresh_token_successor), so that a second use
+    can be answered with the same value while only hashes are stored. Concurrent uses queue on the token's row
+    lock: the first rotates, the others then find it rotated and its successor committed."""
+    successor = refresh_token_successor(raw_token)
     with transaction.atomic():
         token = (
-            RefreshToken.objects.select_for_update()
+            RefreshToken.objects.select_for_update(of=("self",))  # the token's row only, not its user's or company's
             .select_related("user__company")
             .filter(token_hash=refresh_token_hash(raw_token))
             .first()
         )
+        now = timezone.now()  # once the row is ours: a use that queued behind the rotation comes after it
         refusal = _refresh_token_refusal(token, now)
         if refusal is None:
             assert token is not None  # a missing token is refused
             token.revoked_at = now
             token.save(update_fields=["revoked_at"])
-            return token_pair_issue(user=token.user, family=token.family)
+            _refresh_token_insert(user=token.user, raw_token=successor, family=token.family, now=now)
+            return _successor_pair(token, successor, now)
+        if token is not None and token.revoked_at is not None:
+            if _rotated_moments_ago(token, successor, now):
+                return _successor_pair(token, successor, now)
+            # A rotated token used again later: whoever holds the family may be an attacker.
+            RefreshToken.objects.filter(family=token.family, revoked_at__isnull=True).update(revoked_at=now)
     # Raised after the commit: a reuse must revoke the token family for good.
     raise ServiceError.single("INVALID_TOKEN", refusal, "/refreshToken")
 
 
+def _successor_pair(token: RefreshToken, successor: str, now: datetime) -> TokenPair:
+    return TokenPair(access_token_encode(user_id=token.user_id, now=now), successor, token.user)
+
+
 def _refresh_token_refusal(token: RefreshToken | None, now: datetime) -> str | None:
+    """Why the token cannot be rotated now, or None."""
     if token is None:
         return "unknown refresh token"
     if token.revoked_at is not None:
-        # A rotated token used again: whoever holds the family may be an attacker.
-        RefreshToken.objects.filter(family=token.family, revoked_at__isnull=True).update(revoked_at=now)
         return "this refresh token was already used or revoked; log in again"
     if token.expires_at <= now:
         return "the refresh token has expired; log in again"
     if not token.user.is_active:
         return "the user is inactive"
     return None
+
+
+def _rotated_moments_ago(token: RefreshToken, successor: str, now: datetime) -> bool:
+    """Whether the token was rotated (not otherwise revoked) less than the reuse interval ago, into a successor
+    still unused (neither rotated nor revoked: a logout or a password change ends the interval too)."""
+    assert token.revoked_at is not None
+    return (
+        token.revoked_at > now - timedelta(seconds=settings.REFRESH_TOKEN_REUSE_SECONDS)
+        and token.user.is_active
+        and RefreshToken.objects.filter(
+            token_hash=refresh_token_hash(successor), family=token.family, revoked_at__isnull=True, expires_at__gt=now
+        ).exists()
+    )
 
 
 def refresh_token_revoke(*, acting_user: User, raw_token: str) -> None:

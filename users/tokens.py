@@ -1,5 +1,6 @@
 """Token primitives: signed JWT access tokens (PyJWT) and opaque refresh tokens."""
 
+import base64
 import hashlib
 import secrets
 import uuid
@@ -7,11 +8,13 @@ from datetime import datetime
 
 import jwt
 from django.conf import settings
+from django.utils.crypto import salted_hmac
 
 from kernel.values import parse_id
 
 ACCESS_TOKEN_TYPE = "access"
 _ALGORITHM = "HS256"
+_SUCCESSOR_KEY_SALT = "users.tokens.refresh_token_successor"
 
 
 class InvalidToken(Exception):
@@ -54,3 +57,12 @@ def refresh_token_generate() -> str:
 
 def refresh_token_hash(raw_token: str) -> str:
     return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def refresh_token_successor(raw_token: str) -> str:
+    """The refresh token a rotation turns `raw_token` into: a keyed hash of it (HMAC-SHA256 under a key derived
+    from SECRET_KEY), as long and as random as refresh_token_generate's. Derived rather than drawn, so that a
+    second use of a rotated token within the reuse interval gets the same successor although only hashes are
+    stored; keyed, so that a stolen token alone does not give away its successor."""
+    digest = salted_hmac(_SUCCESSOR_KEY_SALT, raw_token, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()

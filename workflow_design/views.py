@@ -1,5 +1,6 @@
 """The public JSON documents that describe the workflow language: the JSON Schemas of the
-documents and the language reference. Each is the same for every request of one deployment."""
+documents and the language reference. Each is the same for every request of one deployment;
+any origin may read them, and a client holding one revalidates it by its ETag."""
 
 import hashlib
 import json
@@ -9,6 +10,7 @@ from functools import cache
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import etag, require_GET
 
@@ -44,3 +46,14 @@ def _constant_json_view(build: Callable[[], dict[str, Any]]) -> Callable[[HttpRe
 workflow_document_schema = _constant_json_view(document_json_schema)
 ticket_definition_schema = _constant_json_view(ticket_definition_json_schema)
 workflow_language_reference = _constant_json_view(workflow_language)
+PUBLIC_DOCUMENT_VIEWS = frozenset({workflow_document_schema, ticket_definition_schema, workflow_language_reference})
+
+
+def public_documents_for_any_origin(sender: object, request: HttpRequest, **kwargs: object) -> bool:
+    """django-cors-headers' check_request_enabled signal: these documents are public, so any origin may
+    read them (without credentials: CORS_ALLOW_CREDENTIALS is off), where /graphql/ answers only
+    CORS_ALLOWED_ORIGINS."""
+    try:
+        return resolve(request.path_info).func in PUBLIC_DOCUMENT_VIEWS
+    except Resolver404:
+        return False

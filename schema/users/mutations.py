@@ -35,7 +35,13 @@ class UsersMutation:
     def login(self, info: Info, username: str, password: str) -> AuthPayload:
         return _signed_in(services.user_login(request=info.context.request, username=username, password=password))
 
-    @strawberry.mutation(description="A new token pair; the refresh token sent is dead afterwards.")
+    @strawberry.mutation(
+        description=(
+            "A new token pair; the refresh token sent is rotated out. Sent again within seconds "
+            "(REFRESH_TOKEN_REUSE_SECONDS) while the new one is unused, it gets the same new refresh token; "
+            "sent again later, it revokes every refresh token of its login."
+        )
+    )
     @answers_refusals(TokenPayload)
     def refresh_token(self, refresh_token: str) -> TokenPayload:
         pair = services.refresh_token_rotate(raw_token=refresh_token)

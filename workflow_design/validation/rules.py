@@ -161,8 +161,6 @@ def path_type(start: ValueType, segments: list[str], where: str) -> ValueType | 
 # --- walking a rule ---------------------------------------------------------
 
 _NOT_LITERAL: Any = object()
-_NONE: frozenset[str] = frozenset()
-_NARROWING = {"if", "?:", "and"}  # operators whose tests narrow what later arguments know has run
 _VARIABLE_TEXT = re.compile(r"(ticket|tasks|response)\.[A-Za-z0-9_.]+")
 # Operators whose arguments are only tested for truth (their values are not used otherwise).
 _TRUTH_TESTS = {"!", "!!", "and", "or"}
@@ -263,14 +261,22 @@ class RuleChecker:
             return Operand(STRINGS)
         scoped = spec.scoped_index(len(args))
         operands: list[Operand] = []
+        proven = ran  # what the earlier arguments of an `and` prove has run, once they are truthy
         for index, (arg, arg_path) in enumerate(zip(args, paths, strict=True)):
             if index == scoped:
                 self.body_literals(op, arg, arg_path)
                 scope = self.item_scope(op, operands[0] if operands else Operand(UNKNOWN), paths[0])
                 operands.append(self.node(arg, arg_path, scope, ran, False))
                 continue
-            narrowing = self.narrowing(op, args, index) if op in _NARROWING else _NONE
-            narrowed = ran | narrowing if narrowing else ran
+            if op == "and":
+                narrowed = proven
+                shown_to_run = ran_if_true(arg)
+                if not shown_to_run <= proven:  # grows once per task at most: linear in the arguments
+                    proven = proven | shown_to_run
+            elif op in ("if", "?:") and index % 2 == 1:  # a branch, after its test
+                narrowed = ran | ran_if_true(args[index - 1])
+            else:
+                narrowed = ran
             operands.append(self.node(arg, arg_path, item, narrowed, self.tests(op, index, len(args), test)))
         return self.typed(op, operands, paths)
 
@@ -284,16 +290,6 @@ class RuleChecker:
         if op in ("and", "or"):
             return test
         return op in ("if", "?:") and index % 2 == 0 and index < count - 1
-
-    def narrowing(self, op: str, args: list[Any], index: int) -> frozenset[str]:
-        """Tasks that have certainly run when argument `index` of `op` is evaluated, because of
-        the tests before it: an `if`'s branch after its test, an `and`'s argument after the
-        earlier ones."""
-        if op in ("if", "?:") and index % 2 == 1:
-            return ran_if_true(args[index - 1])
-        if op == "and" and index > 0:
-            return frozenset().union(*(ran_if_true(arg) for arg in args[:index]))
-        return _NONE
 
     # --- operators ----------------------------------------------------------------------------
 
