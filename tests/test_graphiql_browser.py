@@ -132,6 +132,9 @@ def test_a_query_typed_into_graphiql_runs_as_the_session_user(live_server):
             editor = page.locator(".graphiql-query-editor .CodeMirror")
             expect(editor).to_be_visible(timeout=TIMEOUT_MS)
 
+            # GraphiQL fetches the schema once it has rendered, and re-renders the editor when it
+            # arrives: typing before that, on a busy machine, had the cursor jump mid-query.
+            page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
             query = "{ me { username company { name } } }"
             editor.click()
             page.keyboard.press("Control+A")

@@ -5,6 +5,7 @@ about evaluation is what previews do."""
 import ast
 import json
 import re
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -111,7 +112,12 @@ def test_every_registered_code_is_used():
 
 
 def test_the_registry_extends_the_contract_without_contradicting_it():
-    contract = (ROOT.parent / "shared" / "contract" / "API.md").read_text()
+    path = ROOT.parent / "shared" / "contract" / "API.md"
+    if not path.exists():
+        reason = f"the contract is not beside this checkout ({path})"
+        print(f"SKIPPED: {reason}", file=sys.stderr)
+        pytest.skip(reason)
+    contract = path.read_text()
     listed = contract[contract.index("## Problem codes") :]
     errors_part, warnings_part = listed.split("Warnings (saved):")
     for part, severity in ((errors_part, ERROR), (warnings_part.split("##")[0], WARNING)):
