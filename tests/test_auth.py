@@ -105,6 +105,18 @@ class TestSignUp:
         # Invalid attempts count too, and another address has its own allowance.
         assert sign_up(gql, username="peter3", address="198.51.100.8")["errors"] == []
 
+    def test_token_refreshes_are_throttled_per_client_address(self, gql, tenant_a, settings):
+        settings.REFRESH_RATE = "2/h"
+        token = login(gql, tenant_a.admin.username, PASSWORD)["refreshToken"]
+        for _ in range(2):
+            body = gql.post(REFRESH, {"token": token}, REMOTE_ADDR="198.51.100.9")
+            token = body["data"]["refreshToken"]["refreshToken"]
+            assert body["data"]["refreshToken"]["errors"] == []
+        refused = gql.post(REFRESH, {"token": token}, REMOTE_ADDR="198.51.100.9")["data"]["refreshToken"]
+        assert [(p["code"], p["path"]) for p in refused["errors"]] == [("TOO_MANY_ATTEMPTS", "")]
+        # Refused before the token is looked at: it is still good from another address.
+        assert gql.post(REFRESH, {"token": token}, REMOTE_ADDR="198.51.100.10")["data"]["refreshToken"]["errors"] == []
+
 
 @pytest.mark.django_db
 class TestLogin:

@@ -237,6 +237,9 @@ RATELIMIT_IP_META_KEY = "users.auth.client_address"
 # also bound how fast usernames can be probed.
 SIGNUP_RATE = env_str("SIGNUP_RATE", "10/h")
 USER_CREATE_RATE = env_str("USER_CREATE_RATE", "60/h")
+# refreshToken per client address: a browser tab refreshes about 12 times an hour (5-minute access
+# tokens), so this is an office of about 100 users behind one address.
+REFRESH_RATE = env_str("REFRESH_RATE", "1200/h")
 # The throttles count in a cache of their own (CACHES["throttles"]) that every worker and server
 # shares and restarts keep: counted per process, each worker allowed the whole rate and a
 # recycled worker (bin/serve's --max-requests) started again from zero. Redis when REDIS_URL is

@@ -176,6 +176,19 @@ def company_sign_up(*, request: HttpRequest, company_name: str, username: str, e
     return company_create(company_name=company_name, username=username, email=email, password=password)
 
 
+def token_refresh(*, request: HttpRequest, raw_token: str) -> TokenPair:
+    """refreshToken, open to anyone holding a token: throttled per client address (REFRESH_RATE), since
+    each attempt locks a row and a flood of made-up tokens would cost the database all the same."""
+    _refuse_past_rate(
+        group="refreshToken",
+        rate=settings.REFRESH_RATE,
+        key="ip",
+        request=request,
+        refusal="too many token refreshes from your network address; try again later",
+    )
+    return refresh_token_rotate(raw_token=raw_token)
+
+
 def _refuse_past_rate(
     *, group: str, rate: str, key: str | Callable[..., str], request: HttpRequest | None = None, refusal: str
 ) -> None:

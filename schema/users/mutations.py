@@ -43,8 +43,8 @@ class UsersMutation:
         )
     )
     @answers_refusals(TokenPayload)
-    def refresh_token(self, refresh_token: str) -> TokenPayload:
-        pair = services.refresh_token_rotate(raw_token=refresh_token)
+    def refresh_token(self, info: Info, refresh_token: str) -> TokenPayload:
+        pair = services.token_refresh(request=info.context.request, raw_token=refresh_token)
         return TokenPayload(access_token=pair.access_token, refresh_token=pair.refresh_token)
 
     @strawberry.mutation(extensions=login_required(), description="Revoke a refresh token of yours.")
