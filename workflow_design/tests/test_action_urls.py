@@ -28,6 +28,9 @@ UNSAFE = {
     "loopback, short": "http://127.1/hook",
     "loopback, decimal": "http://2130706433/hook",
     "loopback, hex": "http://0x7f.0.0.1/hook",
+    "loopback, WHATWG's empty hex parts": "http://0x7f.0x.0x.0x1/hook",  # Node's URL reads 127.0.0.1
+    "unspecified, WHATWG's empty hex parts": "http://0x.0x.0x.0x/hook",
+    "loopback before a NUL": "http://127.0.0.1%00.example.com/hook",
     "loopback, hex as one number": "http://0x7f000001/hook",
     "loopback, octal": "http://0177.0.0.1/hook",
     "loopback, trailing dot": "http://127.0.0.1./hook",

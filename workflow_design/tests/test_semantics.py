@@ -411,3 +411,65 @@ def test_messages_show_values_as_json():
     assert "None" not in problems[0].message
     assert "a boolean" in problems[0].message
     assert shown(None) == "null"
+
+
+# --- what an attacker tried -------------------------------------------------------------------
+
+
+def test_a_long_condition_decided_in_every_case_is_bounded_work(monkeypatch):
+    """An `or` of 20,000 literals beside six booleans was walked once per case (128) and per
+    question: 10 s for 241 KB. The analysis now spends at most MAX_WORK steps per document."""
+    from workflow_design.validation import coverage
+
+    calls = []
+    decide = coverage.Cases._decide
+    monkeypatch.setattr(coverage.Cases, "_decide", lambda self, *a: calls.append(1) or decide(self, *a))
+
+    def long_or(document):
+        document["fields"] += [{"fieldName": f"b{i}", "fieldType": "boolean"} for i in range(6)]
+        flags = [{"var": f"ticket.b{i}"} for i in range(6)]
+        document["transitions"][0]["condition"] = {"or": [*flags, *[1] * 20_000]}
+
+    assert located(purchase(long_or)) == []
+    assert len(calls) <= coverage.MAX_WORK
+
+
+def test_whole_numbers_are_covered_by_whole_numbers():
+    def by_count(document):
+        document["fields"].append({"fieldName": "count", "fieldType": "integer"})
+        document["transitions"][0]["condition"] = {"<=": [{"var": "ticket.count"}, 1]}
+        document["transitions"].insert(
+            1, {"fromTask": None, "toTask": "approval", "condition": {">=": [{"var": "ticket.count"}, 2]}}
+        )
+
+    assert located(purchase(by_count)) == []  # no case "1.5"
+
+
+def test_a_comparison_with_null_is_decided_with_a_value_that_is_not_null():
+    document = purchase(condition(0, {"and": [{"var": "ticket.urgent"}, {"!=": [{"var": "ticket.vendor"}, None]}]}))
+    problems = validate_workflow(document)
+    assert [(p.code, p.path) for p in problems] == [("UNCOVERED_CASE", "/transitions/0")]
+    assert "'ticket.urgent' is false" in problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # texts ordered: values between the literals are not represented, so no verdict
+        ({"<=": [{"var": "ticket.vendor"}, "b"]}, {">=": [{"var": "ticket.vendor"}, "y"]}),
+        # a value of a kind no literal has (here a text, where both compare with booleans)
+        ({"==": [{"var": "tasks.approval.flag"}, True]}, {"==": [{"var": "tasks.approval.flag"}, False]}),
+    ],
+)
+def test_cases_the_representatives_cannot_cover_stay_undecided(first, second):
+    def two_ways(document):
+        document["tasks"][0]["outputSchema"]["properties"]["flag"] = {
+            "anyOf": [{"type": "boolean"}, {"type": "string"}]
+        }
+        document["tasks"][0]["outputSchema"]["required"] = ["decision", "flag"]
+        document["transitions"][1]["condition"] = first
+        document["transitions"][2]["condition"] = second
+        del document["transitions"][3]
+
+    # Not claimed covered (which could end STUCK), not claimed uncovered (a guess): no warning.
+    assert located(purchase(two_ways)) == []

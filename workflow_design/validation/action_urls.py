@@ -41,6 +41,8 @@ _PRIVATE_NAME_SUFFIXES = (
     ("local", "the local network"),
 )
 _SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT; ipaddress has no flag for it
+# The digits of an IPv4 part by its base (WHATWG: 0x... hexadecimal, 0... octal, else decimal).
+_DIGITS = {8: frozenset("01234567"), 10: frozenset("0123456789"), 16: frozenset("0123456789abcdefABCDEF")}
 
 
 def check_action_url(url: str, path: str) -> list[Problem]:
@@ -84,6 +86,9 @@ def _private_hosts_allowed() -> bool:
 def _why_unsafe(hostname: str) -> str | None:
     """What makes the host not public, or None when it is (or may be: names are not resolved)."""
     host = _normalized(hostname)
+    if any(ord(c) < 0x20 or c == "\x7f" for c in host):
+        # A client that decodes the host into a C string stops at a NUL: 127.0.0.1%00.example.com.
+        return "a host with control characters, which clients read as different hosts"
     address = _address(host)
     if address is not None:
         return _why_unsafe_address(address)
@@ -110,14 +115,44 @@ def _normalized(hostname: str) -> str:
 
 
 def _address(host: str) -> _IPAddress | None:
-    """The address an IP literal denotes, in any form a resolver accepts; None for a name."""
+    """The address an IP literal denotes, in any form a resolver or a WHATWG URL parser accepts;
+    None for a name."""
     try:
         if ":" in host:
             return ipaddress.IPv6Address(host)  # with a zone id too
         # inet_aton reads every IPv4 form: 10.0.0.1, 127.1, 2130706433, 0x7f.0.0.1, 0177.0.0.1.
         return ipaddress.IPv4Address(socket.inet_aton(host))
     except (OSError, ValueError):  # ValueError: no IPv6 address, or a NUL character
+        return _whatwg_ipv4(host)
+
+
+def _whatwg_ipv4(host: str) -> ipaddress.IPv4Address | None:
+    """The IPv4 address the WHATWG URL standard reads in `host`, where inet_aton reads none: it also
+    takes an empty hexadecimal part ("0x" is 0), so browsers and Node read http://0x7f.0x.0x.0x1/
+    as 127.0.0.1. None when the host is no such address."""
+    parts = host.split(".")
+    if parts and parts[-1] == "" and len(parts) > 1:
+        parts.pop()  # one trailing dot
+    if not 1 <= len(parts) <= 4:
         return None
+    numbers = []
+    for part in parts:
+        if part[:2] in ("0x", "0X"):
+            digits, base = part[2:], 16
+        elif len(part) > 1 and part.startswith("0"):
+            digits, base = part[1:], 8
+        else:
+            digits, base = part, 10
+        if not all(c in _DIGITS[base] for c in digits) or (not digits and base == 10):
+            return None
+        numbers.append(int(digits, base) if digits else 0)
+    *leading, last = numbers
+    if any(n > 255 for n in leading) or last >= 256 ** (5 - len(numbers)):
+        return None
+    value = last
+    for index, number in enumerate(leading):
+        value += number << (8 * (3 - index))
+    return ipaddress.IPv4Address(value)
 
 
 def _why_unsafe_address(address: _IPAddress) -> str | None:

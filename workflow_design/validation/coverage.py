@@ -24,6 +24,7 @@ small step budget; past a bound a question is left undecided (no warning).
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,9 @@ from .problems import shown, warning
 from .rules import Resolved, Variables
 
 MAX_CASES = 64
+# Steps of the analysis itself (a condition's parts visited, combined, or read for its uses) per
+# document: a long `or` of literals decided in every case must not cost more than this.
+MAX_WORK = 200_000
 MAX_EVALUATIONS = 2_000  # about 50 µs each: a tenth of a second at most per document
 _STEPS_PER_EVALUATION = 2_000
 _ABSENT: Any = object()
@@ -51,6 +55,11 @@ class _Uses:
 
     literals: list[Any] = field(default_factory=list)
     other: bool = False  # used other than compared with a literal
+    ordered: bool = False  # compared with <, <=, > or >=
+
+
+class _OutOfWork(Exception):
+    """The document's analysis steps are spent: questions still open stay undecided."""
 
 
 class _Evaluations:
@@ -80,6 +89,13 @@ class Cases:
         self.evaluations = _Evaluations()
         self._reads: dict[int, tuple[Any, set[str] | None]] = {}
         self._decided: dict[tuple[Any, ...], bool | None] = {}
+        self._uses: dict[int, tuple[Any, dict[str, _Uses]]] = {}
+        self.work_left = MAX_WORK
+
+    def _spend(self, steps: int) -> None:
+        self.work_left -= steps
+        if self.work_left < 0:
+            raise _OutOfWork
 
     # --- constants ------------------------------------------------------------------------
 
@@ -108,6 +124,12 @@ class Cases:
         """UNCOVERED_CASE where all of `outgoing` are conditional and some case takes none."""
         if not outgoing or any(t.unconditional for t in outgoing) or run is None:
             return None
+        try:
+            return self._uncovered(outgoing, run, where, path)
+        except _OutOfWork:
+            return None
+
+    def _uncovered(self, outgoing: list[TransitionView], run: RunState, where: str, path: str) -> Problem | None:
         conditions = [t.condition for t in outgoing]
         domains = self._domains(conditions, run)
         if domains is None:
@@ -137,13 +159,16 @@ class Cases:
         if run is None:
             return False
         conditions = [first.condition, second.condition]
-        domains = self._domains(conditions, run)
-        if domains is None:
-            return False
-        for case in _cases(domains):
-            a, b = (self._decide(c, case, domains) for c in conditions)
-            if a is not False and b is not False:
+        try:
+            domains = self._domains(conditions, run)
+            if domains is None:
                 return False
+            for case in _cases(domains):
+                a, b = (self._decide(c, case, domains) for c in conditions)
+                if a is not False and b is not False:
+                    return False
+        except _OutOfWork:
+            return False
         return True
 
     # --- the cases ----------------------------------------------------------------------------
@@ -153,7 +178,11 @@ class Cases:
         None when there is none, or too many cases."""
         uses: dict[str, _Uses] = {}
         for condition in conditions:
-            _collect(condition, uses, compared=False)
+            for name, use in self._uses_of(condition).items():
+                merged = uses.setdefault(name, _Uses())
+                merged.literals.extend(use.literals)
+                merged.other |= use.other
+            self._spend(len(uses))
         domains: dict[str, list[Any]] = {}
         for name, use in uses.items():
             values = self._representatives(name, use, run)
@@ -162,7 +191,16 @@ class Cases:
         count = 1
         for values in domains.values():
             count *= len(values)
-        return domains if domains and count <= MAX_CASES else None
+        return domains if domains and 0 < count <= MAX_CASES else None
+
+    def _uses_of(self, condition: Any) -> dict[str, _Uses]:
+        """How the condition uses each variable, found once per condition."""
+        key = id(condition)
+        if key not in self._uses:
+            uses: dict[str, _Uses] = {}
+            self._spend(_collect(condition, uses, compared=False))
+            self._uses[key] = (condition, uses)  # the condition kept: its id stays its own
+        return self._uses[key][1]
 
     def _representatives(self, name: str, use: _Uses, run: RunState) -> list[Any] | None:
         resolved = self.variables.resolve(name, response=False)
@@ -177,7 +215,12 @@ class Cases:
         elif use.other or not use.literals or not kind.known or kind.can_be("object", "array"):
             return None
         else:
-            values = _between(use.literals)
+            kinds = {"number" if k == "integer" else k for k in (kind.kinds or ())} - {"null"}
+            if len(kinds) != 1 or (use.ordered and "string" in kinds):
+                return None  # a value of another kind, or texts between the ones ordered: not represented
+            values = _between(use.literals, whole=kind.kinds == frozenset({"integer"}))
+            if all(v is None for v in values):  # compared with null only: a value that is not null too
+                values.append(_OTHER_TEXT if kinds == {"string"} else 0 if kinds == {"number"} else False)
         if self.variables.may_be_absent(name) or (resolved.task is not None and not run.certainly_ran(resolved.task)):
             values.append(_ABSENT)
         return values
@@ -185,6 +228,7 @@ class Cases:
     def _decide(self, condition: Any, case: dict[str, Any], domains: dict[str, list[Any]]) -> bool | None:
         """The condition's truth in `case`: evaluated when it reads only the case's variables,
         else combined from its parts (and / or / !); None when undecided."""
+        self._spend(1)
         key = id(condition)
         if key not in self._reads:  # the same conditions are decided for every case
             self._reads[key] = (condition, _reads(condition))  # the condition kept: its id stays its own
@@ -217,31 +261,40 @@ def _cases(domains: dict[str, list[Any]]) -> Iterator[dict[str, Any]]:
         yield dict(zip(names, values, strict=True))
 
 
-def _between(literals: list[Any]) -> list[Any]:
+def _between(literals: list[Any], *, whole: bool) -> list[Any]:
     """One value per class of values the literals tell apart: each literal, numbers between
-    and beyond them, and a text equal to none of them."""
+    and beyond them (whole numbers only when `whole`), a text equal to none of them, null
+    when compared with null."""
     numbers = sorted({v for v in literals if isinstance(v, (int, float)) and not isinstance(v, bool)})
     texts = [v for v in literals if isinstance(v, str)]
-    values: list[Any] = [*numbers, *((low + high) / 2 for low, high in itertools.pairwise(numbers))]
+    values: list[Any] = list(numbers)
+    for low, high in itertools.pairwise(numbers):
+        middle = (low + high) / 2
+        if whole:
+            middle = math.floor(low) + 1
+            if middle >= high:
+                continue  # no whole number between
+        values.append(middle)
     if numbers:
-        values += [numbers[0] - 1, numbers[-1] + 1]
+        values += [math.floor(numbers[0]) - 1, math.ceil(numbers[-1]) + 1]
     values += texts + ([_OTHER_TEXT] if texts else [])
     if any(isinstance(v, bool) for v in literals):
         values += [True, False]
+    if any(v is None for v in literals):
+        values.append(None)
     unique: dict[tuple[type, Any], Any] = {}  # by type too: 1 and true are different values
     for value in values:
         unique.setdefault((type(value), value), value)
     return list(unique.values())
 
 
-def _collect(expression: Any, uses: dict[str, _Uses], compared: bool) -> None:
-    """Record how each variable is used: compared with a literal, or otherwise."""
+def _collect(expression: Any, uses: dict[str, _Uses], compared: bool) -> int:
+    """Record how each variable is used: compared with a literal, or otherwise. Returns the
+    number of parts visited (the work it took)."""
     if isinstance(expression, list):
-        for item in expression:
-            _collect(item, uses, False)
-        return
+        return 1 + sum(_collect(item, uses, False) for item in expression)
     if not isinstance(expression, dict) or len(expression) != 1:
-        return
+        return 1
     op, raw = next(iter(expression.items()))
     args = raw if isinstance(raw, list) else [raw]
     if op == "var":
@@ -249,12 +302,13 @@ def _collect(expression: Any, uses: dict[str, _Uses], compared: bool) -> None:
         if isinstance(name, str) and name:
             use = uses.setdefault(name, _Uses())
             use.other |= not compared or len(args) > 1
-        return
+        return 1 + len(args)
     if op in ("missing", "missing_some"):
-        for name in _missing_names(op, args):
+        names = _missing_names(op, args)
+        for name in names:
             if isinstance(name, str):
                 uses.setdefault(name, _Uses())
-        return
+        return 1 + len(names)
     spec = OPERATORS.get(op) if isinstance(op, str) else None
     scoped = spec.scoped_index(len(args)) if spec is not None else None
     literal_comparison = (op in ("==", "!=", "===", "!==") or op in _ORDERING) and all(
@@ -266,7 +320,8 @@ def _collect(expression: Any, uses: dict[str, _Uses], compared: bool) -> None:
             if _is_var(arg):
                 _collect(arg, uses, compared=bool(literals))
                 uses[arg["var"]].literals.extend(literals)
-        return
+                uses[arg["var"]].ordered |= op in _ORDERING
+        return 1 + len(args)
     if (
         op == "in"
         and len(args) == 2
@@ -276,10 +331,9 @@ def _collect(expression: Any, uses: dict[str, _Uses], compared: bool) -> None:
     ):
         _collect(args[0], uses, compared=True)
         uses[args[0]["var"]].literals.extend(args[1])
-        return
-    for index, arg in enumerate(args):
-        if index != scoped:  # a body reads the item, not the workflow's variables
-            _collect(arg, uses, False)
+        return 2 + len(args[1])
+    # a body reads the item, not the workflow's variables
+    return 1 + sum(_collect(arg, uses, False) for index, arg in enumerate(args) if index != scoped)
 
 
 def _missing_names(op: str, args: list[Any]) -> list[Any]:
