@@ -36,7 +36,7 @@ from .flow import RunState
 from .jsonlogic import OPERATORS, JsonLogicError, condition_holds
 from .model import TransitionView
 from .problems import shown, warning
-from .rules import Resolved, Variables
+from .rules import EQUALITY, ORDERING, Resolved, Variables
 
 MAX_CASES = 64
 # Steps of the analysis itself (a condition's parts visited, combined, or read for its uses) per
@@ -46,7 +46,6 @@ MAX_EVALUATIONS = 2_000  # about 50 µs each: a tenth of a second at most per do
 _STEPS_PER_EVALUATION = 2_000
 _ABSENT: Any = object()
 _OTHER_TEXT = "\u2063other"  # a text no literal equals (an invisible separator)
-_ORDERING = {"<", "<=", ">", ">="}
 
 
 @dataclass
@@ -311,16 +310,14 @@ def _collect(expression: Any, uses: dict[str, _Uses], compared: bool) -> int:
         return 1 + len(names)
     spec = OPERATORS.get(op) if isinstance(op, str) else None
     scoped = spec.scoped_index(len(args)) if spec is not None else None
-    literal_comparison = (op in ("==", "!=", "===", "!==") or op in _ORDERING) and all(
-        _is_var(a) or _is_scalar(a) for a in args
-    )
+    literal_comparison = op in EQUALITY | ORDERING and all(_is_var(a) or _is_scalar(a) for a in args)
     if literal_comparison:
         literals = [a for a in args if _is_scalar(a)]
         for arg in args:
             if _is_var(arg):
                 _collect(arg, uses, compared=bool(literals))
                 uses[arg["var"]].literals.extend(literals)
-                uses[arg["var"]].ordered |= op in _ORDERING
+                uses[arg["var"]].ordered |= op in ORDERING
         return 1 + len(args)
     if (
         op == "in"

@@ -162,14 +162,11 @@ def path_type(start: ValueType, segments: list[str], where: str) -> ValueType | 
 
 _NOT_LITERAL: Any = object()
 _VARIABLE_TEXT = re.compile(r"(ticket|tasks|response)\.[A-Za-z0-9_.]+")
-# Operators whose arguments are only tested for truth (their values are not used otherwise).
-_TRUTH_TESTS = {"!", "!!", "and", "or"}
-_EQUALITY = {"==", "!=", "===", "!=="}
-_ORDERING = {"<", "<=", ">", ">="}
+EQUALITY = frozenset({"==", "!=", "===", "!=="})
+ORDERING = frozenset({"<", "<=", ">", ">="})
 _ARITHMETIC = {"+", "-", "*", "/", "%", "min", "max"}
-_ARRAY_OPERATORS = {"map", "filter", "reduce", "all", "some", "none"}
 _RESULT_TYPES: dict[str, ValueType] = {
-    **dict.fromkeys(_EQUALITY | _ORDERING | {"!", "!!", "in", "all", "some", "none"}, BOOLEAN),
+    **dict.fromkeys(EQUALITY | ORDERING | {"!", "!!", "in", "all", "some", "none"}, BOOLEAN),
     **dict.fromkeys(_ARITHMETIC, NUMBER),
     **dict.fromkeys(("cat", "substr"), STRING),
     **dict.fromkeys(("map", "filter", "merge"), ARRAY),
@@ -302,9 +299,9 @@ class RuleChecker:
         return _Item(items, reduce=op == "reduce")
 
     def typed(self, op: str, operands: list[Operand], paths: list[str]) -> Operand:
-        if op in _EQUALITY and len(operands) == 2:
+        if op in EQUALITY and len(operands) == 2:
             self.equality(op, operands, paths)
-        elif op in _ORDERING:
+        elif op in ORDERING:
             self.ordering(op, operands, paths)
         elif op in _ARITHMETIC:
             for operand, path in zip(operands, paths, strict=True):

@@ -19,7 +19,6 @@ from .problems import shown, type_name
 
 # JSON Schema's type names; "integer" values are also "number" values.
 _KINDS = frozenset({"null", "boolean", "integer", "number", "string", "array", "object"})
-_NUMBERS = frozenset({"integer", "number"})
 # A schema is read this deep at most: deeper values read as UNKNOWN.
 _MAX_DEPTH = 16
 _MAX_VALUES = 1000
@@ -220,7 +219,3 @@ def kinds_fit(actual: ValueType, expected: ValueType) -> bool:
         return True
     present = actual.kinds - {"null"}
     return not present or any(expected.can_be(kind) for kind in present)
-
-
-def is_number_kind(kind: str) -> bool:
-    return kind in _NUMBERS
