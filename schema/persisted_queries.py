@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
+from graphql import GraphQLError, parse
 from redis.exceptions import RedisError
 
 CACHE_ALIAS = "persisted-queries"
@@ -74,10 +75,19 @@ def query_to_run(*, query: str | None, extensions: dict[str, Any] | None) -> str
             "provided sha does not match query", code="BAD_USER_INPUT", status=400, path=_HASH_POINTER
         )
     if trusted is None:
-        _register(sha256, query)
+        if _parses(query):  # a text that cannot run would only take a place in the cache
+            _register(sha256, query)
     elif sha256 not in trusted:
         raise _untrusted()
     return query
+
+
+def _parses(query: str) -> bool:
+    try:
+        parse(query, no_location=True, max_tokens=settings.GRAPHQL_MAX_TOKENS)
+    except GraphQLError:
+        return False
+    return True
 
 
 def _requested_hash(extensions: dict[str, Any] | None) -> str | None:

@@ -34,13 +34,14 @@ def persisted(text: str) -> dict:
 
 
 OVERSIZE = ME + "#" * (MAX_QUERY_LENGTH - len(ME) + 1)
+UNPARSEABLE = "query Broken { me { username "
 
 
 @pytest.fixture(autouse=True)
 def _none_of_these_queries_registered(db):
     """The cache is a database table (live-server tests commit) or Redis, either of which may outlive a test. Only
     this module's texts are forgotten: clearing a Redis cache would empty the whole Redis database."""
-    caches[CACHE_ALIAS].delete_many([sha256(text) for text in (ME, ME + " ", COMPANY, REFRESH, OVERSIZE)])
+    caches[CACHE_ALIAS].delete_many([sha256(text) for text in (ME, ME + " ", COMPANY, REFRESH, OVERSIZE, UNPARSEABLE)])
 
 
 class Api:
@@ -151,6 +152,11 @@ class TestAutomaticPersistedQueries:
         assert answer.status_code == 400
         assert f"at most {MAX_QUERY_LENGTH:,} are accepted" in answer.json()["errors"][0]["message"]
         assert api.post({"extensions": persisted(OVERSIZE)}).json() == NOT_FOUND
+
+    def test_a_text_that_does_not_parse_is_answered_and_not_registered(self, api):
+        answer = api.post({"query": UNPARSEABLE, "extensions": persisted(UNPARSEABLE)}).json()
+        assert answer["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+        assert api.post({"extensions": persisted(UNPARSEABLE)}).json() == NOT_FOUND
 
     def test_the_operation_limits_apply_to_a_stored_text(self, api, settings):
         assert "data" in api.post({"query": COMPANY, "extensions": persisted(COMPANY)}).json()
