@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -59,7 +60,7 @@ LAUNCH_TIMEOUT_MS = 10_000
 TIMEOUT_MS = 10_000
 
 
-def skip(reason: str) -> None:
+def skip(reason: str) -> NoReturn:
     print(reason)
     pytest.skip(reason)
 
