@@ -36,9 +36,16 @@ class ServiceError(Exception):
     """Raised by a service that refuses a request; nothing was written. It carries every problem
     found, the warnings beside the errors, so that a client fixing the errors hears of both."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], *, current: object = None):
         super().__init__("; ".join(f"{p.code} at {p.path or '/'}: {p.message}" for p in errors(problems)))
         self.problems = problems
+        # The object as it now stands, when the refusal is that it changed (VERSION_CONFLICT): the
+        # client's cache gets the current version with the refusal.
+        self.current = current
+
+    def with_problems(self, problems: list[Problem]) -> "ServiceError":
+        """The same refusal with these problems (relocated, or with warnings added)."""
+        return ServiceError(problems, current=self.current)
 
     @property
     def errors(self) -> list[Problem]:

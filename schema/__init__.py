@@ -41,10 +41,26 @@ class Mutation(UsersMutation, WorkflowDesignMutation):
 logger = logging.getLogger("ticketflower.graphql")
 
 
+# Apollo's codes for a document that does not parse, or does not validate against the schema.
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+
+
+def _refused_document_code(execution_context) -> str | None:
+    """The code of an error raised before execution, told by how far the operation got."""
+    if execution_context is None or execution_context.result is not None:
+        return None
+    return PARSE_FAILED if execution_context.graphql_document is None else VALIDATION_FAILED
+
+
 class TicketFlowerSchema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:
         request = execution_context.context.request if execution_context else None
+        document_code = _refused_document_code(execution_context)
         for error in errors:
+            if document_code and error.original_error is None and not (error.extensions or {}).get("code"):
+                # Every top-level error carries a code (README, "Errors").
+                error.extensions = {**(error.extensions or {}), "code": document_code}
             if not is_expected_error(error) and not is_client_database_error(error.original_error):
                 # Expected errors (bad input, auth) are the client's answer; failures are logged
                 # under the request id that the masked answer carries.

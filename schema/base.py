@@ -29,6 +29,7 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 from kernel.problems import Problem, ServiceError, concurrent_write_refused
 from kernel.scoping import visible_to
 from kernel.values import parse_id
+from schema.library_internals import nullable_offset_pagination
 from users.roles import DESIGN_WORKFLOWS, MANAGE_COMPANY
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
@@ -168,11 +169,15 @@ Resolver = TypeVar("Resolver", bound=Callable[..., Any])
 Row = TypeVar("Row", bound=Model)
 
 
-def answers_refusals(payload_type: type) -> Callable[[Resolver], Resolver]:
+def answers_refusals(payload_type: type, *, current: str | None = None) -> Callable[[Resolver], Resolver]:
     """Decorates a mutation's resolver, which calls a service and returns `payload_type`: the
     service's refusal (ServiceError, also a write that lost to a concurrent one) becomes the
-    payload's `errors` (and `warnings`, where the payload has them), never a top-level error."""
-    has_warnings = "warnings" in {field.name for field in dataclasses.fields(payload_type)}
+    payload's `errors` (and `warnings`, where the payload has them), never a top-level error.
+    A refusal that carries the object as it now stands (VERSION_CONFLICT) answers it in the
+    payload's field named `current`, so that a client cache is brought up to date."""
+    fields = {field.name for field in dataclasses.fields(payload_type)}
+    has_warnings = "warnings" in fields
+    assert current is None or current in fields, f"{payload_type.__name__} has no field {current}"
 
     def decorate(resolver: Resolver) -> Resolver:
         @functools.wraps(resolver)
@@ -181,9 +186,11 @@ def answers_refusals(payload_type: type) -> Callable[[Resolver], Resolver]:
                 with concurrent_write_refused():
                     return resolver(*args, **kwargs)
             except ServiceError as refusal:
-                answer = {"errors": ProblemType.list_from(refusal.errors)}
+                answer: dict[str, object] = {"errors": ProblemType.list_from(refusal.errors)}
                 if has_warnings:
                     answer["warnings"] = ProblemType.list_from(refusal.warnings)
+                if current is not None and refusal.current is not None:
+                    answer[current] = refusal.current
                 return payload_type(**answer)
 
         return cast(Resolver, resolve)
@@ -210,5 +217,8 @@ class NonNegativeOffset(FieldExtension):
 
 def paginated_list(graphql_type=None, *, extensions: list, **options):
     """An offset-paginated list field {totalCount, results} (or its decorator): page size
-    capped by settings, offsets checked; `extensions` say who may call it."""
-    return strawberry_django.offset_paginated(graphql_type, extensions=[*extensions, NonNegativeOffset()], **options)
+    capped by settings, offsets checked; `extensions` say who may call it, so its type is nullable
+    (`OffsetPaginated[T] | None`): a refusal leaves the operation's other fields their data."""
+    return nullable_offset_pagination(
+        strawberry_django.offset_paginated(graphql_type, extensions=[*extensions, NonNegativeOffset()], **options)
+    )

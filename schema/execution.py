@@ -52,6 +52,7 @@ from schema.library_internals import (
     get_django_definition,
     to_nodes,
 )
+from schema.variable_errors import located_variable_error
 
 # Kinds of field plans.
 _LEAF, _RELATED, _GENERAL = 0, 1, 2
@@ -167,6 +168,12 @@ _NOT_LOADED = object()
 
 
 class TicketFlowerExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    @classmethod
+    def build(cls, *args: Any, **kwargs: Any) -> Any:
+        """The context, or the errors of the request's variables, located (schema.variable_errors)."""
+        built = super().build(*args, **kwargs)
+        return [located_variable_error(error) for error in built] if isinstance(built, list) else built
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         manager = self.middleware_manager

@@ -10,7 +10,8 @@ setting GRAPHQL_EXECUTION_SHORT_PATHS=false (the libraries' own paths then run):
   `QuerysetOptimizer` drops strawberry-django's per-field `resolve` hook.
 
 Besides them, `extensions.py` validates a parsed document against the graphql-core schema
-behind strawberry's (`graphql_core_schema`), and lowers graphql-core's field-overlap budget.
+behind strawberry's (`graphql_core_schema`), and lowers graphql-core's field-overlap budget;
+`base.paginated_list` makes refusable paginated root fields nullable (`NullableOffsetPaginated`).
 
 `tests/test_library_internals.py` checks every entry here against the installed libraries and
 fails, pointing at the README's "Upgrading the GraphQL libraries", when one of them changes.
@@ -23,8 +24,10 @@ from graphql.execution.executor import Executor, to_nodes
 from graphql.pyutils import gather_with_cancel
 from graphql.validation.rules import overlapping_fields_can_be_merged
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, validate_document
+from strawberry.types.base import StrawberryOptional
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry.types.field import StrawberryField
+from strawberry_django.fields.field import StrawberryOffsetPaginatedExtension
 from strawberry_django.optimizer import DjangoOptimizerExtension
 from strawberry_django.utils.typing import get_django_definition
 
@@ -96,3 +99,23 @@ def set_field_overlap_budget(units: int) -> None:
     """graphql-core's OverlappingFieldsCanBeMergedRule aborts validation once it has spent this
     much work (a module-level knob the rule reads at each run)."""
     overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = units
+
+
+class NullableOffsetPaginated(StrawberryOffsetPaginatedExtension):
+    """strawberry-django's offset-pagination extension for a nullable field (`OffsetPaginated[T] | None`):
+    the library's `apply` keeps the field's type as the type to paginate with, and a nullable one
+    has no `resolve_paginated`."""
+
+    def apply(self, field: StrawberryField) -> None:
+        super().apply(field)
+        if isinstance(self.paginated_type, StrawberryOptional):
+            self.paginated_type = self.paginated_type.of_type
+
+
+def nullable_offset_pagination(field: Any) -> Any:
+    """`field` (made by strawberry_django.offset_paginated) with NullableOffsetPaginated for the library's extension."""
+    field.extensions = [
+        NullableOffsetPaginated() if type(extension) is StrawberryOffsetPaginatedExtension else extension
+        for extension in field.extensions
+    ]
+    return field

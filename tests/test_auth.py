@@ -235,7 +235,7 @@ class TestTokens:
         issued = timezone.now() - settings.ACCESS_TOKEN_LIFETIME - timedelta(seconds=1)
         expired = access_token_encode(user_id=tenant_a.admin.pk, now=issued)
         body = gql.post(ME, token=expired)
-        assert body["data"] is None
+        assert body["data"] == {"me": None}
         assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         assert "expired" in body["errors"][0]["message"]
 

@@ -357,8 +357,8 @@ class TestWalkRules:
         assert result.steps == ()
         # The misspelt toTask is read as the task it is closest to: page_oncall is not also unreachable.
         assert located(result.problems) == [
-            ("REQUIRED", "/input/tasks/2/title"),
-            ("UNKNOWN_TASK", "/input/transitions/1/toTask"),
+            ("REQUIRED", "/tasks/2/title"),
+            ("UNKNOWN_TASK", "/transitions/1/toTask"),
         ]
 
     @pytest.mark.parametrize(
@@ -540,7 +540,7 @@ class TestGraphQL:
         result = preview(gql, tenant_a, input=document, ticket={}, taskOutputs={})
         assert result["outcome"] == "INVALID"
         assert result["steps"] == []
-        assert [(p["code"], p["path"]) for p in result["problems"]] == [("INVALID_TYPE", "/input/tasks/0/taskType")]
+        assert [(p["code"], p["path"]) for p in result["problems"]] == [("INVALID_TYPE", "/tasks/0/taskType")]
 
     @pytest.mark.parametrize(
         "given",

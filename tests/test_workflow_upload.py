@@ -151,9 +151,11 @@ class TestVersions:
         second_edit["title"] = "Second"
         before = database_state()
         payload = upload(gql, tenant_a, second_edit)
-        assert payload["workflow"] is None
         assert located(payload["errors"]) == [("VERSION_CONFLICT", "/expectedVersion")]
         assert database_state() == before
+        # The refusal brings the workflow as it stands, for the client's cache (issue 14).
+        assert (payload["workflow"]["id"], payload["workflow"]["version"]) == (created["id"], 2)
+        assert [task["key"] for task in payload["workflow"]["tasks"]] == [task["key"] for task in first_edit["tasks"]]
 
     def test_export_of_unknown_version_is_null(self, gql, tenant_a):
         created = upload(gql, tenant_a, example())["workflow"]
@@ -174,7 +176,7 @@ class TestAtomicity:
         # Tasks and the workflow row are written by then; the transitions are not.
         monkeypatch.setattr(WorkflowTransition.objects, "bulk_create", fail)
         body = gql.post(UPLOAD, {"input": edited}, token=tenant_a.token)
-        assert body["data"] is None
+        assert body["data"] == {"uploadWorkflow": None}
         assert body["errors"][0]["message"] == "Unexpected error."
         assert "disk full" not in json.dumps(body)
         assert "disk full" in caplog.text  # logged for the operators, with its trace

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
@@ -348,8 +349,13 @@ def company_role_create(*, acting_user: User, name: str, description: str) -> Co
         raise ServiceError.single("DUPLICATE", f"the company already has a role '{name}'", "/name") from exc
 
 
+class CompanyRoleDeleted(NamedTuple):
+    id: int
+    holder_ids: list[int]  # the users who held it, and hold it no more
+
+
 @transaction.atomic
-def company_role_delete(*, company_id: int, name: str) -> None:
+def company_role_delete(*, company_id: int, name: str) -> CompanyRoleDeleted:
     """Deletes a company role with its group: its holders lose it, its object permissions go. Refused
     while anything uses it (users.role_uses). The API deletes in the acting user's company, the Django
     admin in the role's own."""
@@ -361,4 +367,6 @@ def company_role_delete(*, company_id: int, name: str) -> None:
         raise ServiceError.single(
             "IN_USE", f"the role '{name}' is in use by {', '.join(uses)}; take it out of those first", "/name"
         )
+    deleted = CompanyRoleDeleted(role.pk, sorted(role.group.user_set.values_list("pk", flat=True)))
     role.group.delete()  # cascades to the role
+    return deleted

@@ -29,10 +29,11 @@ exceed MAX_ANSWER_BYTES; the steps so far are kept), INVALID (the document has
 validation errors, or ``ticket`` / ``task_outputs`` is not usable at all: not an
 object, or over 256 KiB or 64 levels as JSON; no steps).
 
-Problems use JSON Pointers into previewWorkflow's arguments:
+Problems use JSON Pointers rooted as every operation's (README, "Errors"): at the
+workflow document for a problem in it, else at the argument that carried it:
 
-* the document's own validation errors: ``/input/<path in the document>``
-  (``document_path``);
+* the document's own validation errors: ``<path in the document>`` for ``input``,
+  ``/workflowId`` for a stored document (``document_path``);
 * ticket values: ``/ticket/<fieldName>`` (INVALID_FIELD_VALUE, UNKNOWN_FIELD);
 * outputs: ``/taskOutputs/<key>[/<n>]/<pointer inside the output>`` (INVALID_OUTPUT,
   ``<n>`` the 0-based list index when a list is given); an action's output that
@@ -139,7 +140,7 @@ def preview_workflow(
     ticket: Any,
     task_outputs: Any,
     max_steps: int = DEFAULT_MAX_STEPS,
-    document_path: str = "/input",
+    document_path: str = "",
     budget: Budget | None = None,
 ) -> PreviewResult:
     """Follow `document` from its start with the given ticket field values and task

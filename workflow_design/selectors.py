@@ -88,6 +88,11 @@ def _ticket_definitions_granting_role(role: CompanyRole, limit: int) -> list[str
     return [f"ticket definition '{title}'" for title in granting.values_list("title", flat=True)[:limit]]
 
 
+def workflow_get(*, acting_user: User, workflow_id: Any) -> WorkflowDefinition | None:
+    pk = parse_id(workflow_id)
+    return None if pk is None else visible_to(WorkflowDefinition.objects.filter(pk=pk), acting_user).first()
+
+
 def workflow_versions(*, acting_user: User, workflow_id: str) -> QuerySet[WorkflowVersion]:
     pk = parse_id(workflow_id)
     if pk is None:
@@ -132,7 +137,7 @@ def workflow_preview(
             "",
         )
         return preview.PreviewResult.invalid([problem], problem.message)
-    document_path = "/input"
+    document_path = ""  # the document sent as `input`: rooted at it, as an upload's problems are
     if document is None:
         assert workflow_id is not None  # exactly one of the two, checked above
         document = workflow_export(acting_user=acting_user, workflow_id=workflow_id, version=version)

@@ -10,7 +10,7 @@ written returns what it wrote and the warnings (`Written`).
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -71,7 +71,7 @@ def _write_if_valid(problems: list[Problem], write: Callable[[], Row]) -> Writte
     try:
         return Written(write(), warnings(problems))
     except ServiceError as exc:
-        raise ServiceError([*exc.problems, *warnings(problems)]) from exc
+        raise exc.with_problems([*exc.problems, *warnings(problems)]) from exc
 
 
 def row_at_version(
@@ -91,12 +91,13 @@ def row_at_version(
         model._default_manager.all(), acting_user=acting_user, object_id=object_id, path=path, noun=noun, lock=lock
     )
     if row.version != expected_version:
-        raise ServiceError.single(
+        problem = Problem(
             "VERSION_CONFLICT",
             f"it is at version {row.version}, not {expected_version}: someone changed it since you read it; "
             "read it again and re-apply your change",
             "/expectedVersion",
         )
+        raise ServiceError([problem], current=row)
     return row
 
 
@@ -324,7 +325,7 @@ def task_upload(
     try:
         written = workflow_upload(acting_user=acting_user, document=document)
     except ServiceError as exc:
-        raise ServiceError([_relocated(p, task_prefix) for p in exc.problems]) from exc
+        raise exc.with_problems([_relocated(p, task_prefix) for p in exc.problems]) from exc
     task = written.row.tasks.get(key=key)
     return Written(task, [_relocated(p, task_prefix) for p in written.warnings])
 
@@ -338,7 +339,8 @@ def _relocated(problem: Problem, task_prefix: str) -> Problem:
 
 
 @writes_company_data
-def workflow_delete(*, acting_user: User, workflow_id: Any, expected_version: int) -> None:
+def workflow_delete(*, acting_user: User, workflow_id: Any, expected_version: int) -> int:
+    """Deletes a workflow with its tasks, transitions and versions; answers its id."""
     workflow = row_at_version(
         WorkflowDefinition,
         acting_user=acting_user,
@@ -351,9 +353,11 @@ def workflow_delete(*, acting_user: User, workflow_id: Any, expected_version: in
         titles = ", ".join(f"'{title}'" for title in users)
         raise ServiceError.single("IN_USE", f"ticket definitions use this workflow: {titles}", "/id")
     freed = workflow.versions.aggregate(total=Sum("size_bytes"))["total"] or 0
+    deleted_id = workflow.pk
     WorkflowTransition.objects.filter(workflow=workflow).delete()
     workflow.delete()
     _storage_charge(company_id=workflow.company_id, size=-freed)
+    return deleted_id
 
 
 # --- ticket definitions ------------------------------------------------------------------
@@ -426,8 +430,15 @@ def _granted_roles_lock(*, acting_user: User, names: list[str]) -> None:
         raise ServiceError(problems)
 
 
+class TicketDefinitionDeleted(NamedTuple):
+    id: int
+    workflow_id: int  # the workflow whose ticket definitions no longer list it
+
+
 @writes_company_data
-def ticket_definition_delete(*, acting_user: User, ticket_definition_id: Any, expected_version: int) -> None:
+def ticket_definition_delete(
+    *, acting_user: User, ticket_definition_id: Any, expected_version: int
+) -> TicketDefinitionDeleted:
     ticket = row_at_version(
         TicketDefinition,
         acting_user=acting_user,
@@ -435,9 +446,11 @@ def ticket_definition_delete(*, acting_user: User, ticket_definition_id: Any, ex
         expected_version=expected_version,
         noun="ticket definition",
     )
+    deleted = TicketDefinitionDeleted(ticket.pk, ticket.workflow_id)
     _object_permissions(ticket).delete()  # generic relations: not removed by the delete itself
     ticket.delete()
     _storage_charge(company_id=ticket.company_id, size=-ticket.size_bytes)
+    return deleted
 
 
 def ticket_definition_access_sync(*, ticket_definition: TicketDefinition) -> None:

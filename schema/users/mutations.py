@@ -5,8 +5,17 @@ from strawberry.types import Info
 
 from schema.base import OkPayload, acting_user, answers_refusals, company_admin_required, login_required
 from schema.users.inputs import CreateCompanyInput, CreateUserInput
-from schema.users.types import AuthPayload, CompanyRolePayload, CompanyRoleType, TokenPayload, UserPayload, UserType
+from schema.users.types import (
+    AuthPayload,
+    CompanyRolePayload,
+    CompanyRoleType,
+    DeleteCompanyRolePayload,
+    TokenPayload,
+    UserPayload,
+    UserType,
+)
 from users import services
+from users.selectors import user_list
 
 # strawberry-django answers a model row as its type: the casts below say so to the type checker (its documented way).
 
@@ -49,13 +58,13 @@ class UsersMutation:
 
     @strawberry.mutation(extensions=login_required(), description="Revoke a refresh token of yours.")
     @answers_refusals(OkPayload)
-    def logout(self, info: Info, refresh_token: str) -> OkPayload:
+    def logout(self, info: Info, refresh_token: str) -> OkPayload | None:
         services.refresh_token_revoke(acting_user=acting_user(info), raw_token=refresh_token)
         return OkPayload(ok=True)
 
     @strawberry.mutation(extensions=company_admin_required())
     @answers_refusals(UserPayload)
-    def create_user(self, info: Info, input: CreateUserInput) -> UserPayload:
+    def create_user(self, info: Info, input: CreateUserInput) -> UserPayload | None:
         user = services.user_create(
             acting_user=acting_user(info),
             username=input.username,
@@ -70,7 +79,7 @@ class UsersMutation:
     @answers_refusals(UserPayload)
     def update_user_roles(
         self, info: Info, user_id: strawberry.ID, system_roles: list[str], company_roles: list[str]
-    ) -> UserPayload:
+    ) -> UserPayload | None:
         user = services.user_set_roles(
             acting_user=acting_user(info), user_id=user_id, system_roles=system_roles, company_roles=company_roles
         )
@@ -78,15 +87,20 @@ class UsersMutation:
 
     @strawberry.mutation(extensions=company_admin_required())
     @answers_refusals(CompanyRolePayload)
-    def create_company_role(self, info: Info, name: str, description: str = "") -> CompanyRolePayload:
+    def create_company_role(self, info: Info, name: str, description: str = "") -> CompanyRolePayload | None:
         role = services.company_role_create(acting_user=acting_user(info), name=name, description=description)
         return CompanyRolePayload(company_role=cast(CompanyRoleType, role))
 
     @strawberry.mutation(
         extensions=company_admin_required(),
-        description="Delete a company role; refused (IN_USE) while a ticket definition grants access to it.",
+        description="Delete a company role; its holders lose it. Refused (IN_USE) while a ticket definition grants "
+        "access to it.",
     )
-    @answers_refusals(OkPayload)
-    def delete_company_role(self, info: Info, name: str) -> OkPayload:
-        services.company_role_delete(company_id=acting_user(info).company_id, name=name)
-        return OkPayload(ok=True)
+    @answers_refusals(DeleteCompanyRolePayload)
+    def delete_company_role(self, info: Info, name: str) -> DeleteCompanyRolePayload | None:
+        user = acting_user(info)
+        deleted = services.company_role_delete(company_id=user.company_id, name=name)
+        holders = user_list(acting_user=user).filter(pk__in=deleted.holder_ids).order_by("username")
+        return DeleteCompanyRolePayload(
+            ok=True, deleted_id=strawberry.ID(str(deleted.id)), users=cast(list[UserType], holders)
+        )

@@ -11,13 +11,13 @@ from users.selectors import company_role_list, user_list
 @strawberry.type
 class UsersQuery:
     @strawberry_django.field(extensions=login_required(), description="The user the request is authenticated as.")
-    def me(self, info: Info) -> UserType:
+    def me(self, info: Info) -> UserType | None:
         return acting_user(info)
 
-    @paginated_list(OffsetPaginated[UserType], extensions=company_admin_required())
+    @paginated_list(OffsetPaginated[UserType] | None, extensions=company_admin_required())
     def users(self, info: Info):
         return user_list(acting_user=acting_user(info)).order_by("username")
 
-    @paginated_list(OffsetPaginated[CompanyRoleType], extensions=company_admin_required())
+    @paginated_list(OffsetPaginated[CompanyRoleType] | None, extensions=company_admin_required())
     def company_roles(self, info: Info):
         return company_role_list(acting_user=acting_user(info)).order_by("name")

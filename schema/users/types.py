@@ -67,3 +67,15 @@ class UserPayload:
 class CompanyRolePayload:
     company_role: CompanyRoleType | None = None
     errors: list[ProblemType] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="What deleteCompanyRole deleted, or why it deleted nothing.")
+class DeleteCompanyRolePayload:
+    ok: bool = strawberry.field(default=False, description="Whether the role was deleted.")
+    deleted_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The id of the deleted role, to evict from a cache."
+    )
+    users: list[UserType] = strawberry.field(
+        default_factory=list, description="The users who held the role, as they are now: without it."
+    )
+    errors: list[ProblemType] = strawberry.field(default_factory=list)

@@ -3,9 +3,11 @@ from typing import cast
 import strawberry
 from strawberry.types import Info
 
-from schema.base import OkPayload, ProblemType, acting_user, answers_refusals, workflow_creator_required
+from schema.base import ProblemType, acting_user, answers_refusals, workflow_creator_required
 from schema.workflow_design.inputs import TaskInput, TicketDefinitionInput, WorkflowInput, input_to_document
 from schema.workflow_design.types import (
+    DeleteTicketDefinitionPayload,
+    DeleteWorkflowDefinitionPayload,
     TaskDefinitionType,
     TicketDefinitionType,
     UploadTaskDefinitionPayload,
@@ -14,7 +16,7 @@ from schema.workflow_design.types import (
     WorkflowDefinitionType,
 )
 from workflow_design import document as doc
-from workflow_design import services
+from workflow_design import selectors, services
 
 # strawberry-django answers a model row as its type: the casts below say so to the type checker (its documented way).
 # The input types are classes generated at run time (inputs.py), which a type checker cannot know.
@@ -26,8 +28,8 @@ class WorkflowDesignMutation:
         extensions=workflow_creator_required(),
         description="Create a workflow, or edit one (id + expectedVersion): all or nothing.",
     )
-    @answers_refusals(UploadWorkflowPayload)
-    def upload_workflow(self, info: Info, input: WorkflowInput) -> UploadWorkflowPayload:  # type: ignore[valid-type]
+    @answers_refusals(UploadWorkflowPayload, current="workflow")
+    def upload_workflow(self, info: Info, input: WorkflowInput) -> UploadWorkflowPayload | None:  # type: ignore[valid-type]
         document = input_to_document(doc.WORKFLOW, input)
         written = services.workflow_upload(acting_user=acting_user(info), document=document)
         return UploadWorkflowPayload(
@@ -38,14 +40,14 @@ class WorkflowDesignMutation:
         extensions=workflow_creator_required(),
         description="Create or replace one task (matched by key), validated as a whole-workflow upload.",
     )
-    @answers_refusals(UploadTaskDefinitionPayload)
+    @answers_refusals(UploadTaskDefinitionPayload, current="workflow")
     def upload_task_definition(
         self,
         info: Info,
         workflow_id: strawberry.ID,
         expected_version: int,
         input: TaskInput,  # type: ignore[valid-type]
-    ) -> UploadTaskDefinitionPayload:
+    ) -> UploadTaskDefinitionPayload | None:
         written = services.task_upload(
             acting_user=acting_user(info),
             workflow_id=workflow_id,
@@ -59,12 +61,12 @@ class WorkflowDesignMutation:
         )
 
     @strawberry.mutation(extensions=workflow_creator_required(), description="Create or edit a ticket definition.")
-    @answers_refusals(UploadTicketDefinitionPayload)
+    @answers_refusals(UploadTicketDefinitionPayload, current="ticket_definition")
     def upload_ticket_definition(
         self,
         info: Info,
         input: TicketDefinitionInput,  # type: ignore[valid-type]
-    ) -> UploadTicketDefinitionPayload:
+    ) -> UploadTicketDefinitionPayload | None:
         document = input_to_document(doc.TICKET_DEFINITION, input)
         written = services.ticket_definition_upload(acting_user=acting_user(info), document=document)
         return UploadTicketDefinitionPayload(
@@ -73,17 +75,31 @@ class WorkflowDesignMutation:
 
     @strawberry.mutation(
         extensions=workflow_creator_required(),
-        description="Delete a workflow; refused (IN_USE) while ticket definitions use it.",
+        description="Delete a workflow with its tasks and transitions; refused (IN_USE) while ticket definitions "
+        "use it.",
     )
-    @answers_refusals(OkPayload)
-    def delete_workflow_definition(self, info: Info, id: strawberry.ID, expected_version: int) -> OkPayload:
-        services.workflow_delete(acting_user=acting_user(info), workflow_id=id, expected_version=expected_version)
-        return OkPayload(ok=True)
-
-    @strawberry.mutation(extensions=workflow_creator_required())
-    @answers_refusals(OkPayload)
-    def delete_ticket_definition(self, info: Info, id: strawberry.ID, expected_version: int) -> OkPayload:
-        services.ticket_definition_delete(
-            acting_user=acting_user(info), ticket_definition_id=id, expected_version=expected_version
+    @answers_refusals(DeleteWorkflowDefinitionPayload, current="workflow")
+    def delete_workflow_definition(
+        self, info: Info, id: strawberry.ID, expected_version: int
+    ) -> DeleteWorkflowDefinitionPayload | None:
+        deleted_id = services.workflow_delete(
+            acting_user=acting_user(info), workflow_id=id, expected_version=expected_version
         )
-        return OkPayload(ok=True)
+        return DeleteWorkflowDefinitionPayload(ok=True, deleted_id=strawberry.ID(str(deleted_id)))
+
+    @strawberry.mutation(extensions=workflow_creator_required(), description="Delete a ticket definition.")
+    @answers_refusals(DeleteTicketDefinitionPayload, current="ticket_definition")
+    def delete_ticket_definition(
+        self, info: Info, id: strawberry.ID, expected_version: int
+    ) -> DeleteTicketDefinitionPayload | None:
+        user = acting_user(info)
+        deleted = services.ticket_definition_delete(
+            acting_user=user, ticket_definition_id=id, expected_version=expected_version
+        )
+        return DeleteTicketDefinitionPayload(
+            ok=True,
+            deleted_id=strawberry.ID(str(deleted.id)),
+            workflow=cast(
+                WorkflowDefinitionType, selectors.workflow_get(acting_user=user, workflow_id=deleted.workflow_id)
+            ),
+        )

@@ -128,7 +128,8 @@ class WorkflowPreview:
     )
     steps: list[PreviewStep] = strawberry.field(description="The task visits, in order.")
     problems: list[ProblemType] = strawberry.field(
-        description="Errors in the arguments, located by JSON Pointer: /input/... (the document), /workflowId, "
+        description="Errors, located by JSON Pointer rooted as every operation's: /... in the document sent as "
+        "input (/tasks/0/key, as uploadWorkflow has it), else the argument: /workflowId, "
         "/version, /ticket/<fieldName>, /taskOutputs/<taskKey>[/<n>]/... . Problems with the sample data do "
         "not stop the walk."
     )
@@ -182,7 +183,7 @@ class PreviewQuery:
                 f"{preview.MAX_STEPS_LIMIT} count as {preview.MAX_STEPS_LIMIT}."
             ),
         ] = preview.DEFAULT_MAX_STEPS,
-    ) -> WorkflowPreview:
+    ) -> WorkflowPreview | None:
         result = selectors.workflow_preview(
             acting_user=acting_user(info),
             document=None if input is None else input_to_document(doc.WORKFLOW, input),

@@ -42,7 +42,7 @@ _NOT_FOUND_IS_NULL = "null when it does not exist or belongs to another company.
 
 @strawberry.type
 class WorkflowDesignQuery:
-    workflow_definitions: OffsetPaginated[WorkflowDefinitionType] = paginated_list(
+    workflow_definitions: OffsetPaginated[WorkflowDefinitionType] | None = paginated_list(
         filters=WorkflowDefinitionFilter, order=WorkflowDefinitionOrder, extensions=workflow_creator_required()
     )
 
@@ -50,7 +50,7 @@ class WorkflowDesignQuery:
     def workflow_definition(self, id: strawberry.ID) -> WorkflowDefinitionType | None:
         return cast(WorkflowDefinitionType | None, rows_with_id(models.WorkflowDefinition, id))
 
-    task_definitions: OffsetPaginated[TaskDefinitionType] = paginated_list(
+    task_definitions: OffsetPaginated[TaskDefinitionType] | None = paginated_list(
         filters=TaskDefinitionFilter, order=TaskDefinitionOrder, extensions=workflow_creator_required()
     )
 
@@ -58,7 +58,7 @@ class WorkflowDesignQuery:
     def task_definition(self, id: strawberry.ID) -> TaskDefinitionType | None:
         return cast(TaskDefinitionType | None, rows_with_id(models.TaskDefinition, id))
 
-    ticket_definitions: OffsetPaginated[TicketDefinitionType] = paginated_list(
+    ticket_definitions: OffsetPaginated[TicketDefinitionType] | None = paginated_list(
         filters=TicketDefinitionFilter,
         order=TicketDefinitionOrder,
         extensions=login_required(),
@@ -70,7 +70,7 @@ class WorkflowDesignQuery:
         return cast(TicketDefinitionType | None, rows_with_id(models.TicketDefinition, id))
 
     @strawberry.field(extensions=workflow_creator_required(), description="Check a workflow document; writes nothing.")
-    def validate_workflow(self, input: WorkflowInput) -> ValidationReport:  # type: ignore[valid-type]
+    def validate_workflow(self, input: WorkflowInput) -> ValidationReport | None:  # type: ignore[valid-type]
         problems = validate_workflow(input_to_document(doc.WORKFLOW, input))
         found_errors = errors(problems)
         return ValidationReport(
@@ -89,7 +89,7 @@ class WorkflowDesignQuery:
         return None if document is None else JSON(document)
 
     @strawberry_django.field(extensions=workflow_creator_required(), description="Every version, oldest first.")
-    def workflow_versions(self, info: Info, id: strawberry.ID) -> list[WorkflowVersionType]:
+    def workflow_versions(self, info: Info, id: strawberry.ID) -> list[WorkflowVersionType] | None:
         return cast(
             list[WorkflowVersionType], selectors.workflow_versions(acting_user=acting_user(info), workflow_id=id)
         )
@@ -101,5 +101,5 @@ class WorkflowDesignQuery:
         "JsonLogic operators with their arities, task types, field types, limits, and every problem code with what "
         "triggers it and an example fix. Also served as /schemas/workflow-language.json.",
     )
-    def workflow_language(self) -> JSON:
+    def workflow_language(self) -> JSON | None:
         return JSON(language.workflow_language())

@@ -143,27 +143,63 @@ class ValidationReport:
     warnings: list[ProblemType]
 
 
-@strawberry.type
+_CURRENT_ON_CONFLICT = "on VERSION_CONFLICT, as it now stands (nothing was written); else null when there is any error."
+
+
+@strawberry.type(description="What uploadWorkflow wrote, or why it wrote nothing.")
 class UploadWorkflowPayload:
     workflow: WorkflowDefinitionType | None = strawberry.field(
-        default=None, description="null when there is any error."
+        default=None, description=f"The workflow as written; {_CURRENT_ON_CONFLICT}"
     )
     errors: list[ProblemType] = strawberry.field(default_factory=list)
     warnings: list[ProblemType] = strawberry.field(default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="What uploadTaskDefinition wrote, or why it wrote nothing.")
 class UploadTaskDefinitionPayload:
-    task: TaskDefinitionType | None = strawberry.field(default=None, description="null when there is any error.")
-    workflow: WorkflowDefinitionType | None = None
+    task: TaskDefinitionType | None = strawberry.field(
+        default=None, description="The task as written; null when there is any error."
+    )
+    workflow: WorkflowDefinitionType | None = strawberry.field(
+        default=None, description=f"The workflow as written (its new version); {_CURRENT_ON_CONFLICT}"
+    )
     errors: list[ProblemType] = strawberry.field(default_factory=list)
     warnings: list[ProblemType] = strawberry.field(default_factory=list)
 
 
-@strawberry.type
+@strawberry.type(description="What uploadTicketDefinition wrote, or why it wrote nothing.")
 class UploadTicketDefinitionPayload:
     ticket_definition: TicketDefinitionType | None = strawberry.field(
-        default=None, description="null when there is any error."
+        default=None, description=f"The ticket definition as written; {_CURRENT_ON_CONFLICT}"
     )
     errors: list[ProblemType] = strawberry.field(default_factory=list)
     warnings: list[ProblemType] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="What deleteWorkflowDefinition deleted, or why it deleted nothing.")
+class DeleteWorkflowDefinitionPayload:
+    ok: bool = strawberry.field(default=False, description="Whether the workflow was deleted.")
+    deleted_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The id of the deleted workflow (with its tasks and transitions), to evict from a cache.",
+    )
+    workflow: WorkflowDefinitionType | None = strawberry.field(
+        default=None, description="On VERSION_CONFLICT, the workflow as it now stands (nothing was deleted); else null."
+    )
+    errors: list[ProblemType] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="What deleteTicketDefinition deleted, or why it deleted nothing.")
+class DeleteTicketDefinitionPayload:
+    ok: bool = strawberry.field(default=False, description="Whether the ticket definition was deleted.")
+    deleted_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The id of the deleted ticket definition, to evict from a cache."
+    )
+    workflow: WorkflowDefinitionType | None = strawberry.field(
+        default=None, description="The workflow it used, whose ticketDefinitions no longer list it."
+    )
+    ticket_definition: TicketDefinitionType | None = strawberry.field(
+        default=None,
+        description="On VERSION_CONFLICT, the ticket definition as it now stands (nothing was deleted); else null.",
+    )
+    errors: list[ProblemType] = strawberry.field(default_factory=list)
