@@ -28,6 +28,10 @@ const config: CodegenConfig = {
         },
       },
     },
+    // What InMemoryCache must know of the schema's conventions (see the plugin), for src/client.ts.
+    "generated/cache-policies.ts": {
+      plugins: ["./codegen/cache-policies.js"],
+    },
   },
 };
 

@@ -1,8 +1,9 @@
 // The Apollo Client a designer UI would build: one HttpLink to /graphql/, the access token in
-// `Authorization: Bearer ...`, and an InMemoryCache that normalises every object by the
-// schema's own convention (`__typename` + `id`), with no hand-written key fields.
-import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from "@apollo/client";
+// `Authorization: Bearer ...`, and an InMemoryCache that follows the schema's conventions.
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, type TypePolicies } from "@apollo/client";
 import { SetContextLink } from "@apollo/client/link/context";
+
+import { typesWithoutId, wholeListFields } from "../generated/cache-policies.js";
 
 /** The tokens of one login; the auth link reads them on every request. */
 export interface Session {
@@ -11,16 +12,24 @@ export interface Session {
 }
 
 /**
- * The cache. Objects with an `id` are normalised by default (`WorkflowDefinition:12`); objects
- * without one (payloads, `Problem`, `ExtRef`, `WorkflowField`, the `...OffsetPaginated` pages)
- * live inside their parent. The only policies are what the schema's conventions call for:
- *
- * - id-less values that are a whole snapshot of their parent (`WorkflowField`, `ExtRef` lists, a
- *   typed workflow document) are replaced, never merged, when a newer version arrives: that is
- *   Apollo's default for them, stated so that replacing them is not reported as data loss.
+ * The type policies, all derived from the SDL by codegen/cache-policies.js, none written by hand:
+ * objects with an `id` are normalised by Apollo's default (`WorkflowDefinition:12`); their lists of
+ * objects are answered whole, so a newer one replaces the cached one (`merge: false`); an object
+ * without an id is part of its parent, and two answers for it are merged (`merge: true`).
  */
+export function typePolicies(): TypePolicies {
+  const policies: TypePolicies = {};
+  for (const [typename, fields] of Object.entries(wholeListFields)) {
+    policies[typename] = { fields: Object.fromEntries(fields.map((field) => [field, { merge: false }])) };
+  }
+  for (const typename of typesWithoutId) {
+    policies[typename] = { ...policies[typename], merge: true };
+  }
+  return policies;
+}
+
 export function createCache(): InMemoryCache {
-  return new InMemoryCache();
+  return new InMemoryCache({ typePolicies: typePolicies() });
 }
 
 export function createClient(apiUrl: string, session: Session, cache: InMemoryCache = createCache()) {

@@ -51,6 +51,33 @@ export async function mutate<TData, TVariables extends OperationVariables>(
   return result.data;
 }
 
+/** A root field that can be refused is nullable: without an error (errorPolicy "none") it is there. */
+function present<TData, K extends keyof TData>(data: TData, field: K): NonNullable<TData[K]> {
+  const value = data[field];
+  assert.ok(value !== null && value !== undefined, `${String(field)} is null`);
+  return value as NonNullable<TData[K]>;
+}
+
+/** One root field of a query's answer. */
+export async function ask<TData, TVariables extends OperationVariables, K extends keyof TData>(
+  client: ApolloClient,
+  document: TypedDocumentNode<TData, TVariables>,
+  variables: TVariables,
+  field: K,
+): Promise<NonNullable<TData[K]>> {
+  return present(await query(client, document, variables), field);
+}
+
+/** The payload of a mutation. */
+export async function change<TData, TVariables extends OperationVariables, K extends keyof TData>(
+  client: ApolloClient,
+  document: TypedDocumentNode<TData, TVariables>,
+  variables: TVariables,
+  field: K,
+): Promise<NonNullable<TData[K]>> {
+  return present(await mutate(client, document, variables), field);
+}
+
 /** The top-level errors' extensions.code of a rejected operation. */
 export function errorCodes(error: unknown): unknown[] {
   assert.ok(CombinedGraphQLErrors.is(error), `expected GraphQL errors, got ${String(error)}`);
@@ -65,4 +92,18 @@ export function problems(errors: ReadonlyArray<{ code: string; path: string }>):
 /** A name unique to this run (several runs may share a database). */
 export function unique(prefix: string): string {
   return `${prefix}_${process.pid}_${Date.now().toString(36)}`;
+}
+
+/**
+ * What Apollo Client warned or complained about: with the `development` export condition
+ * (package.json's test script) it reports cached data a write would lose, missing fields and
+ * the like on the console. The tests expect none.
+ */
+export const consoleComplaints: string[] = [];
+for (const level of ["warn", "error"] as const) {
+  const original = console[level].bind(console);
+  console[level] = (...args: unknown[]) => {
+    consoleComplaints.push(`${level}: ${args.map((arg) => (arg instanceof Error ? arg.stack : String(arg))).join(" ")}`);
+    original(...args);
+  };
 }
