@@ -219,8 +219,8 @@ def committed_schema_properties() -> list[str]:
 @pytest.mark.browser
 def test_a_page_on_an_allowed_origin_uses_the_api(server):
     need_chromium()
-    username = sign_up(server, "browser")
     with static_server(ALLOWED_PORT):
+        username = sign_up(server, "browser")
         results, console, page_errors = page_results(ALLOWED_ORIGIN, server, username)
 
     assert page_errors == [], page_errors
@@ -254,8 +254,8 @@ def test_a_page_on_an_allowed_origin_uses_the_api(server):
 @pytest.mark.browser
 def test_a_page_on_another_origin_is_refused_by_cors(server):
     need_chromium()
-    username = sign_up(server, "elsewhere")
     with static_server(free_port()) as origin:
+        username = sign_up(server, "elsewhere")
         results, console, page_errors = page_results(origin, server, username)
 
     assert page_errors == [], page_errors
