@@ -6,7 +6,7 @@ errors and warnings alike (nothing was written); the API layer turns it into the
 the mutation (schema.base.answers_refusals).
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -14,6 +14,25 @@ from django.db import OperationalError
 
 ERROR = "error"
 WARNING = "warning"
+
+# Every code a Problem can carry, with what it means to a client: filled by the domains' AppConfig.ready()
+# (register_problem_codes); the API layer publishes it as the ProblemCode enum. A code several domains
+# use keeps the meaning registered first (the kernel's, then INSTALLED_APPS order).
+PROBLEM_CODES: dict[str, str] = {}
+
+
+def register_problem_codes(codes: Mapping[str, str]) -> None:
+    for code, meaning in codes.items():
+        PROBLEM_CODES.setdefault(code, meaning)
+
+
+register_problem_codes(
+    {
+        "NOT_FOUND": "The object named does not exist, or belongs to another company (the two are answered alike).",
+        "VERSION_CONFLICT": "The object changed since the version the request was based on, or a concurrent request "
+        "changed the same data at the same moment: nothing was written; read it again and retry.",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@
 import dataclasses
 import functools
 from collections.abc import Callable
+from enum import Enum
 from typing import Any, TypeVar, cast
 
 import strawberry
@@ -26,7 +27,7 @@ from strawberry.types import Info
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
-from kernel.problems import Problem, ServiceError, concurrent_write_refused
+from kernel.problems import PROBLEM_CODES, Problem, ServiceError, concurrent_write_refused
 from kernel.scoping import visible_to
 from kernel.values import parse_id
 from schema.library_internals import nullable_offset_pagination
@@ -146,23 +147,48 @@ def workflow_creator_required() -> list[FieldExtension]:
     return [PermissionExtension(permissions=[HasSystemPermission(DESIGN_WORKFLOWS)], use_directives=False)]
 
 
+ERRORS = "Why nothing was done: every error found, located; empty on success."
+WARNINGS = "What is worth a look but did not stop the write, located."
+
+
+def described_enum(name: str, members: dict[str, str], description: str) -> type[Enum]:
+    """A GraphQL enum whose values are `members`' keys (names and values alike), each described."""
+    values = {member: strawberry.enum_value(member, description=meaning) for member, meaning in members.items()}
+    enum_class: type[Enum] = Enum(name, values)  # type: ignore[misc]  # the functional API, with a name made here
+    return strawberry.enum(enum_class, name=name, description=description)
+
+
+# Built when the schema is, after every domain registered its codes (AppConfig.ready).
+ProblemCode = described_enum(
+    "ProblemCode",
+    dict(sorted(PROBLEM_CODES.items())),
+    "Every code a Problem can carry; the workflow language reference (workflowLanguage) says what triggers each "
+    "code of workflow documents and how to fix it.",
+)
+
+
 @strawberry.type(
-    name="Problem", description="A located problem: `path` is a JSON Pointer into the input that was sent."
+    name="Problem",
+    description="A located problem. `path` is an RFC 6901 JSON Pointer, rooted alike by every operation: into the "
+    "document sent as `input` for a problem in it (/tasks/3/key), else into the arguments (/workflowId, "
+    "/expectedVersion, /ticket/severity).",
 )
 class ProblemType:
-    code: str = strawberry.field(description="Stable, machine-readable code, e.g. REQUIRED or UNKNOWN_TASK.")
-    message: str = strawberry.field(description="What is wrong and what was expected.")
-    path: str = strawberry.field(description='RFC 6901 JSON Pointer into the input; "" for the whole input.')
+    code: ProblemCode = strawberry.field(  # type: ignore[valid-type]  # an enum made at run time
+        description="Stable, machine-readable code, e.g. REQUIRED or UNKNOWN_TASK."
+    )
+    message: str = strawberry.field(description="What is wrong and what was expected, for people.")
+    path: str = strawberry.field(description='The JSON Pointer; "" for the whole input or request.')
 
     @classmethod
     def list_from(cls, problems: list[Problem]) -> list["ProblemType"]:
-        return [cls(code=p.code, message=p.message, path=p.path) for p in problems]
+        return [cls(code=ProblemCode(p.code), message=p.message, path=p.path) for p in problems]
 
 
 @strawberry.type(description="The result of an operation that returns nothing else.")
 class OkPayload:
-    ok: bool = False
-    errors: list[ProblemType] = strawberry.field(default_factory=list)
+    ok: bool = strawberry.field(default=False, description="Whether it was done.")
+    errors: list[ProblemType] = strawberry.field(default_factory=list, description=ERRORS)
 
 
 Resolver = TypeVar("Resolver", bound=Callable[..., Any])

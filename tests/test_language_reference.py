@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kernel.problems import ERROR, WARNING
+from schema.base import ProblemCode
 from workflow_design import document as doc
 from workflow_design.language import OPERATOR_SUMMARIES, workflow_language
 from workflow_design.validation.codes import PROBLEM_CODES
@@ -36,11 +37,11 @@ class CodeUse:
     where: str
 
 
-def source_files() -> list[Path]:
+def source_files(source: Path = SOURCE) -> list[Path]:
     return [
         path
-        for path in sorted(SOURCE.rglob("*.py"))
-        if not {"tests", "migrations"} & set(path.relative_to(SOURCE).parts) and path not in REGISTRY_AND_REFERENCE
+        for path in sorted(source.rglob("*.py"))
+        if not {"tests", "migrations"} & set(path.relative_to(source).parts) and path not in REGISTRY_AND_REFERENCE
     ]
 
 
@@ -59,11 +60,11 @@ def problem_severity(call: ast.Call) -> str | None:
 
 
 @cache
-def code_uses() -> list[CodeUse]:
+def code_uses(source: Path = SOURCE) -> list[CodeUse]:
     """Every code literal passed to error(), warning(), Problem(), ServiceError.single(), or given as
-    a Prop's invalid_code, in the source of workflow_design."""
+    a Prop's invalid_code, in the source of `source` (workflow_design)."""
     uses = []
-    for path in source_files():
+    for path in source_files(source):
         for call in ast.walk(ast.parse(path.read_text(), str(path))):
             if not isinstance(call, ast.Call):
                 continue
@@ -90,6 +91,17 @@ def test_the_walk_finds_the_known_call_sites():
 def test_every_code_the_source_uses_is_registered():
     unregistered = [f"{use.code} at {use.where}" for use in code_uses() if use.code not in PROBLEM_CODES]
     assert not unregistered, "declare these in workflow_design/validation/codes.py: " + ", ".join(unregistered)
+
+
+@pytest.mark.parametrize("source", ["kernel", "users", "workflow_design"])
+def test_every_code_a_problem_can_carry_is_in_the_graphql_enum(source):
+    """Problem.code is the ProblemCode enum, made from kernel.problems.PROBLEM_CODES: a code missing there
+    would fail to serialize. Each domain registers its own in its AppConfig.ready()."""
+    uses = code_uses(ROOT / source)
+    assert uses, f"the walk found no problem codes in {source}"
+    enum_values = set(ProblemCode.__members__)
+    missing = sorted({f"{use.code} at {use.where}" for use in uses if use.code not in enum_values})
+    assert not missing, "register these (kernel.problems.register_problem_codes): " + ", ".join(missing)
 
 
 def test_every_code_is_used_with_its_registered_severity():

@@ -8,9 +8,12 @@ class UsersConfig(AppConfig):
 
     def ready(self) -> None:
         import users.selectors  # noqa: F401  (registers the scoping rules)
+        from kernel.problems import register_problem_codes
         from users import generations, invariants
+        from users.codes import USER_PROBLEM_CODES
         from users.roles import ensure_system_role_groups
 
+        register_problem_codes(USER_PROBLEM_CODES)
         generations.connect_receivers()
         invariants.connect_receivers()
 

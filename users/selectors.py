@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from kernel.scoping import Row, register_scope, visible_to
 from users.models import Company, CompanyRole, User
-from users.roles import SYSTEM_ROLES
+from users.roles import MANAGE_COMPANY, SYSTEM_ROLES
 from users.tokens import InvalidToken, access_token_user_id
 
 
@@ -34,6 +34,12 @@ def user_list(*, acting_user: User) -> QuerySet[User]:
 
 def company_role_list(*, acting_user: User) -> QuerySet[CompanyRole]:
     return visible_to(CompanyRole.objects.all(), acting_user)
+
+
+def account_details_visible(*, viewer: User, user: User) -> bool:
+    """Whether `viewer` may read `user`'s email and roles: their own, or any as a company admin (the
+    users it may see are its company's already)."""
+    return viewer.pk == user.pk or viewer.has_perm(MANAGE_COMPANY)
 
 
 def user_system_roles(user: User) -> list[str]:

@@ -63,6 +63,7 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 class TaskTypeRule:
     task_type: str
     label: str  # for people (Django's admin)
+    meaning: str  # what a task of this type is, one sentence (API and reference)
     needs: tuple[tuple[str, str], ...] = ()  # (prop, code when it is missing)
     forbidden: tuple[str, ...] = ()  # props the type does not use: NOT_ALLOWED_FOR_TASK_TYPE
     max_timeout: int | None = None  # INVALID_TIMEOUT above it
@@ -76,6 +77,7 @@ TASK_TYPE_RULES = {
         TaskTypeRule(
             "FORM",
             "Form",
+            "A person fills in a form whose fields outputSchema declares; what they enter is the task's output.",
             needs=(("outputSchema", "REQUIRED"),),
             forbidden=("actionUrl", "inputTransform", "outputTransform", "timeoutSeconds"),
             output_schema_type="object",
@@ -84,10 +86,16 @@ TASK_TYPE_RULES = {
         TaskTypeRule(
             "SYNC_ACTION",
             "Synchronous action",
+            "An HTTP call to actionUrl, answered within timeoutSeconds (at most 300).",
             needs=(("actionUrl", "MISSING_ACTION_URL"),),
             max_timeout=MAX_SYNC_TIMEOUT_SECONDS,
         ),
-        TaskTypeRule("ASYNC_ACTION", "Asynchronous action", needs=(("actionUrl", "MISSING_ACTION_URL"),)),
+        TaskTypeRule(
+            "ASYNC_ACTION",
+            "Asynchronous action",
+            "An HTTP call to actionUrl whose answer comes later (within timeoutSeconds, when given).",
+            needs=(("actionUrl", "MISSING_ACTION_URL"),),
+        ),
     )
 }
 TASK_TYPES = tuple(TASK_TYPE_RULES)

@@ -240,6 +240,7 @@ def _task_types() -> list[dict[str, Any]]:
         {
             "taskType": rule.task_type,
             "label": rule.label,
+            "meaning": rule.meaning,
             "output": "what the person enters in the form, valid against outputSchema"
             if "outputTransform" in rule.forbidden
             else "its outputTransform applied to the action's raw response (the response itself without one)",

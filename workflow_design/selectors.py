@@ -110,11 +110,12 @@ def workflow_export(*, acting_user: User, workflow_id: str, version: int | None 
         if version is not None
         else versions.filter(version=F("workflow__version")).first()
     )
-    return workflow_document_of(snapshot) if snapshot else None
+    return workflow_document_of(snapshot, current_version=snapshot.workflow.version) if snapshot else None
 
 
-def workflow_document_of(snapshot: WorkflowVersion) -> dict[str, Any]:
-    return {"id": str(snapshot.workflow_id), "expectedVersion": snapshot.workflow.version, **snapshot.document}
+def workflow_document_of(snapshot: WorkflowVersion, *, current_version: int) -> dict[str, Any]:
+    """A version's document as exported: with the workflow's id and current version, so that uploading it is an edit."""
+    return {"id": str(snapshot.workflow_id), "expectedVersion": current_version, **snapshot.document}
 
 
 def workflow_preview(

@@ -20,7 +20,8 @@ from users.selectors import user_list
 # strawberry-django answers a model row as its type: the casts below say so to the type checker (its documented way).
 
 
-def _signed_in(pair: services.TokenPair) -> AuthPayload:
+def _signed_in(info: Info, pair: services.TokenPair) -> AuthPayload:
+    info.context.request.signed_in_user = pair.user  # its payload shows the user their own details
     return AuthPayload(access_token=pair.access_token, refresh_token=pair.refresh_token, user=cast(UserType, pair.user))
 
 
@@ -30,19 +31,20 @@ class UsersMutation:
     @answers_refusals(AuthPayload)
     def create_company(self, info: Info, input: CreateCompanyInput) -> AuthPayload:
         return _signed_in(
+            info,
             services.company_sign_up(
                 request=info.context.request,
                 company_name=input.company_name,
                 username=input.username,
                 email=input.email,
                 password=input.password,
-            )
+            ),
         )
 
     @strawberry.mutation(description="Exchange a username and password for tokens. Repeated failures are throttled.")
     @answers_refusals(AuthPayload)
     def login(self, info: Info, username: str, password: str) -> AuthPayload:
-        return _signed_in(services.user_login(request=info.context.request, username=username, password=password))
+        return _signed_in(info, services.user_login(request=info.context.request, username=username, password=password))
 
     @strawberry.mutation(
         description=(

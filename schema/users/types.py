@@ -2,10 +2,12 @@ import strawberry
 import strawberry_django
 from django.contrib.auth.models import Group
 from django.db.models import Prefetch
+from strawberry.types import Info
 
-from schema.base import CompanyScopedType, ProblemType, model_type
+from schema.base import CompanyScopedType, ProblemType, acting_user, described_enum, model_type
 from users import models
-from users.selectors import user_company_role_names, user_system_roles
+from users.roles import COMPANY_ADMIN, SYSTEM_ROLES, WORKFLOW_CREATOR
+from users.selectors import account_details_visible, user_company_role_names, user_system_roles
 
 _ROLE_GROUPS = Prefetch("groups", queryset=Group.objects.select_related("company_role"))
 
@@ -23,23 +25,48 @@ class CompanyRoleType(CompanyScopedType):
     description: str
 
 
-@model_type(models.User, name="User")
+SystemRole = described_enum(
+    "SystemRole",
+    {
+        COMPANY_ADMIN: "Manages the company: its users, their roles, and the company roles.",
+        WORKFLOW_CREATOR: "Designs the company's workflows and ticket definitions.",
+    },
+    "A role that grants capabilities in TicketFlower itself (company roles are the company's own).",
+)
+assert {member.value for member in SystemRole} == set(SYSTEM_ROLES)
+
+_ACCOUNT_DETAIL = "null unless you are this user or a company admin."
+
+
+def _details_visible(info: Info, user: models.User) -> bool:
+    # A sign-in's payload shows the user who just signed in, to themself.
+    viewer = getattr(info.context.request, "signed_in_user", None) or acting_user(info)
+    return account_details_visible(viewer=viewer, user=user)
+
+
+@model_type(models.User, name="User", description="A user of your company.")
 class UserType(CompanyScopedType):
     id: strawberry.ID
     username: str
-    email: str
     is_active: bool
     company: CompanyType
 
-    @strawberry_django.field(
-        prefetch_related=[_ROLE_GROUPS], description="System roles: company_admin, workflow_creator."
-    )
-    def system_roles(self, root: models.User) -> list[str]:
-        return user_system_roles(root)
+    @strawberry_django.field(only=["email"], description=f"The user's email address; {_ACCOUNT_DETAIL}")
+    def email(self, root: models.User, info: Info) -> str | None:
+        return root.email if _details_visible(info, root) else None
 
-    @strawberry_django.field(prefetch_related=[_ROLE_GROUPS], description="Names of the company roles the user holds.")
-    def company_roles(self, root: models.User) -> list[str]:
-        return user_company_role_names(root)
+    @strawberry_django.field(prefetch_related=[_ROLE_GROUPS], description=f"The user's system roles; {_ACCOUNT_DETAIL}")
+    def system_roles(self, root: models.User, info: Info) -> list[SystemRole] | None:  # type: ignore[valid-type]
+        if not _details_visible(info, root):
+            return None
+        return [SystemRole(name) for name in user_system_roles(root)]
+
+    @strawberry_django.field(
+        prefetch_related=[_ROLE_GROUPS],
+        description=f"Names of the company roles the user holds; {_ACCOUNT_DETAIL}",
+    )
+    def company_roles(self, root: models.User, info: Info) -> list[str] | None:
+        return user_company_role_names(root) if _details_visible(info, root) else None
 
 
 @strawberry.type

@@ -3,7 +3,7 @@ import strawberry_django
 from django.db.models import Q
 
 from kernel.values import parse_id
-from schema.workflow_design.types import TaskType
+from schema.workflow_design.documents import TaskType
 from workflow_design import models
 
 
@@ -26,7 +26,7 @@ class WorkflowDefinitionFilter:
 class TaskDefinitionFilter:
     key: strawberry.auto
     title: strawberry.auto
-    task_type: TaskType | None
+    task_type: TaskType | None  # type: ignore[valid-type]  # an enum made at run time (documents.py)
 
     @strawberry_django.filter_field(description="The task with this id.")
     def id(self, value: strawberry.ID, prefix: str) -> Q:

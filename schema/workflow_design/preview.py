@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from schema.base import ProblemType, acting_user, workflow_creator_required
+from schema.workflow_design.documents import TaskType
 from schema.workflow_design.inputs import WorkflowInput, input_to_document
 from workflow_design import document as doc
 from workflow_design import preview, selectors
@@ -79,7 +80,7 @@ class TransitionTrial:
 @strawberry.type(description="One visit of one task during a preview.")
 class PreviewStep:
     task_key: str = strawberry.field(description="Key of the task.")
-    task_type: str = strawberry.field(description="FORM, SYNC_ACTION or ASYNC_ACTION.")
+    task_type: TaskType = strawberry.field(description="The task's type.")  # type: ignore[valid-type]
     visit: int = strawberry.field(description="Which visit of this task it is: 1 for the first, 2 for the second, ...")
     output: JSON | None = strawberry.field(
         description="The task's output, as later conditions and transforms read it (tasks.<taskKey>): for a FORM "
@@ -105,7 +106,7 @@ class PreviewStep:
     def from_domain(cls, step: preview.PreviewStep) -> PreviewStep:
         return cls(
             task_key=step.task_key,
-            task_type=step.task_type,
+            task_type=TaskType(step.task_type),
             visit=step.visit,
             output=step.output,
             action_input=step.action_input,

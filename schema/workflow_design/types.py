@@ -8,38 +8,42 @@ object and nested relation is scoped to the acting user's company.
 
 import strawberry
 import strawberry_django
+from django.db.models import F, Prefetch
 from strawberry.scalars import JSON
 
 from schema.base import CompanyScopedType, ProblemType, model_field, model_type
 from schema.users.types import CompanyType, UserType
+from schema.workflow_design.documents import (
+    ExtRef,
+    TaskType,
+    WorkflowDocument,
+    WorkflowField,
+    typed_ext_refs,
+    typed_workflow_document,
+    typed_workflow_fields,
+)
 from workflow_design import models
 from workflow_design.codec import ext_ref_from_storage, workflow_fields_from_storage
-
-TaskType = strawberry.enum(models.TaskType, name="TaskType", description="What a task is: a form or an action.")
-
-
-@strawberry.type(description="A link to external material: runbook, policy, documentation.")
-class ExtRef:
-    label: str
-    uri: str
-    desc: str | None = None
+from workflow_design.selectors import workflow_document_of
 
 
-@strawberry.type(description="A typed field that every ticket of a workflow carries.")
-class WorkflowField:
-    field_name: str
-    field_type: str
-
-
-def _resolve_ext_ref(root) -> list[ExtRef]:
-    return [
-        ExtRef(label=ref["label"], uri=ref["uri"], desc=ref.get("desc")) for ref in ext_ref_from_storage(root.ext_ref)
-    ]
+def _resolve_ext_ref(root) -> list[ExtRef]:  # type: ignore[valid-type]
+    return typed_ext_refs(ext_ref_from_storage(root.ext_ref))
 
 
 def ext_ref_field():
-    """`extRef` of a definition: the stored {Label, Desc, URI} entries as typed objects."""
-    return strawberry_django.field(resolver=_resolve_ext_ref, only=["ext_ref"])
+    """`extRef` of a definition: its stored links as typed objects."""
+    return strawberry_django.field(
+        resolver=_resolve_ext_ref, only=["ext_ref"], description="Links to external resources."
+    )
+
+
+# The current version's document of each workflow of a list, in one query.
+_CURRENT_VERSION = Prefetch(
+    "versions",
+    queryset=models.WorkflowVersion.objects.filter(version=F("workflow__version")),
+    to_attr="current_versions",
+)
 
 
 @model_type(models.WorkflowDefinition, name="WorkflowDefinition")
@@ -57,14 +61,22 @@ class WorkflowDefinitionType(CompanyScopedType):
     transitions: list["WorkflowTransitionType"]
     ticket_definitions: list["TicketDefinitionType"]
 
-    ext_ref: list[ExtRef] = ext_ref_field()
+    ext_ref: list[ExtRef] = ext_ref_field()  # type: ignore[valid-type]
 
-    @strawberry_django.field(only=["fields"])
-    def fields(self, root: models.WorkflowDefinition) -> list[WorkflowField]:
-        return [
-            WorkflowField(field_name=field["fieldName"], field_type=field["fieldType"])
-            for field in workflow_fields_from_storage(root.fields)
-        ]
+    @strawberry_django.field(only=["fields"], description="The typed fields every ticket of the workflow carries.")
+    def fields(self, root: models.WorkflowDefinition) -> list[WorkflowField]:  # type: ignore[valid-type]
+        return typed_workflow_fields(workflow_fields_from_storage(root.fields))
+
+    @strawberry_django.field(
+        prefetch_related=[_CURRENT_VERSION],
+        only=["version"],
+        description="The workflow document of the current version, typed: what exportWorkflow answers as JSON, "
+        "and what uploadWorkflow takes to edit it.",
+    )
+    def document(self, root: models.WorkflowDefinition) -> WorkflowDocument:  # type: ignore[valid-type]
+        prefetched = getattr(root, "current_versions", None)
+        snapshot = prefetched[0] if prefetched else root.versions.get(version=root.version)
+        return typed_workflow_document(workflow_document_of(snapshot, current_version=root.version))
 
 
 @model_type(models.TaskDefinition, name="TaskDefinition")
@@ -76,7 +88,7 @@ class TaskDefinitionType(CompanyScopedType):
     position: int
     title: str
     description: str | None
-    task_type: TaskType  # type: ignore[valid-type]  # an enum made at run time (workflow_design.models)
+    task_type: TaskType  # type: ignore[valid-type]  # an enum made at run time (documents.py)
     input_schema: JSON | None
     output_schema: JSON | None
     edit_layout: str | None
@@ -92,7 +104,7 @@ class TaskDefinitionType(CompanyScopedType):
     outgoing: list["WorkflowTransitionType"] = model_field(description="Transitions leaving this task.")
     incoming: list["WorkflowTransitionType"] = model_field(description="Transitions entering this task.")
 
-    ext_ref: list[ExtRef] = ext_ref_field()
+    ext_ref: list[ExtRef] = ext_ref_field()  # type: ignore[valid-type]
 
 
 @model_type(models.WorkflowTransition, name="WorkflowTransition")
@@ -125,7 +137,7 @@ class TicketDefinitionType(CompanyScopedType):
     updated_at: strawberry.auto
     created_by: UserType | None
 
-    ext_ref: list[ExtRef] = ext_ref_field()
+    ext_ref: list[ExtRef] = ext_ref_field()  # type: ignore[valid-type]
 
 
 @model_type(models.WorkflowVersion, name="WorkflowVersion")
@@ -134,6 +146,16 @@ class WorkflowVersionType(CompanyScopedType):
     version: int
     created_at: strawberry.auto
     created_by: UserType | None
+
+    @strawberry_django.field(
+        select_related=["workflow"],
+        only=["document", "workflow__version"],
+        description="The workflow document of this version, typed (exportWorkflow with this version answers it as "
+        "JSON); its expectedVersion is the workflow's current version, so uploading it makes this version current "
+        "again.",
+    )
+    def document(self, root: models.WorkflowVersion) -> WorkflowDocument:  # type: ignore[valid-type]
+        return typed_workflow_document(workflow_document_of(root, current_version=root.workflow.version))
 
 
 @strawberry.type(description="What validateWorkflow found; nothing was written.")

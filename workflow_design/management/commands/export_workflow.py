@@ -27,4 +27,8 @@ class Command(BaseCommand):
         )
         if snapshot is None:
             raise CommandError(f"no workflow {workflow_id}" + (f" with version {version}" if version else ""))
-        self.stdout.write(json.dumps(workflow_document_of(snapshot), indent=2, ensure_ascii=False))
+        self.stdout.write(
+            json.dumps(
+                workflow_document_of(snapshot, current_version=snapshot.workflow.version), indent=2, ensure_ascii=False
+            )
+        )

@@ -1,0 +1,105 @@
+"""The workflow document on output, typed: GraphQL object types generated from the same
+declaration (workflow_design/document.py) as the input types (inputs.py) and the served JSON
+Schema, so a form reads a stored workflow in exactly the shape it uploads.
+
+On output the enums are GraphQL enums (TaskType, FieldType), since a stored document is valid;
+on input they stay strings, so that an unknown value is a located problem rather than a
+GraphQL error (document.py). A required prop is non-null on output for the same reason.
+"""
+
+from enum import Enum
+from types import GenericAlias
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from schema.base import described_enum
+from workflow_design import document as doc
+from workflow_design.validation.ticket import FIELD_VALUE_RULES
+
+TaskType = described_enum(
+    "TaskType",
+    {task_type: rule.meaning for task_type, rule in doc.TASK_TYPE_RULES.items()},
+    "What a task is: a form a person fills in, or an action (an HTTP call).",
+)
+FieldType = described_enum(
+    "FieldType",
+    {field_type: f"Its value is {FIELD_VALUE_RULES[field_type][1]}." for field_type in doc.FIELD_TYPES},
+    "The type of a workflow field's value.",
+)
+_ENUMS: dict[str, type[Enum]] = {"taskType": TaskType, "fieldType": FieldType}
+_SCALARS: dict[str, Any] = {
+    doc.STRING: str,
+    doc.TEXT: str,
+    doc.URL: str,
+    doc.INTEGER: int,
+    doc.ID: strawberry.ID,
+    doc.JSON: JSON,
+    doc.STRING_LIST: list[str],
+}
+_EDIT_TARGET = {
+    "id": "Id of the workflow; uploaded with this document, it makes the upload an edit of it.",
+    "expectedVersion": "The workflow's current version, which an edit uploaded with this document is based on.",
+}
+
+
+def graphql_output_name(obj: doc.DocObject) -> str:
+    # WorkflowInput -> WorkflowDocument; ExtRef and WorkflowField keep their names.
+    return obj.name.removesuffix("Input") + "Document" if obj.name.endswith("Input") else obj.name
+
+
+def _output_type(prop: doc.Prop, built: dict[str, type]) -> Any:
+    if prop.kind == doc.OBJECT_LIST:
+        python_type: Any = GenericAlias(list, _build(prop.item_object, built))
+    elif prop.kind == doc.ENUM:
+        python_type = _ENUMS[prop.name]
+    else:
+        python_type = _SCALARS[prop.kind]
+    return python_type if prop.required and not prop.nullable else python_type | None
+
+
+def _build(obj: doc.DocObject, built: dict[str, type]) -> type:
+    if obj.name in built:
+        return built[obj.name]
+    annotations = {prop.python_name: _output_type(prop, built) for prop in obj.props}
+    namespace: dict[str, Any] = {
+        prop.python_name: strawberry.field(default=None, description=_EDIT_TARGET.get(prop.name, prop.description))
+        for prop in obj.props
+    }
+    namespace["__annotations__"] = annotations
+    name = graphql_output_name(obj)
+    built[obj.name] = strawberry.type(type(name, (), namespace), name=name, description=obj.description)
+    return built[obj.name]
+
+
+def _typed(obj: doc.DocObject, value: dict[str, Any]) -> Any:
+    """An instance of `obj`'s output type holding the document `value`."""
+    values: dict[str, Any] = {}
+    for prop in obj.props:
+        given = value.get(prop.name)
+        if given is not None and prop.kind == doc.OBJECT_LIST:
+            given = [_typed(prop.item_object, item) for item in given]
+        elif given is not None and prop.kind == doc.ENUM:
+            given = _ENUMS[prop.name](given)
+        values[prop.python_name] = given
+    return _BUILT[obj.name](**values)
+
+
+_BUILT: dict[str, type] = {}
+WorkflowDocument = _build(doc.WORKFLOW, _BUILT)
+ExtRef = _BUILT[doc.EXT_REF.name]
+WorkflowField = _BUILT[doc.WORKFLOW_FIELD.name]
+
+
+def typed_workflow_document(document: dict[str, Any]) -> Any:
+    """The WorkflowDocument of a workflow document (a stored version's, with its id and expectedVersion)."""
+    return _typed(doc.WORKFLOW, document)
+
+
+def typed_ext_refs(ext_refs: list[dict[str, Any]]) -> list[Any]:
+    return [_typed(doc.EXT_REF, ref) for ref in ext_refs]
+
+
+def typed_workflow_fields(fields: list[dict[str, Any]]) -> list[Any]:
+    return [_typed(doc.WORKFLOW_FIELD, field) for field in fields]

@@ -1,0 +1,247 @@
+"""Issue 14, items 5, 6 and 7 (privacy): what a client cache needs from the answers.
+
+Every mutation returns what it changed (deletes the deleted id, a conflict the object as it
+stands); the stored document comes typed from the same declaration as the input; enums stand
+for codes, task types, field types and system roles; another user's email and roles are for
+company admins only.
+"""
+
+import copy
+
+import pytest
+
+from schema import schema
+from schema.library_internals import graphql_core_schema
+from tests.support.documents import TICKET, example
+from workflow_design import document as doc
+
+CORE = graphql_core_schema(schema)
+
+EXT_REF = "extRef { label desc uri }"
+TASK_FIELDS = (
+    f"key title description {EXT_REF} taskType inputSchema outputSchema editLayout displayLayout actionUrl "
+    "inputTransform outputTransform timeoutSeconds"
+)
+DOCUMENT = f"""id expectedVersion title description {EXT_REF} fields {{ fieldName fieldType }} displayLayout
+  tasks {{ {TASK_FIELDS} }} transitions {{ fromTask toTask condition priority }}"""
+UPLOAD = """mutation($input: WorkflowInput!) {
+  uploadWorkflow(input: $input) { workflow { id version title } errors { code path } }
+}"""
+UPLOAD_TICKET = """mutation($input: TicketDefinitionInput!) {
+  uploadTicketDefinition(input: $input) { ticketDefinition { id version title } errors { code path } }
+}"""
+
+
+def upload(gql, tenant, document) -> dict:
+    payload = gql.data(UPLOAD, {"input": document}, token=tenant.token)["uploadWorkflow"]
+    assert payload["errors"] == []
+    return payload["workflow"]
+
+
+def upload_ticket(gql, tenant, workflow_id: str) -> dict:
+    ticket = {**copy.deepcopy(TICKET), "workflowId": workflow_id, "companyRoleAccess": []}
+    payload = gql.data(UPLOAD_TICKET, {"input": ticket}, token=tenant.token)["uploadTicketDefinition"]
+    assert payload["errors"] == []
+    return payload["ticketDefinition"]
+
+
+def without_nulls(value):
+    if isinstance(value, dict):
+        return {key: without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [without_nulls(item) for item in value]
+    return value
+
+
+@pytest.mark.django_db
+class TestTypedDocument:
+    def test_the_workflow_document_is_the_export_typed(self, gql, tenant_a):
+        created = upload(gql, tenant_a, example())
+        data = gql.data(
+            f"query($id: ID!) {{ workflowDefinition(id: $id) {{ document {{ {DOCUMENT} }} }} "
+            "exportWorkflow(id: $id) }",
+            {"id": created["id"]},
+            token=tenant_a.token,
+        )
+        typed, exported = data["workflowDefinition"]["document"], data["exportWorkflow"]
+        # Null where the export leaves a key out; otherwise the same values (enums included).
+        assert without_nulls(typed) == without_nulls(exported)
+        assert typed["tasks"][0]["taskType"] == exported["tasks"][0]["taskType"]
+        assert (typed["id"], typed["expectedVersion"]) == (created["id"], 1)
+
+    def test_a_typed_document_uploads_again_as_an_edit(self, gql, tenant_a):
+        created = upload(gql, tenant_a, example())
+        query = f"query($id: ID!) {{ workflowDefinition(id: $id) {{ document {{ {DOCUMENT} }} }} }}"
+        document = gql.data(query, {"id": created["id"]}, token=tenant_a.token)["workflowDefinition"]["document"]
+        document["title"] = "Edited from the typed document"
+        edited = upload(gql, tenant_a, document)  # nulls and all, as a form holds it
+        assert (edited["id"], edited["version"]) == (created["id"], 2)
+
+    def test_each_version_has_its_document(self, gql, tenant_a):
+        created = upload(gql, tenant_a, example())
+        edit = {**example(), "id": created["id"], "expectedVersion": 1, "title": "Second"}
+        upload(gql, tenant_a, edit)
+        versions = gql.data(
+            "query($id: ID!) { workflowVersions(id: $id) { version document { title expectedVersion } } }",
+            {"id": created["id"]},
+            token=tenant_a.token,
+        )["workflowVersions"]
+        assert versions == [
+            {"version": 1, "document": {"title": example()["title"], "expectedVersion": 2}},
+            {"version": 2, "document": {"title": "Second", "expectedVersion": 2}},
+        ]
+
+    def test_documents_of_a_list_are_read_in_one_query(self, gql, tenant_a, django_assert_max_num_queries):
+        for title in ("One", "Two", "Three"):
+            upload(gql, tenant_a, {**example(), "title": title})
+        query = "{ workflowDefinitions { results { document { title tasks { key } } } } }"
+        with django_assert_max_num_queries(6):  # user, generation, count, workflows, current versions (+ savepoints)
+            results = gql.data(query, token=tenant_a.token)["workflowDefinitions"]["results"]
+        assert sorted(result["document"]["title"] for result in results) == ["One", "Three", "Two"]
+
+    @pytest.mark.parametrize(
+        ("type_name", "field", "enum"),
+        [
+            ("Problem", "code", "ProblemCode"),
+            ("PreviewStep", "taskType", "TaskType"),
+            ("TaskDefinition", "taskType", "TaskType"),
+            ("TaskDocument", "taskType", "TaskType"),
+            ("WorkflowField", "fieldType", "FieldType"),
+            ("User", "systemRoles", "SystemRole"),
+        ],
+    )
+    def test_enums_stand_for_codes_and_types_on_output(self, type_name, field, enum):
+        assert str(CORE.get_type(type_name).fields[field].type).strip("[]!") == enum
+
+    def test_the_enums_hold_the_declared_values(self):
+        assert set(CORE.get_type("TaskType").values) == set(doc.TASK_TYPES)
+        assert set(CORE.get_type("FieldType").values) == set(doc.FIELD_TYPES)
+        assert set(CORE.get_type("SystemRole").values) == {"company_admin", "workflow_creator"}
+
+
+@pytest.mark.django_db
+class TestConflictsAnswerTheCurrentObject:
+    def test_a_stale_task_upload(self, gql, tenant_a):
+        created = upload(gql, tenant_a, example())
+        upload(gql, tenant_a, {**example(), "id": created["id"], "expectedVersion": 1, "title": "Moved on"})
+        payload = gql.data(
+            """mutation($id: ID!, $task: TaskInput!) {
+                 uploadTaskDefinition(workflowId: $id, expectedVersion: 1, input: $task) {
+                   task { key } workflow { id version title } errors { code path } } }""",
+            {"id": created["id"], "task": example()["tasks"][0]},
+            token=tenant_a.token,
+        )["uploadTaskDefinition"]
+        assert payload["errors"] == [{"code": "VERSION_CONFLICT", "path": "/expectedVersion"}]
+        assert payload["task"] is None
+        assert payload["workflow"] == {"id": created["id"], "version": 2, "title": "Moved on"}
+
+    def test_a_stale_ticket_definition_upload_and_delete(self, gql, tenant_a):
+        workflow = upload(gql, tenant_a, example())
+        ticket = upload_ticket(gql, tenant_a, workflow["id"])
+        stale = {**copy.deepcopy(TICKET), "workflowId": workflow["id"], "companyRoleAccess": []}
+        stale |= {"id": ticket["id"], "expectedVersion": 7}
+        payload = gql.data(UPLOAD_TICKET, {"input": stale}, token=tenant_a.token)["uploadTicketDefinition"]
+        assert payload["errors"] == [{"code": "VERSION_CONFLICT", "path": "/expectedVersion"}]
+        assert payload["ticketDefinition"] == ticket
+        deleted = gql.data(
+            """mutation($id: ID!) { deleteTicketDefinition(id: $id, expectedVersion: 7) {
+                 ok deletedId ticketDefinition { id version } errors { code } } }""",
+            {"id": ticket["id"]},
+            token=tenant_a.token,
+        )["deleteTicketDefinition"]
+        assert deleted == {
+            "ok": False,
+            "deletedId": None,
+            "ticketDefinition": {"id": ticket["id"], "version": 1},
+            "errors": [{"code": "VERSION_CONFLICT"}],
+        }
+
+    def test_a_stale_workflow_delete(self, gql, tenant_a):
+        created = upload(gql, tenant_a, example())
+        payload = gql.data(
+            """mutation($id: ID!) { deleteWorkflowDefinition(id: $id, expectedVersion: 3) {
+                 ok deletedId workflow { id version } errors { code path } } }""",
+            {"id": created["id"]},
+            token=tenant_a.token,
+        )["deleteWorkflowDefinition"]
+        assert payload == {
+            "ok": False,
+            "deletedId": None,
+            "workflow": {"id": created["id"], "version": 1},
+            "errors": [{"code": "VERSION_CONFLICT", "path": "/expectedVersion"}],
+        }
+
+
+@pytest.mark.django_db
+class TestDeletesAnswerWhatTheyRemoved:
+    def test_workflow(self, gql, tenant_a):
+        created = upload(gql, tenant_a, example())
+        payload = gql.data(
+            """mutation($id: ID!) { deleteWorkflowDefinition(id: $id, expectedVersion: 1) {
+                 ok deletedId workflow { id } errors { code } } }""",
+            {"id": created["id"]},
+            token=tenant_a.token,
+        )["deleteWorkflowDefinition"]
+        assert payload == {"ok": True, "deletedId": created["id"], "workflow": None, "errors": []}
+
+    def test_ticket_definition_with_the_workflow_whose_list_it_left(self, gql, tenant_a):
+        workflow = upload(gql, tenant_a, example())
+        kept, gone = upload_ticket(gql, tenant_a, workflow["id"]), upload_ticket(gql, tenant_a, workflow["id"])
+        payload = gql.data(
+            """mutation($id: ID!) { deleteTicketDefinition(id: $id, expectedVersion: 1) {
+                 ok deletedId workflow { id ticketDefinitions { id } } errors { code } } }""",
+            {"id": gone["id"]},
+            token=tenant_a.token,
+        )["deleteTicketDefinition"]
+        assert payload == {
+            "ok": True,
+            "deletedId": gone["id"],
+            "workflow": {"id": workflow["id"], "ticketDefinitions": [{"id": kept["id"]}]},
+            "errors": [],
+        }
+
+    def test_company_role_with_its_former_holders(self, gql, tenant_a):
+        holder, _ = tenant_a.user(company_roles=["auditor", "sre"])
+        tenant_a.user(company_roles=["sre"])
+        role_id = str(tenant_a.company.roles.get(name="auditor").pk)
+        payload = gql.data(
+            """mutation { deleteCompanyRole(name: "auditor") {
+                 ok deletedId users { id username companyRoles } errors { code } } }""",
+            token=tenant_a.token,
+        )["deleteCompanyRole"]
+        assert payload == {
+            "ok": True,
+            "deletedId": role_id,
+            "users": [{"id": str(holder.pk), "username": holder.username, "companyRoles": ["sre"]}],
+            "errors": [],
+        }
+
+
+@pytest.mark.django_db
+class TestAccountDetailsAreForAdmins:
+    QUERY = """query($id: ID!) { workflowDefinition(id: $id) {
+      createdBy { username email systemRoles companyRoles } } }"""
+
+    def test_a_designer_sees_a_colleague_without_email_or_roles(self, gql, tenant_a):
+        created = upload(gql, tenant_a, example())  # created by the company admin
+        _designer, token = tenant_a.user(system_roles=["workflow_creator"])
+        author = gql.data(self.QUERY, {"id": created["id"]}, token=token)["workflowDefinition"]["createdBy"]
+        assert author == {"username": tenant_a.admin.username, "email": None, "systemRoles": None, "companyRoles": None}
+
+    def test_an_admin_and_the_user_themself_see_them(self, gql, tenant_a):
+        designer, token = tenant_a.user(system_roles=["workflow_creator"], company_roles=["sre"])
+        created = upload(gql, type("Designer", (), {"token": token})(), example())
+        expected = {
+            "username": designer.username,
+            "email": designer.email,
+            "systemRoles": ["workflow_creator"],
+            "companyRoles": ["sre"],
+        }
+        for viewer in (token, tenant_a.token):
+            author = gql.data(self.QUERY, {"id": created["id"]}, token=viewer)["workflowDefinition"]["createdBy"]
+            assert author == expected
+
+    def test_me_shows_your_own(self, gql, tenant_a):
+        designer, token = tenant_a.user(system_roles=["workflow_creator"])
+        me = gql.data("{ me { email systemRoles } }", token=token)["me"]
+        assert me == {"email": designer.email, "systemRoles": ["workflow_creator"]}
