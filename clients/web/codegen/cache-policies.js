@@ -1,19 +1,20 @@
 // @ts-check
 /**
- * A graphql-codegen plugin: what Apollo's InMemoryCache must know of the schema's conventions,
- * read from the SDL, so that no type policy is written by hand (src/client.ts builds them).
+ * A graphql-codegen plugin: what Apollo Client must know of the schema's conventions, read from
+ * the SDL, so that none of it is written by hand (src/client.ts uses it).
  *
- * - An object with an `id` is normalised as `<__typename>:<id>` (Apollo's default). Its lists of
- *   objects (a workflow's tasks, transitions, ticketDefinitions, fields, extRef, ...) are always
- *   answered whole (the only pages are the root `...OffsetPaginated` fields): a newer list replaces
- *   the cached one. The roots (Query, Mutation) count as such objects.
- * - An object without an `id` (a payload, a page, a typed document, a preview) is part of the object
- *   that holds it: two answers for the same parent field are one object, their fields merged.
- *
- * Said in a type policy, neither makes Apollo warn that a shorter list or a differently selected
- * part "may lose cache data": it is the server's answer as it stands.
+ * - An object with a non-null `id: ID!` is an entity, normalised as `<__typename>:<id>` (Apollo's
+ *   default). Its lists of objects (a workflow's tasks, transitions, ticketDefinitions, fields,
+ *   extRef, ...) are always answered whole (the only pages are the root `...OffsetPaginated`
+ *   fields): a newer list replaces the cached one. The roots (Query, Mutation) count as entities.
+ * - Any other object (a payload, a page, a preview, a typed workflow document) is a value: part of
+ *   the object that holds it, never normalised, even when it has a nullable `id` (a
+ *   WorkflowDocument's `id` is the workflow's, the same for every version's document); two
+ *   answers for the same parent field are one value, their fields merged.
+ * - A JSON scalar is the user's data: a `__typename` key in it is theirs, kept when the link that
+ *   strips Apollo's `__typename` from variables (an output document sent back as input) runs.
  */
-import { getNamedType, isListType, isNonNullType, isObjectType } from "graphql";
+import { getNamedType, isInputObjectType, isListType, isNonNullType, isObjectType, isScalarType } from "graphql";
 
 /** @param {import("graphql").GraphQLOutputType} type */
 function isListOfObjects(type) {
@@ -21,32 +22,78 @@ function isListOfObjects(type) {
   return isListType(nullable) && isObjectType(getNamedType(nullable));
 }
 
+/** @param {import("graphql").GraphQLObjectType} type */
+function isEntity(type) {
+  const id = type.getFields()["id"];
+  return id !== undefined && isNonNullType(id.type) && getNamedType(id.type).name === "ID";
+}
+
+/**
+ * Where JSON values sit in an input type: {field: "KEEP" | {nested...}}; undefined when nowhere.
+ * @typedef {{ [field: string]: "KEEP" | KeepConfig }} KeepConfig
+ * @param {import("graphql").GraphQLInputObjectType} type
+ * @param {Set<string>} visiting
+ * @returns {KeepConfig | undefined}
+ */
+function jsonPaths(type, visiting) {
+  if (visiting.has(type.name)) return undefined; // a filter's AND/OR/NOT holds no JSON
+  visiting.add(type.name);
+  /** @type {KeepConfig} */
+  const config = {};
+  for (const field of Object.values(type.getFields())) {
+    const named = getNamedType(field.type);
+    if (isScalarType(named) && named.name === "JSON") config[field.name] = "KEEP";
+    else if (isInputObjectType(named)) {
+      const nested = jsonPaths(named, visiting);
+      if (nested) config[field.name] = nested;
+    }
+  }
+  visiting.delete(type.name);
+  return Object.keys(config).length ? config : undefined;
+}
+
 /** @type {import("@graphql-codegen/plugin-helpers").PluginFunction} */
 export const plugin = (schema) => {
   const roots = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()];
+  const types = Object.values(schema.getTypeMap())
+    .filter((type) => !type.name.startsWith("__"))
+    .sort((a, b) => a.name.localeCompare(b.name));
   /** @type {Record<string, string[]>} */
   const wholeLists = {};
   /** @type {string[]} */
-  const partsOfTheirParent = [];
-  for (const type of Object.values(schema.getTypeMap()).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (!isObjectType(type) || type.name.startsWith("__")) continue;
-    const fields = Object.values(type.getFields());
-    const isRoot = roots.includes(type);
-    if (!isRoot && !fields.some((field) => field.name === "id")) {
-      partsOfTheirParent.push(type.name);
+  const values = [];
+  /** @type {Record<string, KeepConfig>} */
+  const keepTypename = {};
+  for (const type of types) {
+    if (isInputObjectType(type)) {
+      const paths = jsonPaths(type, new Set());
+      if (paths) keepTypename[type.name] = paths;
       continue;
     }
-    const lists = fields.filter((field) => isListOfObjects(field.type)).map((field) => field.name);
+    if (!isObjectType(type)) continue;
+    if (!roots.includes(type) && !isEntity(type)) {
+      values.push(type.name);
+      continue;
+    }
+    const lists = Object.values(type.getFields())
+      .filter((field) => isListOfObjects(field.type))
+      .map((field) => field.name);
     if (lists.length) wholeLists[type.name] = lists.sort();
   }
+  const json = (/** @type {unknown} */ value) => JSON.stringify(value, null, 2);
   return [
     "// Generated by codegen/cache-policies.js from schema/schema.graphql: do not edit.",
+    'import { KEEP, type RemoveTypenameFromVariablesLink } from "@apollo/client/link/remove-typename";',
     "",
-    "/** Per type with an id (and the roots): its fields whose value is a list of objects, always answered whole. */",
-    `export const wholeListFields: Readonly<Record<string, readonly string[]>> = ${JSON.stringify(wholeLists, null, 2)};`,
+    "/** Per entity type (and root): its fields whose value is a list of objects, always answered whole. */",
+    `export const wholeListFields: Readonly<Record<string, readonly string[]>> = ${json(wholeLists)};`,
     "",
-    "/** Object types without an id: parts of the object that holds them. */",
-    `export const typesWithoutId: readonly string[] = ${JSON.stringify(partsOfTheirParent, null, 2)};`,
+    "/** Object types that are values (no `id: ID!`): parts of the object that holds them, never normalised. */",
+    `export const valueTypes: readonly string[] = ${json(values)};`,
+    "",
+    "/** Where variables hold JSON scalars (per input type, then field), whose `__typename` keys are data. */",
+    "export const jsonInVariables: RemoveTypenameFromVariablesLink.KeepTypenameConfig = " +
+      `${json({ JSON: "KEEP", ...keepTypename }).replaceAll('"KEEP"', "KEEP")};`,
     "",
   ].join("\n");
 };

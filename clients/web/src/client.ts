@@ -2,8 +2,9 @@
 // `Authorization: Bearer ...`, and an InMemoryCache that follows the schema's conventions.
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, type TypePolicies } from "@apollo/client";
 import { SetContextLink } from "@apollo/client/link/context";
+import { RemoveTypenameFromVariablesLink } from "@apollo/client/link/remove-typename";
 
-import { typesWithoutId, wholeListFields } from "../generated/cache-policies.js";
+import { jsonInVariables, valueTypes, wholeListFields } from "../generated/cache-policies.js";
 
 /** The tokens of one login; the auth link reads them on every request. */
 export interface Session {
@@ -13,17 +14,18 @@ export interface Session {
 
 /**
  * The type policies, all derived from the SDL by codegen/cache-policies.js, none written by hand:
- * objects with an `id` are normalised by Apollo's default (`WorkflowDefinition:12`); their lists of
- * objects are answered whole, so a newer one replaces the cached one (`merge: false`); an object
- * without an id is part of its parent, and two answers for it are merged (`merge: true`).
+ * an object with an `id: ID!` is normalised by Apollo's default (`WorkflowDefinition:12`) and its
+ * lists of objects are answered whole, so a newer one replaces the cached one (`merge: false`);
+ * any other object is a value inside its parent (`keyFields: false`, even with a nullable `id`, as
+ * a WorkflowDocument has), two answers for it merged (`merge: true`).
  */
 export function typePolicies(): TypePolicies {
   const policies: TypePolicies = {};
   for (const [typename, fields] of Object.entries(wholeListFields)) {
     policies[typename] = { fields: Object.fromEntries(fields.map((field) => [field, { merge: false }])) };
   }
-  for (const typename of typesWithoutId) {
-    policies[typename] = { ...policies[typename], merge: true };
+  for (const typename of valueTypes) {
+    policies[typename] = { ...policies[typename], keyFields: false, merge: true };
   }
   return policies;
 }
@@ -39,7 +41,13 @@ export function createClient(apiUrl: string, session: Session, cache: InMemoryCa
     return { headers };
   });
   return new ApolloClient({
-    link: ApolloLink.from([auth, new HttpLink({ uri: apiUrl })]),
+    link: ApolloLink.from([
+      // A document read (with Apollo's __typename on every object) can be sent back as input;
+      // JSON values (schemas, conditions, transforms, ticket fields) are sent as they are.
+      new RemoveTypenameFromVariablesLink({ except: jsonInVariables }),
+      auth,
+      new HttpLink({ uri: apiUrl }),
+    ]),
     cache,
   });
 }

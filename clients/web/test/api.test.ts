@@ -42,12 +42,13 @@ import {
   ADMIN,
   API_URL,
   ask,
+  assertProblems,
   change,
+  compact,
   consoleComplaints,
   demoTicketDefinition,
   demoWorkflow,
   errorCodes,
-  problems,
   query,
   unique,
 } from "./support.js";
@@ -115,6 +116,7 @@ describe("a designer UI on Apollo Client", () => {
     designerId: "",
     agentId: "",
     workflowId: "",
+    firstTitle: "",
     otherWorkflowId: "",
     ticketDefinitionId: "",
   };
@@ -205,10 +207,7 @@ describe("a designer UI on Apollo Client", () => {
       "createCompanyRole",
     );
     assert.equal(duplicate.companyRole, null);
-    assert.deepEqual(
-      problems(duplicate.errors).map(([code]) => code),
-      ["DUPLICATE"],
-    );
+    assertProblems(duplicate.errors, [["DUPLICATE", "/name"]]);
   });
 
   it("pages through users and company roles", async () => {
@@ -230,10 +229,11 @@ describe("a designer UI on Apollo Client", () => {
 
   it("uploads a workflow, then reads it with its tasks and transitions", async () => {
     const document = demoWorkflow("it-incident");
+    state.firstTitle = unique("IT incident");
     const uploadWorkflow = await change(
       admin.client,
       UploadWorkflowDocument,
-      { input: { ...document, title: unique("IT incident") } },
+      { input: { ...document, title: state.firstTitle } },
       "uploadWorkflow",
     );
     assert.deepEqual(uploadWorkflow.errors, []);
@@ -276,6 +276,28 @@ describe("a designer UI on Apollo Client", () => {
     assert.equal(start?.toTask?.id, triage.id);
     assert.ok(admin.cache.extract()[admin.cacheId("TaskDefinition", triage.id)]);
 
+    // The typed document, the upload format: id and expectedVersion make it an edit of version 1.
+    const typed = workflowDefinition.document;
+    assert.equal(typed.id, state.workflowId);
+    assert.equal(typed.expectedVersion, 1);
+    assert.equal(typed.title, state.firstTitle);
+    assert.deepEqual(
+      typed.tasks?.map((task) => [task.key, task.taskType]),
+      [
+        ["triage", "FORM"],
+        ["page_oncall", "SYNC_ACTION"],
+        ["resolve", "FORM"],
+        ["notify_reporter", "ASYNC_ACTION"],
+      ],
+    );
+    assert.deepEqual(typed.transitions?.[1], {
+      __typename: "TransitionDocument",
+      fromTask: "triage",
+      toTask: "page_oncall",
+      condition: { "==": [{ var: "tasks.triage.severity" }, "high"] },
+      priority: 10,
+    });
+
     const workflowVersions = await ask(admin.client, WorkflowVersionsDocument, { id: state.workflowId }, "workflowVersions");
     assert.deepEqual(
       workflowVersions.map((version) => version.version),
@@ -292,6 +314,9 @@ describe("a designer UI on Apollo Client", () => {
     assert.deepEqual(exported["tasks"], original.tasks);
     assert.deepEqual(exported["fields"], original.fields);
     assert.equal((exported["transitions"] as unknown[]).length, 6);
+    // exportWorkflow (JSON, the file format) and WorkflowDefinition.document (typed) say the same.
+    const workflow = await ask(admin.client, WorkflowDocument, { id: state.workflowId }, "workflowDefinition");
+    assert.deepEqual(compact(workflow.document), compact(exported));
   });
 
   it("lists workflows page by page", async () => {
@@ -332,10 +357,20 @@ describe("a designer UI on Apollo Client", () => {
         { input: { ...demoWorkflow("it-incident"), id: state.workflowId, expectedVersion, title } },
         "uploadWorkflow",
       );
-    const edited = await upload(admin, 1, "IT incident v2");
+    // The designer edits the typed document it read and sends it back whole: the link strips
+    // Apollo's __typename from it, but not from a JSON value (a JSON Schema property of that name).
+    const read = await ask(admin.client, WorkflowDocument, { id: state.workflowId }, "workflowDefinition");
+    const [triage, ...others] = read.document.tasks ?? [];
+    assert.ok(triage);
+    const inputSchema = { type: "object", properties: { summary: { type: "string" }, __typename: { type: "string" } } };
+    const input: WorkflowInput = { ...read.document, title: "IT incident v2", tasks: [{ ...triage, inputSchema }, ...others] };
+    assert.equal(input.expectedVersion, 1);
+    const edited = await change(admin.client, UploadWorkflowDocument, { input }, "uploadWorkflow");
     assert.deepEqual(edited.errors, []);
     assert.equal(edited.workflow?.version, 2);
     assert.equal(admin.cachedWorkflow(state.workflowId)?.title, "IT incident v2");
+    const exported = await ask(admin.client, ExportWorkflowDocument, { id: state.workflowId }, "exportWorkflow");
+    assert.deepEqual((exported as { tasks: Array<{ inputSchema: unknown }> }).tasks[0]?.inputSchema, inputSchema);
 
     // Another tab (another designer) saves version 3 meanwhile; this tab's cache still shows 2.
     const designer = new Tab();
@@ -350,7 +385,7 @@ describe("a designer UI on Apollo Client", () => {
     assert.equal(admin.cachedWorkflow(state.workflowId)?.version, 2);
 
     const stale = await upload(admin, 2, "IT incident mine");
-    assert.deepEqual(problems(stale.errors), [["VERSION_CONFLICT", "/expectedVersion"]]);
+    assertProblems(stale.errors, [["VERSION_CONFLICT", "/expectedVersion"]]);
     // Nothing was written; the payload holds the workflow as it stands, and the cache takes it in.
     assert.equal(stale.workflow?.id, state.workflowId);
     assert.equal(stale.workflow?.version, 3);
@@ -361,6 +396,32 @@ describe("a designer UI on Apollo Client", () => {
     assert.equal(workflow.title, "IT incident v3");
   });
 
+  it("keeps each version's typed document apart", async () => {
+    const versions = await ask(admin.client, WorkflowVersionsDocument, { id: state.workflowId }, "workflowVersions");
+    const expected = [
+      [1, state.firstTitle],
+      [2, "IT incident v2"],
+      [3, "IT incident v3"],
+    ];
+    assert.deepEqual(
+      versions.map((version) => [version.version, version.document.title]),
+      expected,
+    );
+    // Each document's id is the workflow's and its expectedVersion the current one (uploading it
+    // restores that version): the same id for all three, so a document is no cache object of its
+    // own (it would be one, WorkflowDocument:<id>, showing the last title three times).
+    assert.deepEqual(
+      versions.map((version) => [version.document.id, version.document.expectedVersion]),
+      [1, 2, 3].map(() => [state.workflowId, 3]),
+    );
+    const cached = admin.cache.readQuery({ query: WorkflowVersionsDocument, variables: { id: state.workflowId } });
+    assert.deepEqual(
+      cached?.workflowVersions?.map((version) => [version.version, version.document.title]),
+      expected,
+    );
+    assert.equal(versions[2]?.createdBy?.username, people.designer);
+  });
+
   it("validates a document without writing it", async () => {
     const broken = demoWorkflow("it-incident");
     const transitions = [...(broken.transitions ?? [])];
@@ -369,7 +430,7 @@ describe("a designer UI on Apollo Client", () => {
       ask(admin.client, ValidateWorkflowDocument, { input }, "validateWorkflow");
     const report = await validate({ ...broken, transitions });
     assert.equal(report.valid, false);
-    assert.deepEqual(problems(report.errors), [["UNKNOWN_TASK", "/transitions/3/toTask"]]);
+    assertProblems(report.errors, [["UNKNOWN_TASK", "/transitions/3/toTask"]]);
     assert.match(report.errors[0]?.message ?? "", /resolve/);
 
     const fine = await validate(demoWorkflow("it-incident"));
@@ -425,7 +486,7 @@ describe("a designer UI on Apollo Client", () => {
     assert.deepEqual(edited.errors, []);
     assert.equal(edited.ticketDefinition?.version, 2);
     const stale = await upload({ ...input, id: ticketDefinition.id, expectedVersion: 1, title: "Service outage mine" });
-    assert.deepEqual(problems(stale.errors), [["VERSION_CONFLICT", "/expectedVersion"]]);
+    assertProblems(stale.errors, [["VERSION_CONFLICT", "/expectedVersion"]]);
     assert.equal(stale.ticketDefinition?.title, "Service outage v2");
 
     const one = await query(admin.client, TicketDefinitionDocument, { id: ticketDefinition.id });
@@ -462,7 +523,7 @@ describe("a designer UI on Apollo Client", () => {
   it("deletes a company role; its holders lose it", async () => {
     const remove = (name: string) => change(admin.client, DeleteCompanyRoleDocument, { name }, "deleteCompanyRole");
     const inUse = await remove(roles.agent);
-    assert.deepEqual(problems(inUse.errors), [["IN_USE", "/name"]]);
+    assertProblems(inUse.errors, [["IN_USE", "/name"]]);
     assert.equal(inUse.deletedId, null);
 
     const roleList = await ask(admin.client, CompanyRolesDocument, { offset: 0, limit: 10 }, "companyRoles");
@@ -507,7 +568,7 @@ describe("a designer UI on Apollo Client", () => {
         "deleteTicketDefinition",
       );
     const inUse = await deleteWorkflow(3);
-    assert.deepEqual(problems(inUse.errors), [["IN_USE", "/id"]]);
+    assertProblems(inUse.errors, [["IN_USE", "/id"]]);
     assert.equal(inUse.deletedId, null);
 
     // What the cache holds of the workflow about to go: its tasks and transitions.
@@ -519,7 +580,7 @@ describe("a designer UI on Apollo Client", () => {
     assert.equal(parts.length, 10);
 
     const stale = await deleteTicket(1);
-    assert.deepEqual(problems(stale.errors), [["VERSION_CONFLICT", "/expectedVersion"]]);
+    assertProblems(stale.errors, [["VERSION_CONFLICT", "/expectedVersion"]]);
     assert.equal(stale.deletedId, null);
     assert.equal(stale.ticketDefinition?.version, 2);
 
@@ -533,7 +594,7 @@ describe("a designer UI on Apollo Client", () => {
     assert.ok(admin.cache.evict({ id: admin.cacheId("TicketDefinition", ticket.deletedId ?? "") }));
 
     const staleWorkflow = await deleteWorkflow(2);
-    assert.deepEqual(problems(staleWorkflow.errors), [["VERSION_CONFLICT", "/expectedVersion"]]);
+    assertProblems(staleWorkflow.errors, [["VERSION_CONFLICT", "/expectedVersion"]]);
     assert.equal(staleWorkflow.workflow?.version, 3);
     const workflow = await deleteWorkflow(3);
     assert.deepEqual(workflow.errors, []);
@@ -576,6 +637,14 @@ describe("a designer UI on Apollo Client", () => {
       assert.deepEqual(errorCodes(result.error), ["FORBIDDEN"]);
       assert.ok(CombinedGraphQLErrors.is(result.error));
       assert.deepEqual(result.error.errors[0]?.path, ["users"]);
+
+      // Another user's email and roles are for company admins: the designer sees null.
+      const me = await ask(designer.client, MeDocument, {}, "me");
+      assert.equal(me.email, "designer@example.com");
+      assert.deepEqual(me.systemRoles, ["workflow_creator"]);
+      const workflow = await ask(designer.client, WorkflowDocument, { id: state.otherWorkflowId }, "workflowDefinition");
+      assert.equal(workflow.createdBy?.username, ADMIN.username);
+      assert.equal(workflow.createdBy?.email, null);
     } finally {
       designer.stop();
     }

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 
 import { ApolloClient, CombinedGraphQLErrors, type OperationVariables, type TypedDocumentNode } from "@apollo/client";
 
-import type { TicketDefinitionInput, WorkflowInput } from "../generated/graphql.js";
+import type { ProblemCode, TicketDefinitionInput, WorkflowInput } from "../generated/graphql.js";
 
 function required(name: string): string {
   const value = process.env[name];
@@ -84,9 +84,28 @@ export function errorCodes(error: unknown): unknown[] {
   return error.errors.map((item) => item.extensions?.["code"]);
 }
 
-/** Payload problems as [code, path] pairs, which is how the UI locates them in the editor. */
-export function problems(errors: ReadonlyArray<{ code: string; path: string }>): Array<[string, string]> {
-  return errors.map((problem) => [problem.code, problem.path]);
+/** Payload problems as [code, path] pairs (how the UI locates them in its editor); the codes typed. */
+export function assertProblems(
+  errors: ReadonlyArray<{ code: ProblemCode; path: string }>,
+  expected: ReadonlyArray<readonly [ProblemCode, string]>,
+): void {
+  assert.deepEqual(
+    errors.map((problem) => [problem.code, problem.path]),
+    expected,
+  );
+}
+
+/** A JSON value without Apollo's __typename and without null members, to compare with exportWorkflow's. */
+export function compact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(compact);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key, member]) => key !== "__typename" && member !== null)
+        .map(([key, member]) => [key, compact(member)]),
+    );
+  }
+  return value;
 }
 
 /** A name unique to this run (several runs may share a database). */
