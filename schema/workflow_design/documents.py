@@ -38,10 +38,10 @@ _SCALARS: dict[str, Any] = {
     doc.JSON: JSON,
     doc.STRING_LIST: list[str],
 }
-_EDIT_TARGET = {
-    "id": "Id of the workflow; uploaded with this document, it makes the upload an edit of it.",
-    "expectedVersion": "The workflow's current version, which an edit uploaded with this document is based on.",
-}
+# Which stored object an upload edits is the input's business: on output the document is the content
+# alone. An `id` here would be the workflow's, on a type without its own identity, which client caches
+# (Apollo's, Relay's) would take for the object's key and merge every version's document into one.
+_INPUT_ONLY = {"id", "expectedVersion"}
 
 
 def graphql_output_name(obj: doc.DocObject) -> str:
@@ -62,10 +62,10 @@ def _output_type(prop: doc.Prop, built: dict[str, type]) -> Any:
 def _build(obj: doc.DocObject, built: dict[str, type]) -> type:
     if obj.name in built:
         return built[obj.name]
-    annotations = {prop.python_name: _output_type(prop, built) for prop in obj.props}
+    props = [prop for prop in obj.props if prop.name not in _INPUT_ONLY]
+    annotations = {prop.python_name: _output_type(prop, built) for prop in props}
     namespace: dict[str, Any] = {
-        prop.python_name: strawberry.field(default=None, description=_EDIT_TARGET.get(prop.name, prop.description))
-        for prop in obj.props
+        prop.python_name: strawberry.field(default=None, description=prop.description) for prop in props
     }
     namespace["__annotations__"] = annotations
     name = graphql_output_name(obj)
@@ -77,6 +77,8 @@ def _typed(obj: doc.DocObject, value: dict[str, Any]) -> Any:
     """An instance of `obj`'s output type holding the document `value`."""
     values: dict[str, Any] = {}
     for prop in obj.props:
+        if prop.name in _INPUT_ONLY:
+            continue
         given = value.get(prop.name)
         if given is not None and prop.kind == doc.OBJECT_LIST:
             given = [_typed(prop.item_object, item) for item in given]
@@ -93,7 +95,7 @@ WorkflowField = _BUILT[doc.WORKFLOW_FIELD.name]
 
 
 def typed_workflow_document(document: dict[str, Any]) -> Any:
-    """The WorkflowDocument of a workflow document (a stored version's, with its id and expectedVersion)."""
+    """The WorkflowDocument of a workflow document (a stored version's content)."""
     return _typed(doc.WORKFLOW, document)
 
 

@@ -24,7 +24,6 @@ from schema.workflow_design.documents import (
 )
 from workflow_design import models
 from workflow_design.codec import ext_ref_from_storage, workflow_fields_from_storage
-from workflow_design.selectors import workflow_document_of
 
 
 def _resolve_ext_ref(root) -> list[ExtRef]:  # type: ignore[valid-type]
@@ -70,13 +69,13 @@ class WorkflowDefinitionType(CompanyScopedType):
     @strawberry_django.field(
         prefetch_related=[_CURRENT_VERSION],
         only=["version"],
-        description="The workflow document of the current version, typed: what exportWorkflow answers as JSON, "
-        "and what uploadWorkflow takes to edit it.",
+        description="The workflow document of the current version, typed: what exportWorkflow answers as JSON "
+        "without its id and expectedVersion, which an edit adds (this workflow's id and version).",
     )
     def document(self, root: models.WorkflowDefinition) -> WorkflowDocument:  # type: ignore[valid-type]
         prefetched = getattr(root, "current_versions", None)
         snapshot = prefetched[0] if prefetched else root.versions.get(version=root.version)
-        return typed_workflow_document(workflow_document_of(snapshot, current_version=root.version))
+        return typed_workflow_document(snapshot.document)
 
 
 @model_type(models.TaskDefinition, name="TaskDefinition")
@@ -148,14 +147,12 @@ class WorkflowVersionType(CompanyScopedType):
     created_by: UserType | None
 
     @strawberry_django.field(
-        select_related=["workflow"],
-        only=["document", "workflow__version"],
+        only=["document"],
         description="The workflow document of this version, typed (exportWorkflow with this version answers it as "
-        "JSON); its expectedVersion is the workflow's current version, so uploading it makes this version current "
-        "again.",
+        "JSON): uploaded with the workflow's id and current version, it makes this version's content current again.",
     )
     def document(self, root: models.WorkflowVersion) -> WorkflowDocument:  # type: ignore[valid-type]
-        return typed_workflow_document(workflow_document_of(root, current_version=root.workflow.version))
+        return typed_workflow_document(root.document)
 
 
 @strawberry.type(description="What validateWorkflow found; nothing was written.")
