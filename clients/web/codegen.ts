@@ -6,9 +6,7 @@ const config: CodegenConfig = {
   schema: "../../schema/schema.graphql",
   documents: ["operations/**/*.graphql"],
   ignoreNoDocuments: false,
-  // An operation that does not fit the schema fails the generation (and bin/check).
-  errorsOnly: false,
-  silent: true,
+  // An operation that does not fit the schema fails the generation (and bin/check), located.
   // Imports with .js extensions, as Node resolves ES modules (tsconfig: module NodeNext).
   emitLegacyCommonJSImports: false,
   generates: {

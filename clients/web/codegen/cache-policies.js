@@ -8,9 +8,10 @@
  *   extRef, ...) are always answered whole (the only pages are the root `...OffsetPaginated`
  *   fields): a newer list replaces the cached one. The roots (Query, Mutation) count as entities.
  * - Any other object (a payload, a page, a preview, a typed workflow document) is a value: part of
- *   the object that holds it, never normalised, even when it has a nullable `id` (a
- *   WorkflowDocument's `id` is the workflow's, the same for every version's document); two
- *   answers for the same parent field are one value, their fields merged.
+ *   the object that holds it, never normalised, even should it have a nullable `id` (Apollo's
+ *   default would key it by that id: when WorkflowDocument had one, the workflow's, every
+ *   version's document became one cache object); two answers for the same parent field are one
+ *   value, their fields merged.
  * - A JSON scalar is the user's data: a `__typename` key in it is theirs, kept when the link that
  *   strips Apollo's `__typename` from variables (an output document sent back as input) runs.
  */

@@ -16,8 +16,8 @@ export interface Session {
  * The type policies, all derived from the SDL by codegen/cache-policies.js, none written by hand:
  * an object with an `id: ID!` is normalised by Apollo's default (`WorkflowDefinition:12`) and its
  * lists of objects are answered whole, so a newer one replaces the cached one (`merge: false`);
- * any other object is a value inside its parent (`keyFields: false`, even with a nullable `id`, as
- * a WorkflowDocument has), two answers for it merged (`merge: true`).
+ * any other object is a value inside its parent (`keyFields: false`, even should it have a nullable
+ * `id`), two answers for it merged (`merge: true`).
  */
 export function typePolicies(): TypePolicies {
   const policies: TypePolicies = {};
