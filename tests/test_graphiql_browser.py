@@ -7,29 +7,17 @@ the npm versions pinned in package.json; the page is schema/templates/graphql/gr
 import json
 import os
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, LAUNCH_TIMEOUT_MS
 from users.services import company_create
 
 pytestmark = pytest.mark.slow  # a live server and headless Chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-LAUNCH_TIMEOUT_MS = 10_000
 TIMEOUT_MS = 6_000  # per page step; the whole browser test is bounded to about 30 s
 INSTALL_HINT = "run bin/install-graphiql-assets (the GraphiQL assets are not installed)"
 

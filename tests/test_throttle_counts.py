@@ -7,44 +7,22 @@ afterwards: other processes, as after any restart. Without REDIS_URL they share 
 with it they share only Redis (each server has a database of its own).
 """
 
-import contextlib
 import os
 import random
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
 
 from conftest import PASSWORD
+from tests.support.databases import scratch_database
 from tests.support.http import post_graphql
 from tests.support.operations import CREATE_COMPANY
-from tests.support.postgres import Unavailable, migrate, server_of_test_settings
 from tests.support.servers import AppServer
 
 pytestmark = pytest.mark.slow  # bin/serve started twice
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-
-
-@contextlib.contextmanager
-def scratch_database(workdir: Path, name: str) -> Iterator[str]:
-    """The URL of a migrated database of its own: on the test run's PostgreSQL server when it
-    uses one, else a SQLite file."""
-    try:
-        pg = server_of_test_settings()
-    except Unavailable:
-        url = f"sqlite:///{workdir / name}.sqlite3"
-        migrate(url)
-        yield url
-        return
-    dbname = f"{name}_{os.getpid()}"
-    pg.create_database(dbname)
-    try:
-        migrate(pg.url(dbname))
-        yield pg.url(dbname)
-    finally:
-        pg.drop_database(dbname)
 
 
 def sign_up(server: AppServer, username: str) -> list[str]:

@@ -22,13 +22,13 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import NoReturn
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 
 from conftest import PASSWORD
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, LAUNCH_TIMEOUT_MS
 from tests.support.databases import scratch_database
 from tests.support.http import post_graphql
 from tests.support.operations import CREATE_COMPANY
@@ -42,21 +42,8 @@ ALLOWED_ORIGIN = "http://localhost:5173"
 ALLOWED_PORT = 5173
 NODE_TIMEOUT = 300  # seconds, for bin/check (npm ci on a cold machine) and for the Node tests
 
-# As tests/test_graphiql_browser.py launches Debian's chromium on this machine.
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # localhost is this page's origin; the static server listens on 127.0.0.1 (not ::1).
-    "--host-resolver-rules=MAP localhost 127.0.0.1",
-]
-LAUNCH_TIMEOUT_MS = 10_000
+# localhost is the page's origin; the static server listens on 127.0.0.1 (not ::1).
+PAGE_CHROMIUM_ARGS = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP localhost 127.0.0.1"]
 TIMEOUT_MS = 10_000
 
 
@@ -187,7 +174,7 @@ def page_results(origin: str, server: AppServer, username: str) -> tuple[dict, l
     page_errors: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=LAUNCH_TIMEOUT_MS
+            executable_path=str(CHROMIUM), args=PAGE_CHROMIUM_ARGS, timeout=LAUNCH_TIMEOUT_MS
         )
         try:
             page = browser.new_page()
