@@ -8,6 +8,7 @@ from strawberry.extensions import MaxTokensLimiter
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from schema.base import QuerysetOptimizer, short_paths_enabled
+from schema.descriptions import describe_library_items
 from schema.errors import is_client_database_error, is_expected_error
 from schema.execution import TicketFlowerExecutionContext
 from schema.extensions import (
@@ -20,6 +21,7 @@ from schema.extensions import (
     ValidValidationCache,
     introspection_allowed,
 )
+from schema.library_internals import graphql_core_schema
 from schema.response_cache import ResponseCache
 from schema.users.mutations import UsersMutation
 from schema.users.queries import UsersQuery
@@ -54,6 +56,10 @@ def _refused_document_code(execution_context) -> str | None:
 
 
 class TicketFlowerSchema(strawberry.Schema):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        describe_library_items(graphql_core_schema(self))
+
     def process_errors(self, errors, execution_context=None) -> None:
         request = execution_context.context.request if execution_context else None
         document_code = _refused_document_code(execution_context)
