@@ -30,12 +30,22 @@ from schema.workflow_design.preview import PreviewQuery
 from schema.workflow_design.queries import WorkflowDesignQuery
 
 
-@strawberry.type
+@strawberry.type(
+    description="Everything that can be read; nothing here writes. Every field needs a logged-in user "
+    "(UNAUTHENTICATED); users and companyRoles need the system role company_admin, the workflow design fields "
+    "workflow_creator, except ticketDefinitions, ticketDefinition and workflowLanguage (FORBIDDEN). A refused field "
+    "is null, beside a top-level error."
+)
 class Query(UsersQuery, WorkflowDesignQuery, PreviewQuery):
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="Everything that writes. createCompany, login and refreshToken are open to anyone; logout needs a "
+    "logged-in user, the user and company role operations the system role company_admin, the workflow design "
+    "ones workflow_creator (a refused caller gets null and a top-level error). Refusals of the input come back in "
+    "the payload's errors, and then nothing was written."
+)
 class Mutation(UsersMutation, WorkflowDesignMutation):
     pass
 
