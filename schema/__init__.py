@@ -8,6 +8,7 @@ from strawberry.extensions import MaxTokensLimiter
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from schema.base import QuerysetOptimizer, short_paths_enabled
+from schema.descriptions import describe_library_items
 from schema.errors import is_client_database_error, is_expected_error
 from schema.execution import TicketFlowerExecutionContext
 from schema.extensions import (
@@ -20,6 +21,7 @@ from schema.extensions import (
     ValidValidationCache,
     introspection_allowed,
 )
+from schema.library_internals import graphql_core_schema
 from schema.response_cache import ResponseCache
 from schema.users.mutations import UsersMutation
 from schema.users.queries import UsersQuery
@@ -28,12 +30,22 @@ from schema.workflow_design.preview import PreviewQuery
 from schema.workflow_design.queries import WorkflowDesignQuery
 
 
-@strawberry.type
+@strawberry.type(
+    description="Everything that can be read; nothing here writes. Every field needs a logged-in user "
+    "(UNAUTHENTICATED); users and companyRoles need the system role company_admin, the workflow design fields "
+    "workflow_creator, except ticketDefinitions, ticketDefinition and workflowLanguage (FORBIDDEN). A refused field "
+    "is null, beside a top-level error."
+)
 class Query(UsersQuery, WorkflowDesignQuery, PreviewQuery):
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="Everything that writes. createCompany, login and refreshToken are open to anyone; logout needs a "
+    "logged-in user, the user and company role operations the system role company_admin, the workflow design "
+    "ones workflow_creator (a refused caller gets null and a top-level error). Refusals of the input come back in "
+    "the payload's errors, and then nothing was written."
+)
 class Mutation(UsersMutation, WorkflowDesignMutation):
     pass
 
@@ -54,6 +66,10 @@ def _refused_document_code(execution_context) -> str | None:
 
 
 class TicketFlowerSchema(strawberry.Schema):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        describe_library_items(graphql_core_schema(self))
+
     def process_errors(self, errors, execution_context=None) -> None:
         request = execution_context.context.request if execution_context else None
         document_code = _refused_document_code(execution_context)

@@ -5,15 +5,30 @@ from django.contrib.auth.models import AbstractUser, Group, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 # \Z, not $: "$" also matches before a final newline (RegexValidator searches).
 COMPANY_ROLE_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,99}\Z")
 
+# Model docstrings and help texts are written for API readers: the GraphQL types take their
+# descriptions from them (STRAWBERRY_DJANGO settings). Notes for developers are comments.
+
+
+def described_id(help_text: str) -> "models.BigAutoField[int, int]":
+    """The primary key Django creates by itself (DEFAULT_AUTO_FIELD, `auto_created` included, so the
+    column and the migration state are the same), with a description."""
+    return models.BigAutoField(
+        auto_created=True, primary_key=True, serialize=False, verbose_name="ID", help_text=help_text
+    )
+
 
 class Company(models.Model):
-    """A tenant: every user and every definition belongs to exactly one company."""
+    """A company: the tenant its users, roles and definitions belong to; no one sees another company's."""
 
-    name = models.CharField(max_length=255)
+    id = described_id("Id of the company.")
+    name = models.CharField(
+        max_length=255, help_text="Name of the company, as given at sign-up (at most 255 characters)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Moves with every change to what the company's users can read (users.generations);
     # cached GraphQL responses are keyed by it.
@@ -42,7 +57,35 @@ class CompanyUserManager(UserManager["User"]):
 
 
 class User(AbstractUser):
-    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="users")
+    """A person who uses the API, in one company; their system roles and company roles say what they may do."""
+
+    id = described_id("Id of the user.")
+    # AbstractUser's own help texts speak to Django admin users ("Designates whether..."); these say what
+    # the values mean to API readers (the admin shows them too). Otherwise the fields are AbstractUser's.
+    username = models.CharField(
+        _("username"),
+        max_length=150,
+        unique=True,
+        help_text="Login name: at most 150 characters, letters, digits and @ . + - _; unique ignoring case "
+        "(in all companies).",
+        validators=[AbstractUser.username_validator],
+        error_messages={"unique": _("A user with that username already exists.")},
+    )
+    email = models.EmailField(
+        _("email address"),
+        blank=True,
+        help_text="Email address; empty only for a user created without one outside the API (Django admin, manage.py).",
+    )
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text="Whether the user may use the API: when false, logging in fails and the user's access and "
+        "refresh tokens are refused. Deactivate a user rather than delete them: what they created keeps its "
+        "author.",
+    )
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="users", help_text="The company the user belongs to."
+    )
 
     objects: ClassVar[CompanyUserManager] = CompanyUserManager()
 
@@ -72,19 +115,22 @@ class CompanyRoleManager(models.Manager["CompanyRole"]):
 
 
 class CompanyRole(models.Model):
-    """A named role a company defines for itself (e.g. `support_agent`).
+    """A role a company defines (e.g. support_agent); ticket definitions grant access to its holders."""
 
-    Each role is backed by a Django group; a user holds the role by being in the
-    group, so guardian object permissions granted to the group (ticket
-    definition access) reach exactly the role's holders.
-    """
+    # Each role is backed by a Django group; a user holds the role by being in the group, so guardian
+    # object permissions granted to the group (ticket definition access) reach exactly the role's holders.
 
+    id = described_id("Id of the company role.")
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="roles")
     name = models.CharField(
         max_length=100,
         validators=[RegexValidator(COMPANY_ROLE_NAME_PATTERN, "lowercase letters, digits and _; starts with a letter")],
+        help_text="Name of the role, unique in its company: lowercase letters, digits and _, starting with a "
+        "letter, at most 100 characters.",
     )
-    description = models.TextField(blank=True, default="")
+    description = models.TextField(
+        blank=True, default="", help_text="What the role is for (at most 10,000 characters; empty when none was given)."
+    )
     group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="company_role")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -5,12 +5,19 @@ written in `services.py`. Every row carries its company so that one scoping
 rule (company_id = the acting user's) covers every table; on PostgreSQL,
 composite foreign keys (migration 0002) make a row's company equal to its
 workflow's, so that cannot drift.
+
+Model docstrings and help texts are written for API readers: the GraphQL types take
+their descriptions from them. A column that holds a property of the document takes
+the description the document declaration gives it (`documented`), so the two say the
+same. A relation's help text describes both of its ends: strawberry-django gives the
+reverse relation (`workflow.tasks`) the foreign key's help text too.
 """
 
 from django.conf import settings
 from django.db import models
 
-from users.models import Company
+from users.models import Company, described_id
+from workflow_design import document as doc
 from workflow_design.document import TASK_TYPE_RULES
 
 # The task types of the document declaration, as Django choices (and a GraphQL enum). django-stubs know
@@ -20,19 +27,37 @@ TaskType = models.TextChoices(  # type: ignore[call-overload]
 )
 
 
+def documented(obj: doc.DocObject, name: str) -> str:
+    """The help text of a column holding the document property `name` of `obj`: its declared description."""
+    return obj.prop(name).description
+
+
 class CompanyOwned(models.Model):
-    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey(
+        Company,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The company it belongs to; only that company's users see it.",
+    )
 
     class Meta:
         abstract = True
 
 
 class Authored(CompanyOwned):
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(
+        default=1,
+        help_text="1 when created; one more with each upload that changes it (an identical upload changes nothing).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When it was created (its first upload).")
+    updated_at = models.DateTimeField(auto_now=True, help_text="When an upload last changed it (its version went up).")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The user who created it (its first upload); null once that user is deleted.",
     )
 
     class Meta:
@@ -40,11 +65,16 @@ class Authored(CompanyOwned):
 
 
 class WorkflowDefinition(Authored):
-    title = models.CharField(max_length=255)
-    description = models.TextField(null=True, blank=True)
-    ext_ref = models.JSONField(default=list, blank=True, help_text="[{Label, Desc, URI}]")
-    fields = models.JSONField(default=list, blank=True, help_text="[{FieldName, FieldType}]")
-    display_layout = models.TextField(null=True, blank=True)
+    """A workflow: the tasks a ticket goes through and the transitions between them, as of its current version."""
+
+    id = described_id("Id of the workflow.")
+    title = models.CharField(max_length=255, help_text=documented(doc.WORKFLOW, "title"))
+    description = models.TextField(null=True, blank=True, help_text=documented(doc.WORKFLOW, "description"))
+    # Stored as the seed's [{Label, Desc, URI}] (workflow_design.codec).
+    ext_ref = models.JSONField(default=list, blank=True, help_text=documented(doc.WORKFLOW, "extRef"))
+    # Stored as the seed's [{FieldName, FieldType}] (workflow_design.codec).
+    fields = models.JSONField(default=list, blank=True, help_text=documented(doc.WORKFLOW, "fields"))
+    display_layout = models.TextField(null=True, blank=True, help_text=documented(doc.WORKFLOW, "displayLayout"))
 
     class Meta:
         db_table = "workflow_definitions"
@@ -62,21 +92,34 @@ class WorkflowDefinition(Authored):
 
 
 class TaskDefinition(Authored):
-    workflow = models.ForeignKey(WorkflowDefinition, on_delete=models.CASCADE, related_name="tasks")
-    key = models.CharField(max_length=64, help_text="Unique in the workflow; transitions name tasks by key")
-    position = models.PositiveIntegerField(default=0, help_text="Order in the workflow document")
-    title = models.CharField(max_length=255)
-    description = models.TextField(null=True, blank=True)
-    ext_ref = models.JSONField(default=list, blank=True)
-    task_type = models.CharField(max_length=12, choices=TaskType.choices)
-    input_schema = models.JSONField(null=True, blank=True)
-    output_schema = models.JSONField(null=True, blank=True)
-    edit_layout = models.TextField(null=True, blank=True)
-    display_layout = models.TextField(null=True, blank=True)
-    action_url = models.TextField(null=True, blank=True)
-    input_transform = models.JSONField(null=True, blank=True)
-    output_transform = models.JSONField(null=True, blank=True)
-    timeout_seconds = models.PositiveIntegerField(null=True, blank=True)
+    """A task of a workflow, as of its current version: a form a person fills in, or an action calling a URL."""
+
+    id = described_id("Id of the task; it stays the same while uploads keep a task with its key.")
+    workflow = models.ForeignKey(
+        WorkflowDefinition,
+        on_delete=models.CASCADE,
+        related_name="tasks",
+        help_text="Links a task and its workflow: task.workflow is the workflow it is part of, workflow.tasks "
+        "lists its tasks in document order.",
+    )
+    key = models.CharField(max_length=64, help_text=documented(doc.TASK, "key"))
+    position = models.PositiveIntegerField(
+        default=0, help_text="Place of the task among the workflow document's tasks, counting from 0."
+    )
+    title = models.CharField(max_length=255, help_text=documented(doc.TASK, "title"))
+    description = models.TextField(null=True, blank=True, help_text=documented(doc.TASK, "description"))
+    ext_ref = models.JSONField(default=list, blank=True, help_text=documented(doc.TASK, "extRef"))
+    task_type = models.CharField(max_length=12, choices=TaskType.choices, help_text=documented(doc.TASK, "taskType"))
+    input_schema = models.JSONField(null=True, blank=True, help_text=documented(doc.TASK, "inputSchema"))
+    output_schema = models.JSONField(null=True, blank=True, help_text=documented(doc.TASK, "outputSchema"))
+    edit_layout = models.TextField(null=True, blank=True, help_text=documented(doc.TASK, "editLayout"))
+    display_layout = models.TextField(null=True, blank=True, help_text=documented(doc.TASK, "displayLayout"))
+    action_url = models.TextField(null=True, blank=True, help_text=documented(doc.TASK, "actionUrl"))
+    input_transform = models.JSONField(null=True, blank=True, help_text=documented(doc.TASK, "inputTransform"))
+    output_transform = models.JSONField(null=True, blank=True, help_text=documented(doc.TASK, "outputTransform"))
+    timeout_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text=documented(doc.TASK, "timeoutSeconds")
+    )
 
     class Meta:
         db_table = "task_definitions"
@@ -98,14 +141,24 @@ class TaskDefinition(Authored):
 
 
 class WorkflowTransition(CompanyOwned):
-    workflow = models.ForeignKey(WorkflowDefinition, on_delete=models.CASCADE, related_name="transitions")
+    """An edge of a workflow's graph, from a task (or the start) to a task (or the end)."""
+
+    id = described_id("Id of the transition; every upload that changes the workflow writes its transitions anew.")
+    workflow = models.ForeignKey(
+        WorkflowDefinition,
+        on_delete=models.CASCADE,
+        related_name="transitions",
+        help_text="Links a transition and its workflow: transition.workflow is the workflow it is part of, "
+        "workflow.transitions lists its transitions in document order.",
+    )
     from_task = models.ForeignKey(
         TaskDefinition,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="outgoing",
-        help_text="null: a start transition",
+        help_text="Links a transition and the task it leaves: transition.fromTask is that task (null for a start "
+        "transition), task.outgoing lists the transitions leaving it.",
     )
     to_task = models.ForeignKey(
         TaskDefinition,
@@ -113,11 +166,16 @@ class WorkflowTransition(CompanyOwned):
         null=True,
         blank=True,
         related_name="incoming",
-        help_text="null: the workflow ends",
+        help_text="Links a transition and the task it leads to: transition.toTask is that task (null where the "
+        "workflow ends), task.incoming lists the transitions entering it.",
     )
-    condition = models.JSONField(null=True, blank=True, help_text="JsonLogic; null means always")
-    priority = models.IntegerField(default=0)
-    position = models.PositiveIntegerField(default=0, help_text="Order in the workflow document")
+    condition = models.JSONField(null=True, blank=True, help_text=documented(doc.TRANSITION, "condition"))
+    priority = models.IntegerField(default=0, help_text=documented(doc.TRANSITION, "priority"))
+    position = models.PositiveIntegerField(
+        default=0,
+        help_text="Place of the transition among the workflow document's transitions, counting from 0; of two "
+        "with the same priority, the earlier is tried first.",
+    )
 
     class Meta:
         db_table = "workflow_transitions"
@@ -129,15 +187,30 @@ class WorkflowTransition(CompanyOwned):
 
 
 class TicketDefinition(Authored):
-    title = models.CharField(max_length=255)
-    description = models.TextField(null=True, blank=True)
-    ext_ref = models.JSONField(default=list, blank=True)
+    """A kind of ticket: the workflow its tickets run, values of its fields, and which roles may use it."""
+
+    id = described_id("Id of the ticket definition.")
+    title = models.CharField(max_length=255, help_text=documented(doc.TICKET_DEFINITION, "title"))
+    description = models.TextField(null=True, blank=True, help_text=documented(doc.TICKET_DEFINITION, "description"))
+    ext_ref = models.JSONField(default=list, blank=True, help_text=documented(doc.TICKET_DEFINITION, "extRef"))
     # PROTECT: a workflow in use cannot be deleted (the database refuses it too).
-    workflow = models.ForeignKey(WorkflowDefinition, on_delete=models.PROTECT, related_name="ticket_definitions")
-    fields = models.JSONField(default=dict, blank=True, help_text="{FieldName: Value}")
-    company_role_access = models.JSONField(default=list, blank=True, help_text="Company role names")
-    edit_layout = models.TextField(null=True, blank=True)
-    display_layout = models.TextField(null=True, blank=True)
+    workflow = models.ForeignKey(
+        WorkflowDefinition,
+        on_delete=models.PROTECT,
+        related_name="ticket_definitions",
+        help_text="Links a ticket definition and the workflow its tickets run: ticketDefinition.workflow is that "
+        "workflow, workflow.ticketDefinitions lists the ticket definitions running it (a workflow in use cannot be "
+        "deleted).",
+    )
+    # Stored as the seed's {FieldName: Value}.
+    fields = models.JSONField(default=dict, blank=True, help_text=documented(doc.TICKET_DEFINITION, "fields"))
+    company_role_access = models.JSONField(
+        default=list, blank=True, help_text=documented(doc.TICKET_DEFINITION, "companyRoleAccess")
+    )
+    edit_layout = models.TextField(null=True, blank=True, help_text=documented(doc.TICKET_DEFINITION, "editLayout"))
+    display_layout = models.TextField(
+        null=True, blank=True, help_text=documented(doc.TICKET_DEFINITION, "displayLayout")
+    )
     # The document's compact UTF-8 JSON size: what it counts against the company's storage quota.
     size_bytes = models.PositiveIntegerField(default=0)
 
@@ -153,17 +226,25 @@ class TicketDefinition(Authored):
 
 
 class WorkflowVersion(CompanyOwned):
-    """The full workflow document of one version, as `exportWorkflow` returns it."""
+    """One version of a workflow, whose full document is kept (exportWorkflow returns it)."""
 
+    id = described_id("Id of this version's record (exportWorkflow takes the workflow's id and the version).")
     workflow = models.ForeignKey(WorkflowDefinition, on_delete=models.CASCADE, related_name="versions")
-    version = models.PositiveIntegerField()
+    version = models.PositiveIntegerField(
+        help_text="The version: 1 for the first upload, one more for each upload that changed the workflow."
+    )
     document = models.JSONField()
     # The document's compact UTF-8 JSON size, set at insert: what the version counts against
     # the company's storage quota (Company.stored_document_bytes holds the sum).
     size_bytes = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When this version was uploaded.")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The user who uploaded this version; null once that user is deleted.",
     )
 
     class Meta:

@@ -1,4 +1,4 @@
-from typing import cast
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.types import Info
@@ -19,6 +19,8 @@ from users.selectors import user_list
 
 # strawberry-django answers a model row as its type: the casts below say so to the type checker (its documented way).
 
+_REFRESH_TOKEN = "A refresh token from createCompany, login or refreshToken."
+
 
 def _signed_in(info: Info, pair: services.TokenPair) -> AuthPayload:
     info.context.request.signed_in_user = pair.user  # its payload shows the user their own details
@@ -27,9 +29,16 @@ def _signed_in(info: Info, pair: services.TokenPair) -> AuthPayload:
 
 @strawberry.type
 class UsersMutation:
-    @strawberry.mutation(description="Sign up: a new company and its first user (company_admin and workflow_creator).")
+    @strawberry.mutation(
+        description="Sign up: a new company and its first user (company_admin and workflow_creator), logged in. "
+        "Throttled per client address (TOO_MANY_ATTEMPTS)."
+    )
     @answers_refusals(AuthPayload)
-    def create_company(self, info: Info, input: CreateCompanyInput) -> AuthPayload:
+    def create_company(
+        self,
+        info: Info,
+        input: Annotated[CreateCompanyInput, strawberry.argument(description="The company and its first user.")],
+    ) -> AuthPayload:
         return _signed_in(
             info,
             services.company_sign_up(
@@ -41,9 +50,17 @@ class UsersMutation:
             ),
         )
 
-    @strawberry.mutation(description="Exchange a username and password for tokens. Repeated failures are throttled.")
+    @strawberry.mutation(
+        description="Exchange a username and password for tokens; an unknown username and a wrong password get the "
+        "same INVALID_CREDENTIALS. Repeated failures are throttled (TOO_MANY_ATTEMPTS)."
+    )
     @answers_refusals(AuthPayload)
-    def login(self, info: Info, username: str, password: str) -> AuthPayload:
+    def login(
+        self,
+        info: Info,
+        username: Annotated[str, strawberry.argument(description="Your username (letter case counts).")],
+        password: Annotated[str, strawberry.argument(description="Your password.")],
+    ) -> AuthPayload:
         return _signed_in(info, services.user_login(request=info.context.request, username=username, password=password))
 
     @strawberry.mutation(
@@ -54,19 +71,37 @@ class UsersMutation:
         )
     )
     @answers_refusals(TokenPayload)
-    def refresh_token(self, info: Info, refresh_token: str) -> TokenPayload:
+    def refresh_token(
+        self, info: Info, refresh_token: Annotated[str, strawberry.argument(description=_REFRESH_TOKEN)]
+    ) -> TokenPayload:
         pair = services.token_refresh(request=info.context.request, raw_token=refresh_token)
         return TokenPayload(access_token=pair.access_token, refresh_token=pair.refresh_token)
 
     @strawberry.mutation(extensions=login_required(), description="Revoke a refresh token of yours.")
     @answers_refusals(OkPayload)
-    def logout(self, info: Info, refresh_token: str) -> OkPayload | None:
+    def logout(
+        self,
+        info: Info,
+        refresh_token: Annotated[
+            str,
+            strawberry.argument(
+                description="The refresh token to revoke (INVALID_TOKEN unless it is yours and unrevoked)."
+            ),
+        ],
+    ) -> OkPayload | None:
         services.refresh_token_revoke(acting_user=acting_user(info), raw_token=refresh_token)
         return OkPayload(ok=True)
 
-    @strawberry.mutation(extensions=company_admin_required())
+    @strawberry.mutation(
+        extensions=company_admin_required(),
+        description="Create a user of your company, with their roles. Throttled per acting user (TOO_MANY_ATTEMPTS).",
+    )
     @answers_refusals(UserPayload)
-    def create_user(self, info: Info, input: CreateUserInput) -> UserPayload | None:
+    def create_user(
+        self,
+        info: Info,
+        input: Annotated[CreateUserInput, strawberry.argument(description="The new user and their roles.")],
+    ) -> UserPayload | None:
         user = services.user_create(
             acting_user=acting_user(info),
             username=input.username,
@@ -77,19 +112,49 @@ class UsersMutation:
         )
         return UserPayload(user=cast(UserType, user))
 
-    @strawberry.mutation(extensions=company_admin_required(), description="Replace a user's roles.")
+    @strawberry.mutation(
+        extensions=company_admin_required(),
+        description="Replace a user's roles by the lists given; you cannot take company_admin from yourself "
+        "(FORBIDDEN).",
+    )
     @answers_refusals(UserPayload)
     def update_user_roles(
-        self, info: Info, user_id: strawberry.ID, system_roles: list[str], company_roles: list[str]
+        self,
+        info: Info,
+        user_id: Annotated[strawberry.ID, strawberry.argument(description="Id of a user of your company.")],
+        system_roles: Annotated[
+            list[str],
+            strawberry.argument(description="The user's system roles from now on: company_admin, workflow_creator."),
+        ],
+        company_roles: Annotated[
+            list[str],
+            strawberry.argument(
+                description="Names of the company roles the user holds from now on (UNKNOWN_ROLE for a name your "
+                "company lacks)."
+            ),
+        ],
     ) -> UserPayload | None:
         user = services.user_set_roles(
             acting_user=acting_user(info), user_id=user_id, system_roles=system_roles, company_roles=company_roles
         )
         return UserPayload(user=cast(UserType, user))
 
-    @strawberry.mutation(extensions=company_admin_required())
+    @strawberry.mutation(extensions=company_admin_required(), description="Define a role of your company.")
     @answers_refusals(CompanyRolePayload)
-    def create_company_role(self, info: Info, name: str, description: str = "") -> CompanyRolePayload | None:
+    def create_company_role(
+        self,
+        info: Info,
+        name: Annotated[
+            str,
+            strawberry.argument(
+                description="Name, unique in your company (DUPLICATE): lowercase letters, digits and _, starting with "
+                "a letter, at most 100 characters (INVALID_KEY)."
+            ),
+        ],
+        description: Annotated[
+            str, strawberry.argument(description="What the role is for (at most 10,000 characters).")
+        ] = "",
+    ) -> CompanyRolePayload | None:
         role = services.company_role_create(acting_user=acting_user(info), name=name, description=description)
         return CompanyRolePayload(company_role=cast(CompanyRoleType, role))
 
@@ -99,7 +164,9 @@ class UsersMutation:
         "access to it.",
     )
     @answers_refusals(DeleteCompanyRolePayload)
-    def delete_company_role(self, info: Info, name: str) -> DeleteCompanyRolePayload | None:
+    def delete_company_role(
+        self, info: Info, name: Annotated[str, strawberry.argument(description="Name of the role to delete.")]
+    ) -> DeleteCompanyRolePayload | None:
         user = acting_user(info)
         deleted = services.company_role_delete(company_id=user.company_id, name=name)
         holders = user_list(acting_user=user).filter(pk__in=deleted.holder_ids).order_by("username")

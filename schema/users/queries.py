@@ -14,10 +14,18 @@ class UsersQuery:
     def me(self, info: Info) -> UserType | None:
         return acting_user(info)
 
-    @paginated_list(OffsetPaginated[UserType] | None, extensions=company_admin_required())
+    @paginated_list(
+        OffsetPaginated[UserType] | None,
+        extensions=company_admin_required(),
+        description="The users of your company, by username.",
+    )
     def users(self, info: Info):
         return user_list(acting_user=acting_user(info)).order_by("username")
 
-    @paginated_list(OffsetPaginated[CompanyRoleType] | None, extensions=company_admin_required())
+    @paginated_list(
+        OffsetPaginated[CompanyRoleType] | None,
+        extensions=company_admin_required(),
+        description="The company roles of your company, by name.",
+    )
     def company_roles(self, info: Info):
         return company_role_list(acting_user=acting_user(info)).order_by("name")

@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Prefetch
 from strawberry.types import Info
 
-from schema.base import CompanyScopedType, ProblemType, acting_user, described_enum, model_type
+from schema.base import ERRORS, CompanyScopedType, ProblemType, acting_user, described_enum, model_type
 from users import models
 from users.roles import COMPANY_ADMIN, SYSTEM_ROLES, WORKFLOW_CREATOR
 from users.selectors import account_details_visible, user_company_role_names, user_system_roles
@@ -69,31 +69,39 @@ class UserType(CompanyScopedType):
         return user_company_role_names(root) if _details_visible(info, root) else None
 
 
-@strawberry.type
+@strawberry.type(description="What a sign-up or login answers: the tokens and who they are for, or why not.")
 class AuthPayload:
-    access_token: str | None = None
-    refresh_token: str | None = None
-    user: UserType | None = None
-    errors: list[ProblemType] = strawberry.field(default_factory=list)
+    access_token: str | None = strawberry.field(
+        default=None, description="Send as 'Authorization: Bearer <accessToken>'; short-lived. null on refusal."
+    )
+    refresh_token: str | None = strawberry.field(
+        default=None, description="Exchange it for a new pair with refreshToken; keep it secret. null on refusal."
+    )
+    user: UserType | None = strawberry.field(default=None, description="The user signed in; null on refusal.")
+    errors: list[ProblemType] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What refreshToken answers: a new token pair, or why not.")
 class TokenPayload:
-    access_token: str | None = None
-    refresh_token: str | None = None
-    errors: list[ProblemType] = strawberry.field(default_factory=list)
+    access_token: str | None = strawberry.field(default=None, description="The new access token; null on refusal.")
+    refresh_token: str | None = strawberry.field(
+        default=None, description="The new refresh token (the one sent is rotated out); null on refusal."
+    )
+    errors: list[ProblemType] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What createUser or updateUserRoles wrote, or why it wrote nothing.")
 class UserPayload:
-    user: UserType | None = None
-    errors: list[ProblemType] = strawberry.field(default_factory=list)
+    user: UserType | None = strawberry.field(default=None, description="The user as written; null on refusal.")
+    errors: list[ProblemType] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What createCompanyRole wrote, or why it wrote nothing.")
 class CompanyRolePayload:
-    company_role: CompanyRoleType | None = None
-    errors: list[ProblemType] = strawberry.field(default_factory=list)
+    company_role: CompanyRoleType | None = strawberry.field(
+        default=None, description="The role as written; null on refusal."
+    )
+    errors: list[ProblemType] = strawberry.field(default_factory=list, description=ERRORS)
 
 
 @strawberry.type(description="What deleteCompanyRole deleted, or why it deleted nothing.")
@@ -105,4 +113,4 @@ class DeleteCompanyRolePayload:
     users: list[UserType] = strawberry.field(
         default_factory=list, description="The users who held the role, as they are now: without it."
     )
-    errors: list[ProblemType] = strawberry.field(default_factory=list)
+    errors: list[ProblemType] = strawberry.field(default_factory=list, description=ERRORS)

@@ -13,20 +13,27 @@ def id_match(prefix: str, field: str, value: str) -> Q:
     return Q(**{f"{prefix}{field}": pk}) if pk is not None else Q(pk__in=[])
 
 
-@strawberry_django.filter_type(models.WorkflowDefinition, lookups=True)
+_FILTER = "; every condition given must hold."
+_ORDER = ": give exactly one field, with its direction."
+_TITLE = "Conditions on the title."
+
+
+@strawberry_django.filter_type(models.WorkflowDefinition, lookups=True, description=f"Which workflows to list{_FILTER}")
 class WorkflowDefinitionFilter:
-    title: strawberry.auto
+    title: strawberry.auto = strawberry_django.filter_field(description=_TITLE)
 
     @strawberry_django.filter_field(description="The workflow with this id.")
     def id(self, value: strawberry.ID, prefix: str) -> Q:
         return id_match(prefix, "id", value)
 
 
-@strawberry_django.filter_type(models.TaskDefinition, lookups=True)
+@strawberry_django.filter_type(models.TaskDefinition, lookups=True, description=f"Which tasks to list{_FILTER}")
 class TaskDefinitionFilter:
-    key: strawberry.auto
-    title: strawberry.auto
-    task_type: TaskType | None  # type: ignore[valid-type]  # an enum made at run time (documents.py)
+    key: strawberry.auto = strawberry_django.filter_field(description="Conditions on the task's key.")
+    title: strawberry.auto = strawberry_django.filter_field(description=_TITLE)
+    task_type: TaskType | None = strawberry_django.filter_field(  # type: ignore[valid-type]  # an enum made at run time
+        description="Tasks of this type."
+    )
 
     @strawberry_django.filter_field(description="The task with this id.")
     def id(self, value: strawberry.ID, prefix: str) -> Q:
@@ -37,9 +44,11 @@ class TaskDefinitionFilter:
         return id_match(prefix, "workflow_id", value)
 
 
-@strawberry_django.filter_type(models.TicketDefinition, lookups=True)
+@strawberry_django.filter_type(
+    models.TicketDefinition, lookups=True, description=f"Which ticket definitions to list{_FILTER}"
+)
 class TicketDefinitionFilter:
-    title: strawberry.auto
+    title: strawberry.auto = strawberry_django.filter_field(description=_TITLE)
 
     @strawberry_django.filter_field(description="The ticket definition with this id.")
     def id(self, value: strawberry.ID, prefix: str) -> Q:
@@ -50,26 +59,34 @@ class TicketDefinitionFilter:
         return id_match(prefix, "workflow_id", value)
 
 
-@strawberry_django.order_type(models.WorkflowDefinition)
+_BY_ID = "By id: the order they were created in."
+_BY_TITLE = "By title."
+_BY_CREATED_AT = "By when they were created."
+_BY_UPDATED_AT = "By when an upload last changed them."
+
+
+@strawberry_django.order_type(models.WorkflowDefinition, description=f"How to sort workflows{_ORDER}")
 class WorkflowDefinitionOrder:
-    id: strawberry.auto
-    title: strawberry.auto
-    created_at: strawberry.auto
-    updated_at: strawberry.auto
+    id: strawberry.auto = strawberry_django.order_field(description=_BY_ID)
+    title: strawberry.auto = strawberry_django.order_field(description=_BY_TITLE)
+    created_at: strawberry.auto = strawberry_django.order_field(description=_BY_CREATED_AT)
+    updated_at: strawberry.auto = strawberry_django.order_field(description=_BY_UPDATED_AT)
 
 
-@strawberry_django.order_type(models.TaskDefinition)
+@strawberry_django.order_type(models.TaskDefinition, description=f"How to sort tasks{_ORDER}")
 class TaskDefinitionOrder:
-    id: strawberry.auto
-    key: strawberry.auto
-    title: strawberry.auto
-    position: strawberry.auto
-    updated_at: strawberry.auto
+    id: strawberry.auto = strawberry_django.order_field(description=_BY_ID)
+    key: strawberry.auto = strawberry_django.order_field(description="By key.")
+    title: strawberry.auto = strawberry_django.order_field(description=_BY_TITLE)
+    position: strawberry.auto = strawberry_django.order_field(
+        description="By place in their workflow's document (tasks of different workflows interleave)."
+    )
+    updated_at: strawberry.auto = strawberry_django.order_field(description=_BY_UPDATED_AT)
 
 
-@strawberry_django.order_type(models.TicketDefinition)
+@strawberry_django.order_type(models.TicketDefinition, description=f"How to sort ticket definitions{_ORDER}")
 class TicketDefinitionOrder:
-    id: strawberry.auto
-    title: strawberry.auto
-    created_at: strawberry.auto
-    updated_at: strawberry.auto
+    id: strawberry.auto = strawberry_django.order_field(description=_BY_ID)
+    title: strawberry.auto = strawberry_django.order_field(description=_BY_TITLE)
+    created_at: strawberry.auto = strawberry_django.order_field(description=_BY_CREATED_AT)
+    updated_at: strawberry.auto = strawberry_django.order_field(description=_BY_UPDATED_AT)

@@ -1,4 +1,4 @@
-from typing import cast
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.types import Info
@@ -22,6 +22,10 @@ from workflow_design import selectors, services
 # The input types are classes generated at run time (inputs.py), which a type checker cannot know.
 
 
+def _expected_version(noun: str, written: str) -> str:
+    return f"The {noun}'s current version, as you read it; otherwise VERSION_CONFLICT, and nothing is {written}."
+
+
 @strawberry.type
 class WorkflowDesignMutation:
     @strawberry.mutation(
@@ -29,7 +33,16 @@ class WorkflowDesignMutation:
         description="Create a workflow, or edit one (id + expectedVersion): all or nothing.",
     )
     @answers_refusals(UploadWorkflowPayload, current="workflow")
-    def upload_workflow(self, info: Info, input: WorkflowInput) -> UploadWorkflowPayload | None:  # type: ignore[valid-type]
+    def upload_workflow(
+        self,
+        info: Info,
+        input: Annotated[  # type: ignore[valid-type]
+            WorkflowInput,
+            strawberry.argument(
+                description="The workflow document; with id and expectedVersion, an edit of that workflow."
+            ),
+        ],
+    ) -> UploadWorkflowPayload | None:
         document = input_to_document(doc.WORKFLOW, input)
         written = services.workflow_upload(acting_user=acting_user(info), document=document)
         return UploadWorkflowPayload(
@@ -44,9 +57,16 @@ class WorkflowDesignMutation:
     def upload_task_definition(
         self,
         info: Info,
-        workflow_id: strawberry.ID,
-        expected_version: int,
-        input: TaskInput,  # type: ignore[valid-type]
+        workflow_id: Annotated[
+            strawberry.ID, strawberry.argument(description="Id of the workflow the task is part of.")
+        ],
+        expected_version: Annotated[int, strawberry.argument(description=_expected_version("workflow", "written"))],
+        input: Annotated[  # type: ignore[valid-type]
+            TaskInput,
+            strawberry.argument(
+                description="The task: it replaces the workflow's task with the same key, or is added after the others."
+            ),
+        ],
     ) -> UploadTaskDefinitionPayload | None:
         written = services.task_upload(
             acting_user=acting_user(info),
@@ -65,7 +85,12 @@ class WorkflowDesignMutation:
     def upload_ticket_definition(
         self,
         info: Info,
-        input: TicketDefinitionInput,  # type: ignore[valid-type]
+        input: Annotated[  # type: ignore[valid-type]
+            TicketDefinitionInput,
+            strawberry.argument(
+                description="The ticket definition; with id and expectedVersion, an edit of that ticket definition."
+            ),
+        ],
     ) -> UploadTicketDefinitionPayload | None:
         document = input_to_document(doc.TICKET_DEFINITION, input)
         written = services.ticket_definition_upload(acting_user=acting_user(info), document=document)
@@ -80,7 +105,10 @@ class WorkflowDesignMutation:
     )
     @answers_refusals(DeleteWorkflowDefinitionPayload, current="workflow")
     def delete_workflow_definition(
-        self, info: Info, id: strawberry.ID, expected_version: int
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Id of the workflow to delete.")],
+        expected_version: Annotated[int, strawberry.argument(description=_expected_version("workflow", "deleted"))],
     ) -> DeleteWorkflowDefinitionPayload | None:
         deleted_id = services.workflow_delete(
             acting_user=acting_user(info), workflow_id=id, expected_version=expected_version
@@ -90,7 +118,12 @@ class WorkflowDesignMutation:
     @strawberry.mutation(extensions=workflow_creator_required(), description="Delete a ticket definition.")
     @answers_refusals(DeleteTicketDefinitionPayload, current="ticket_definition")
     def delete_ticket_definition(
-        self, info: Info, id: strawberry.ID, expected_version: int
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Id of the ticket definition to delete.")],
+        expected_version: Annotated[
+            int, strawberry.argument(description=_expected_version("ticket definition", "deleted"))
+        ],
     ) -> DeleteTicketDefinitionPayload | None:
         user = acting_user(info)
         deleted = services.ticket_definition_delete(

@@ -1,4 +1,4 @@
-from typing import cast
+from typing import Annotated, cast
 
 import strawberry
 import strawberry_django
@@ -35,6 +35,7 @@ from workflow_design import language, models, selectors
 from workflow_design.validation import errors, validate_workflow, warnings
 
 _NOT_FOUND_IS_NULL = "null when it does not exist or belongs to another company."
+_WORKFLOW_ID = Annotated[strawberry.ID, strawberry.argument(description="Id of the workflow.")]
 
 # strawberry-django answers a queryset as its type (one row, or the list): the casts below say so to the type
 # checker (its documented way). WorkflowInput is a class generated at run time (inputs.py), unknown to it.
@@ -43,34 +44,51 @@ _NOT_FOUND_IS_NULL = "null when it does not exist or belongs to another company.
 @strawberry.type
 class WorkflowDesignQuery:
     workflow_definitions: OffsetPaginated[WorkflowDefinitionType] | None = paginated_list(
-        filters=WorkflowDefinitionFilter, order=WorkflowDefinitionOrder, extensions=workflow_creator_required()
+        filters=WorkflowDefinitionFilter,
+        order=WorkflowDefinitionOrder,
+        extensions=workflow_creator_required(),
+        description="The workflows of your company; by default in the order they were created.",
     )
 
     @strawberry_django.field(extensions=workflow_creator_required(), description=f"One workflow; {_NOT_FOUND_IS_NULL}")
-    def workflow_definition(self, id: strawberry.ID) -> WorkflowDefinitionType | None:
+    def workflow_definition(self, id: _WORKFLOW_ID) -> WorkflowDefinitionType | None:
         return cast(WorkflowDefinitionType | None, rows_with_id(models.WorkflowDefinition, id))
 
     task_definitions: OffsetPaginated[TaskDefinitionType] | None = paginated_list(
-        filters=TaskDefinitionFilter, order=TaskDefinitionOrder, extensions=workflow_creator_required()
+        filters=TaskDefinitionFilter,
+        order=TaskDefinitionOrder,
+        extensions=workflow_creator_required(),
+        description="The tasks of your company's workflows; by default by workflow, then in document order.",
     )
 
     @strawberry_django.field(extensions=workflow_creator_required(), description=f"One task; {_NOT_FOUND_IS_NULL}")
-    def task_definition(self, id: strawberry.ID) -> TaskDefinitionType | None:
+    def task_definition(
+        self, id: Annotated[strawberry.ID, strawberry.argument(description="Id of the task.")]
+    ) -> TaskDefinitionType | None:
         return cast(TaskDefinitionType | None, rows_with_id(models.TaskDefinition, id))
 
     ticket_definitions: OffsetPaginated[TicketDefinitionType] | None = paginated_list(
         filters=TicketDefinitionFilter,
         order=TicketDefinitionOrder,
         extensions=login_required(),
-        description="Workflow creators see all of their company's; other users those granted to their company roles.",
+        description="Ticket definitions: workflow creators see all of their company's, other users those granted to "
+        "one of their company roles; by default in the order they were created.",
     )
 
     @strawberry_django.field(extensions=login_required(), description=f"One ticket definition; {_NOT_FOUND_IS_NULL}")
-    def ticket_definition(self, id: strawberry.ID) -> TicketDefinitionType | None:
+    def ticket_definition(
+        self, id: Annotated[strawberry.ID, strawberry.argument(description="Id of the ticket definition.")]
+    ) -> TicketDefinitionType | None:
         return cast(TicketDefinitionType | None, rows_with_id(models.TicketDefinition, id))
 
     @strawberry.field(extensions=workflow_creator_required(), description="Check a workflow document; writes nothing.")
-    def validate_workflow(self, input: WorkflowInput) -> ValidationReport | None:  # type: ignore[valid-type]
+    def validate_workflow(
+        self,
+        input: Annotated[  # type: ignore[valid-type]
+            WorkflowInput,
+            strawberry.argument(description="The workflow document to check, as uploadWorkflow takes it."),
+        ],
+    ) -> ValidationReport | None:
         problems = validate_workflow(input_to_document(doc.WORKFLOW, input))
         found_errors = errors(problems)
         return ValidationReport(
@@ -84,12 +102,23 @@ class WorkflowDesignQuery:
         description="The workflow document of a version (default: the current one), in the upload format; "
         "null when the workflow or version does not exist or belongs to another company.",
     )
-    def export_workflow(self, info: Info, id: strawberry.ID, version: int | None = None) -> JSON | None:
+    def export_workflow(
+        self,
+        info: Info,
+        id: _WORKFLOW_ID,
+        version: Annotated[
+            int | None, strawberry.argument(description="The version to export; null or absent: the current one.")
+        ] = None,
+    ) -> JSON | None:
         document = selectors.workflow_export(acting_user=acting_user(info), workflow_id=id, version=version)
         return None if document is None else JSON(document)
 
-    @strawberry_django.field(extensions=workflow_creator_required(), description="Every version, oldest first.")
-    def workflow_versions(self, info: Info, id: strawberry.ID) -> list[WorkflowVersionType] | None:
+    @strawberry_django.field(
+        extensions=workflow_creator_required(),
+        description="Every version of a workflow, oldest first; empty when the workflow does not exist or belongs to "
+        "another company.",
+    )
+    def workflow_versions(self, info: Info, id: _WORKFLOW_ID) -> list[WorkflowVersionType] | None:
         return cast(
             list[WorkflowVersionType], selectors.workflow_versions(acting_user=acting_user(info), workflow_id=id)
         )

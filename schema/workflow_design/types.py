@@ -11,7 +11,7 @@ import strawberry_django
 from django.db.models import F, Prefetch
 from strawberry.scalars import JSON
 
-from schema.base import CompanyScopedType, ProblemType, model_field, model_type
+from schema.base import ERRORS, WARNINGS, CompanyScopedType, ProblemType, model_field, model_type
 from schema.users.types import CompanyType, UserType
 from schema.workflow_design.documents import (
     ExtRef,
@@ -56,9 +56,11 @@ class WorkflowDefinitionType(CompanyScopedType):
     created_at: strawberry.auto
     updated_at: strawberry.auto
     created_by: UserType | None
-    tasks: list["TaskDefinitionType"]
-    transitions: list["WorkflowTransitionType"]
-    ticket_definitions: list["TicketDefinitionType"]
+    tasks: list["TaskDefinitionType"] = model_field(description="Its tasks, in document order.")
+    transitions: list["WorkflowTransitionType"] = model_field(description="Its transitions, in document order.")
+    ticket_definitions: list["TicketDefinitionType"] = model_field(
+        description="The ticket definitions whose tickets run it; while there is one, it cannot be deleted."
+    )
 
     ext_ref: list[ExtRef] = ext_ref_field()  # type: ignore[valid-type]
 
@@ -82,7 +84,7 @@ class WorkflowDefinitionType(CompanyScopedType):
 class TaskDefinitionType(CompanyScopedType):
     id: strawberry.ID
     company: CompanyType
-    workflow: WorkflowDefinitionType
+    workflow: WorkflowDefinitionType = model_field(description="The workflow it is part of.")
     key: str
     position: int
     title: str
@@ -110,7 +112,7 @@ class TaskDefinitionType(CompanyScopedType):
 class WorkflowTransitionType(CompanyScopedType):
     id: strawberry.ID
     company: CompanyType
-    workflow: WorkflowDefinitionType
+    workflow: WorkflowDefinitionType = model_field(description="The workflow it is part of.")
     from_task: TaskDefinitionType | None = model_field(description="null: a start transition.")
     to_task: TaskDefinitionType | None = model_field(description="null: the workflow ends here.")
     condition: JSON | None = model_field(description="JsonLogic; null means always.")
@@ -124,7 +126,7 @@ class TicketDefinitionType(CompanyScopedType):
     company: CompanyType
     title: str
     description: str | None
-    workflow: WorkflowDefinitionType
+    workflow: WorkflowDefinitionType = model_field(description="The workflow its tickets run.")
     fields: JSON = model_field(description="Values of the workflow's fields: {fieldName: value}.")
     company_role_access: list[str] = model_field(
         description="Company roles whose holders may see this ticket definition."
@@ -157,9 +159,9 @@ class WorkflowVersionType(CompanyScopedType):
 
 @strawberry.type(description="What validateWorkflow found; nothing was written.")
 class ValidationReport:
-    valid: bool
-    errors: list[ProblemType]
-    warnings: list[ProblemType]
+    valid: bool = strawberry.field(description="Whether the document has no error (warnings do not count).")
+    errors: list[ProblemType] = strawberry.field(description="Every error, located: an upload would be refused.")
+    warnings: list[ProblemType] = strawberry.field(description="Every warning, located: an upload would be saved.")
 
 
 _CURRENT_ON_CONFLICT = "on VERSION_CONFLICT, as it now stands (nothing was written); else null when there is any error."
@@ -170,8 +172,8 @@ class UploadWorkflowPayload:
     workflow: WorkflowDefinitionType | None = strawberry.field(
         default=None, description=f"The workflow as written; {_CURRENT_ON_CONFLICT}"
     )
-    errors: list[ProblemType] = strawberry.field(default_factory=list)
-    warnings: list[ProblemType] = strawberry.field(default_factory=list)
+    errors: list[ProblemType] = strawberry.field(default_factory=list, description=ERRORS)
+    warnings: list[ProblemType] = strawberry.field(default_factory=list, description=WARNINGS)
 
 
 @strawberry.type(description="What uploadTaskDefinition wrote, or why it wrote nothing.")
@@ -182,8 +184,8 @@ class UploadTaskDefinitionPayload:
     workflow: WorkflowDefinitionType | None = strawberry.field(
         default=None, description=f"The workflow as written (its new version); {_CURRENT_ON_CONFLICT}"
     )
-    errors: list[ProblemType] = strawberry.field(default_factory=list)
-    warnings: list[ProblemType] = strawberry.field(default_factory=list)
+    errors: list[ProblemType] = strawberry.field(default_factory=list, description=ERRORS)
+    warnings: list[ProblemType] = strawberry.field(default_factory=list, description=WARNINGS)
 
 
 @strawberry.type(description="What uploadTicketDefinition wrote, or why it wrote nothing.")
@@ -191,8 +193,8 @@ class UploadTicketDefinitionPayload:
     ticket_definition: TicketDefinitionType | None = strawberry.field(
         default=None, description=f"The ticket definition as written; {_CURRENT_ON_CONFLICT}"
     )
-    errors: list[ProblemType] = strawberry.field(default_factory=list)
-    warnings: list[ProblemType] = strawberry.field(default_factory=list)
+    errors: list[ProblemType] = strawberry.field(default_factory=list, description=ERRORS)
+    warnings: list[ProblemType] = strawberry.field(default_factory=list, description=WARNINGS)
 
 
 @strawberry.type(description="What deleteWorkflowDefinition deleted, or why it deleted nothing.")
@@ -205,7 +207,7 @@ class DeleteWorkflowDefinitionPayload:
     workflow: WorkflowDefinitionType | None = strawberry.field(
         default=None, description="On VERSION_CONFLICT, the workflow as it now stands (nothing was deleted); else null."
     )
-    errors: list[ProblemType] = strawberry.field(default_factory=list)
+    errors: list[ProblemType] = strawberry.field(default_factory=list, description=ERRORS)
 
 
 @strawberry.type(description="What deleteTicketDefinition deleted, or why it deleted nothing.")
@@ -221,4 +223,4 @@ class DeleteTicketDefinitionPayload:
         default=None,
         description="On VERSION_CONFLICT, the ticket definition as it now stands (nothing was deleted); else null.",
     )
-    errors: list[ProblemType] = strawberry.field(default_factory=list)
+    errors: list[ProblemType] = strawberry.field(default_factory=list, description=ERRORS)
