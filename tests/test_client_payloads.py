@@ -13,6 +13,7 @@ import pytest
 from schema import schema
 from schema.library_internals import graphql_core_schema
 from tests.support.documents import TICKET, example
+from tests.support.ids import gid
 from workflow_design import document as doc
 
 CORE = graphql_core_schema(schema)
@@ -84,11 +85,11 @@ class TestTypedDocument:
         edit = {**example(), "id": created["id"], "expectedVersion": 1, "title": "Second"}
         upload(gql, tenant_a, edit)
         versions = gql.data(
-            "query($id: ID!) { workflowVersions(id: $id) { version document { title } } }",
+            "query($id: ID!) { workflowVersions(id: $id) { edges { node { version document { title } } } } }",
             {"id": created["id"]},
             token=tenant_a.token,
         )["workflowVersions"]
-        assert versions == [
+        assert [edge["node"] for edge in versions["edges"]] == [
             {"version": 1, "document": {"title": example()["title"]}},
             {"version": 2, "document": {"title": "Second"}},
         ]
@@ -96,10 +97,10 @@ class TestTypedDocument:
     def test_documents_of_a_list_are_read_in_one_query(self, gql, tenant_a, django_assert_max_num_queries):
         for title in ("One", "Two", "Three"):
             upload(gql, tenant_a, {**example(), "title": title})
-        query = "{ workflowDefinitions { results { document { title tasks { key } } } } }"
-        with django_assert_max_num_queries(6):  # user, generation, count, workflows, current versions (+ savepoints)
-            results = gql.data(query, token=tenant_a.token)["workflowDefinitions"]["results"]
-        assert sorted(result["document"]["title"] for result in results) == ["One", "Three", "Two"]
+        query = "{ workflowDefinitions { edges { node { document { title tasks { key } } } } } }"
+        with django_assert_max_num_queries(5):  # user, generation, workflows (counted), current versions (+ savepoints)
+            edges = gql.data(query, token=tenant_a.token)["workflowDefinitions"]["edges"]
+        assert sorted(edge["node"]["document"]["title"] for edge in edges) == ["One", "Three", "Two"]
 
     @pytest.mark.parametrize(
         ("type_name", "field", "enum"),
@@ -191,21 +192,25 @@ class TestDeletesAnswerWhatTheyRemoved:
         kept, gone = upload_ticket(gql, tenant_a, workflow["id"]), upload_ticket(gql, tenant_a, workflow["id"])
         payload = gql.data(
             """mutation($id: ID!) { deleteTicketDefinition(id: $id, expectedVersion: 1) {
-                 ok deletedId workflow { id ticketDefinitions { id } } errors { code } } }""",
+                 ok deletedId errors { code }
+                 workflow { id ticketDefinitions { totalCount edges { node { id } } } } } }""",
             {"id": gone["id"]},
             token=tenant_a.token,
         )["deleteTicketDefinition"]
         assert payload == {
             "ok": True,
             "deletedId": gone["id"],
-            "workflow": {"id": workflow["id"], "ticketDefinitions": [{"id": kept["id"]}]},
+            "workflow": {
+                "id": workflow["id"],
+                "ticketDefinitions": {"totalCount": 1, "edges": [{"node": {"id": kept["id"]}}]},
+            },
             "errors": [],
         }
 
     def test_company_role_with_its_former_holders(self, gql, tenant_a):
         holder, _ = tenant_a.user(company_roles=["auditor", "sre"])
         tenant_a.user(company_roles=["sre"])
-        role_id = str(tenant_a.company.roles.get(name="auditor").pk)
+        role_id = gid(tenant_a.company.roles.get(name="auditor"))
         payload = gql.data(
             """mutation { deleteCompanyRole(name: "auditor") {
                  ok deletedId users { id username companyRoles } errors { code } } }""",
@@ -214,7 +219,7 @@ class TestDeletesAnswerWhatTheyRemoved:
         assert payload == {
             "ok": True,
             "deletedId": role_id,
-            "users": [{"id": str(holder.pk), "username": holder.username, "companyRoles": ["sre"]}],
+            "users": [{"id": gid(holder), "username": holder.username, "companyRoles": ["sre"]}],
             "errors": [],
         }
 

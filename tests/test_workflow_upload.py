@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.support.documents import ERROR_CASES, WARNING_CASES, example
+from tests.support.ids import pk_of
 from tests.support.uploads import UPLOAD, database_state, export, located, upload
 from workflow_design.models import TaskDefinition, WorkflowDefinition, WorkflowTransition, WorkflowVersion
 
@@ -136,11 +137,15 @@ class TestVersions:
         }
         assert export(gql, tenant_a, created["id"]) == {**edited, "expectedVersion": 2}
         versions = gql.data(
-            "query($id: ID!) { workflowVersions(id: $id) { version createdBy { username } } }",
+            """query($id: ID!) {
+              workflowVersions(id: $id) { totalCount edges { node { version createdBy { username } } } } }""",
             {"id": created["id"]},
             token=tenant_a.token,
         )["workflowVersions"]
-        assert versions == [{"version": v, "createdBy": {"username": tenant_a.admin.username}} for v in (1, 2)]
+        assert versions["totalCount"] == 2
+        assert [edge["node"] for edge in versions["edges"]] == [
+            {"version": v, "createdBy": {"username": tenant_a.admin.username}} for v in (1, 2)
+        ]
 
     def test_an_edit_keeps_the_transitions_it_leaves_alone(self, gql, tenant_a):
         """Transitions are matched by their ends, condition and priority, as tasks are by key: their
@@ -163,7 +168,7 @@ class TestVersions:
             ends: row for ends, row in before.items() if ends != changed
         }
         assert after[changed] != before[changed]
-        assert WorkflowTransition.objects.get(pk=after[("notify_reporter", None)]).position == 0
+        assert WorkflowTransition.objects.get(pk=pk_of(after[("notify_reporter", None)])).position == 0
 
     def test_a_json_value_of_another_type_is_a_change(self, gql, tenant_a):
         """true and 1 are different JSON values, which Python's == takes for one another."""
@@ -261,11 +266,12 @@ def transition_ids(gql, tenant, workflow_id: str) -> dict[tuple, str]:
 
 @pytest.mark.django_db
 def test_statements_of_an_upload_do_not_grow_with_its_size(gql, tenant_a):
-    def statements(document: dict) -> int:
+    def statements(document: dict) -> tuple[int, str]:
+        """The statements of its upload, and the id of the workflow written."""
         with CaptureQueriesContext(connection) as captured:
             payload = upload(gql, tenant_a, document)
         assert payload["errors"] == [], payload["errors"][:3]
-        return len(captured)
+        return len(captured), payload["workflow"]["id"]
 
     def edit(document: dict, workflow_id: str) -> dict:
         """10 titles changed, a transition's condition changed, one transition removed, one added."""
@@ -281,9 +287,8 @@ def test_statements_of_an_upload_do_not_grow_with_its_size(gql, tenant_a):
 
     small, large = generated_workflow(50), generated_workflow(500)
     assert len(large["transitions"]) == 1501
-    small_count, large_count = statements(small), statements(large)
-    small_id, large_id = (str(WorkflowDefinition.objects.get(title=f"Generated {size}").pk) for size in (50, 500))
-    small_edit, large_edit = statements(edit(small, small_id)), statements(edit(large, large_id))
+    (small_count, small_id), (large_count, large_id) = statements(small), statements(large)
+    (small_edit, _), (large_edit, _) = statements(edit(small, small_id)), statements(edit(large, large_id))
     # SQLite caps one statement at 999 parameters, so its bulk inserts come in batches.
     slack = 0 if connection.vendor == "postgresql" else 25
     assert large_count <= small_count + slack, (small_count, large_count)

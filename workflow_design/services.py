@@ -19,9 +19,10 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermission
 from guardian.shortcuts import assign_perm
 
+from kernel.global_ids import global_id, pk_of
 from kernel.problems import Problem, ServiceError, errors, warnings
 from kernel.scoping import own_row, visible_to
-from kernel.values import json_bytes, json_text, parse_id
+from kernel.values import json_bytes, json_text
 from users.generations import writes_company_data
 from users.models import Company, CompanyRole, User
 from workflow_design import document as doc
@@ -354,7 +355,7 @@ def task_upload(
         path="/workflowId",
         lock=False,
     )
-    document: dict[str, Any] = {"id": str(workflow.pk), "expectedVersion": expected_version}
+    document: dict[str, Any] = {"id": global_id(WorkflowDefinition, workflow.pk), "expectedVersion": expected_version}
     document |= workflow.versions.get(version=workflow.version).document
     tasks = list(document.get("tasks", []))
     key = task_document.get("key") if isinstance(task_document, dict) else None
@@ -407,7 +408,7 @@ def workflow_delete(*, acting_user: User, workflow_id: Any, expected_version: in
 def ticket_definition_upload(*, acting_user: User, document: Any) -> Written[TicketDefinition]:
     """Creates or edits a ticket definition; its role access becomes guardian permissions."""
     workflow_id = document.get("workflowId") if isinstance(document, dict) else None
-    pk = parse_id(workflow_id)
+    pk = pk_of(workflow_id, WorkflowDefinition)
     workflow = None if pk is None else visible_to(WorkflowDefinition.objects.all(), acting_user).filter(pk=pk).first()
     roles = set(CompanyRole.objects.filter(company_id=acting_user.company_id).values_list("name", flat=True))
     problems = validate_ticket_definition(

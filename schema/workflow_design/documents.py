@@ -14,7 +14,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from schema.base import described_enum
+from schema.base import VALUE_WITHOUT_IDENTITY, described_enum
 from workflow_design import document as doc
 from workflow_design.validation.ticket import FIELD_VALUE_RULES
 
@@ -69,7 +69,8 @@ def _build(obj: doc.DocObject, built: dict[str, type]) -> type:
     }
     namespace["__annotations__"] = annotations
     name = graphql_output_name(obj)
-    built[obj.name] = strawberry.type(type(name, (), namespace), name=name, description=obj.description)
+    description = f"{obj.description} {VALUE_WITHOUT_IDENTITY}"
+    built[obj.name] = strawberry.type(type(name, (), namespace), name=name, description=description)
     return built[obj.name]
 
 
