@@ -41,6 +41,7 @@ from hypothesis import strategies as st
 from schemathesis.generation.modes import GenerationMode
 
 from conftest import Tenant
+from kernel.global_ids import global_id
 from schema.persisted_queries import sha256_hex
 from tests.support.documents import EXAMPLE, TICKET, example
 from tests.support.ids import gid
@@ -226,7 +227,7 @@ def register_id_scalar(tenant: Tenant) -> None:
         Company,
         CompanyRole,
     ):
-        known += [gid(row) for row in model.objects.only("pk")]
+        known += [global_id(model, pk) for pk in model.objects.values_list("pk", flat=True)]
     ids = st.sampled_from(sorted(set(known))) | st.sampled_from(ODD_IDS) | st.text() | st.integers(0, 2**31 - 1)
     schemathesis.graphql.scalar("ID", ids.map(_id_node))
 

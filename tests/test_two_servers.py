@@ -30,8 +30,10 @@ import pytest
 from django.db import connection
 
 from conftest import PASSWORD
+from kernel.global_ids import global_id
 from tests.support.documents import example
 from tests.support.http import Reply, post_graphql
+from tests.support.ids import pk_of
 from tests.support.operations import CREATE_COMPANY, DELETE, EXPORT, LIST, LOGIN, ME, ONE, UPLOAD, VERSIONS
 from tests.support.postgres import (
     PgServer,
@@ -413,7 +415,7 @@ def test_two_servers_one_database_under_concurrent_clients(stack):
 
     with stack.pg.connect(stack.dbname) as conn:
         rows = {
-            str(wid): (str(company), version)
+            global_id("WorkflowDefinition", wid): (global_id("Company", company), version)
             for wid, company, version in conn.execute(
                 "SELECT id, company_id, version FROM workflow_definitions"
             ).fetchall()
@@ -422,14 +424,14 @@ def test_two_servers_one_database_under_concurrent_clients(stack):
         for wid, version, title in conn.execute(
             "SELECT workflow_id, version, document->>'title' FROM workflow_versions"
         ).fetchall():
-            kept[str(wid)][version] = title
+            kept[global_id("WorkflowDefinition", wid)][version] = title
         whole = integrity_problems(conn)
         snapshots, invalid = invalid_snapshots(conn)
 
     created = {company.company_id: company.created for company in (a, b)}
     deleted = a.deleted | b.deleted
     lost = []
-    for wid, versions in sorted(ledger.successes.items(), key=lambda item: int(item[0])):
+    for wid, versions in sorted(ledger.successes.items(), key=lambda item: pk_of(item[0])):
         if wid not in rows:
             if wid not in deleted:
                 lost.append(f"workflow {wid} is gone, but no client deleted it")
