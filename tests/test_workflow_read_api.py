@@ -222,6 +222,23 @@ class TestWorkflowQueries:
 
 
 @pytest.mark.django_db
+def test_nodes_read_one_statement_per_type_whatever_the_number_of_ids(gql, tenant_a):
+    workflows = [build_workflow(tenant_a.admin, title=f"w{i}", tasks=2) for i in range(20)]
+    tasks = [task for workflow in workflows for task in workflow.tasks.all()]
+    query = """query($ids: [ID!]!) { nodes(ids: $ids) {
+      id ... on WorkflowDefinition { title tasks { key } } ... on TaskDefinition { key workflow { title } } } }"""
+
+    def statements(rows: list) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            answered = gql.data(query, {"ids": [gid(row) for row in rows]}, token=tenant_a.token)["nodes"]
+        assert [node["id"] for node in answered] == [gid(row) for row in rows]
+        return len(captured)
+
+    few = statements([workflows[0], tasks[0]])
+    assert statements(workflows + tasks[:40]) == few
+
+
+@pytest.mark.django_db
 class TestCompanyRoleAccess:
     """Users without workflow_creator see exactly the ticket definitions granted to their roles."""
 
