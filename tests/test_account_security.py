@@ -94,6 +94,16 @@ class TestLoginLockoutPerUsername:
         AccessAttempt.objects.update(attempt_time=AccessAttempt.objects.first().attempt_time - timedelta(minutes=16))
         assert login(gql, username, PASSWORD, REMOTE_ADDR="203.0.113.99")["errors"] == []
 
+    def test_letter_case_neither_fails_a_login_nor_escapes_the_count(self, gql, tenant_a, settings):
+        # Usernames are unique ignoring case: a login matches one ignoring case, and its failures count
+        # against that one username whatever the case it was typed in.
+        username = tenant_a.admin.username
+        assert login(gql, username.upper(), PASSWORD)["errors"] == []
+        for variant in (username.upper(), username.capitalize(), username.swapcase(), username, username.upper()):
+            assert login(gql, variant, "guess")["errors"][0]["code"] == "INVALID_CREDENTIALS"
+        locked = login(gql, username.title(), PASSWORD)
+        assert locked["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+
     def test_the_default_limit_is_far_above_the_per_address_one(self, settings):
         assert settings.LOGIN_USERNAME_FAILURE_LIMIT == 50
         assert settings.AXES_FAILURE_LIMIT == 5

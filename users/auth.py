@@ -39,6 +39,15 @@ class LoginLockoutHandler(AxesDatabaseHandler):
         )
 
 
+def login_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
+    """The username a login attempt counts against (django-axes' AXES_USERNAME_CALLABLE): case folded, as
+    logins match usernames ignoring case, so that "Alice" and "ALICE" spend the same allowance."""
+    username = (credentials or {}).get("username")
+    if username is None:  # the Django admin's login form, read from the request itself
+        username = getattr(request, "POST", {}).get("username")
+    return username.casefold() if isinstance(username, str) else None
+
+
 def _username_failures(request: HttpRequest, credentials: dict[str, Any] | None) -> int:
     username = get_client_username(request, credentials)
     if username is None:

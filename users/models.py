@@ -55,6 +55,10 @@ class CompanyUserManager(UserManager["User"]):
         # The company is needed by nearly every permission check: fetch it with the user.
         return super().get_queryset().select_related("company")
 
+    def get_by_natural_key(self, username: str | None) -> "User":
+        # Usernames are unique ignoring case (a constraint on Lower(username)), so a login matches at most one.
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
 
 class User(AbstractUser):
     """A person who uses the API, in one company; their system roles and company roles say what they may do."""
