@@ -14,6 +14,7 @@ from schema import schema
 from schema.library_internals import graphql_core_schema
 from tests.support.documents import TICKET, example
 from workflow_design import document as doc
+from workflow_design.models import WorkflowVersion
 
 CORE = graphql_core_schema(schema)
 
@@ -93,13 +94,27 @@ class TestTypedDocument:
             {"version": 2, "document": {"title": "Second"}},
         ]
 
-    def test_documents_of_a_list_are_read_in_one_query(self, gql, tenant_a, django_assert_max_num_queries):
+    def test_a_document_costs_one_statement_after_its_size_is_charged(
+        self, gql, tenant_a, django_assert_max_num_queries
+    ):
         for title in ("One", "Two", "Three"):
             upload(gql, tenant_a, {**example(), "title": title})
         query = "{ workflowDefinitions { results { document { title tasks { key } } } } }"
-        with django_assert_max_num_queries(6):  # user, generation, count, workflows, current versions (+ savepoints)
+        # user, generation, count, workflows, current versions' sizes (+ savepoints), then one per document
+        with django_assert_max_num_queries(6 + 3):
             results = gql.data(query, token=tenant_a.token)["workflowDefinitions"]["results"]
         assert sorted(result["document"]["title"] for result in results) == ["One", "Three", "Two"]
+
+    def test_the_documents_a_request_reads_are_bounded(self, gql, tenant_a, settings):
+        created = upload(gql, tenant_a, example())
+        size = WorkflowVersion.objects.get(workflow_id=created["id"]).size_bytes
+        settings.GRAPHQL_DOCUMENT_BYTES_PER_REQUEST = 2 * size
+        aliased = " ".join(f"a{n}: workflowVersions(id: $id) {{ document {{ title }} }}" for n in range(3))
+        body = gql.post(f"query($id: ID!) {{ {aliased} }}", {"id": created["id"]}, token=tenant_a.token)
+        assert [body["data"][f"a{n}"][0]["document"] for n in range(3)] == [{"title": example()["title"]}] * 2 + [None]
+        assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
+            (["a2", 0, "document"], "RESPONSE_TOO_LARGE")
+        ]
 
     @pytest.mark.parametrize(
         ("type_name", "field", "enum"),

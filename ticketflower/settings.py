@@ -258,6 +258,9 @@ GUARDIAN_MONKEY_PATCH_USER = False
 # these do not count, so an upload of 1,000 tasks is one small operation.
 GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 15)
 GRAPHQL_MAX_ALIASES = env_int("GRAPHQL_MAX_ALIASES", 30)
+# Bytes of stored workflow documents (WorkflowDefinition.document, WorkflowVersion.document) one request may read:
+# three of the largest a request body can carry.
+GRAPHQL_DOCUMENT_BYTES_PER_REQUEST = env_int("GRAPHQL_DOCUMENT_BYTES_PER_REQUEST", 32 * 1024 * 1024)
 GRAPHQL_MAX_TOKENS = env_int("GRAPHQL_MAX_TOKENS", 5000)
 # List fields nested inside one another on any path of an operation: each multiplies the work of
 # the fields below it. The designer's deepest real query (bench R3: a page of workflows -> tasks ->

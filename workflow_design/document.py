@@ -318,14 +318,16 @@ TRANSITION = DocObject(
         Prop(
             "fromTask",
             STRING,
-            "Key of the task the transition leaves; null marks a start transition.",
+            "Key of the task the transition leaves; null marks a start transition (send null: an absent "
+            "fromTask is REQUIRED).",
             required=True,
             nullable=True,
         ),
         Prop(
             "toTask",
             STRING,
-            "Key of the task the transition leads to; null ends the workflow.",
+            "Key of the task the transition leads to; null ends the workflow (send null: an absent toTask is "
+            "REQUIRED).",
             required=True,
             nullable=True,
         ),
