@@ -14,6 +14,7 @@ import pytest
 
 from kernel.problems import ERROR, WARNING
 from schema.base import ProblemCode
+from tests.support.documents import FORM_LAYOUT
 from workflow_design import document as doc
 from workflow_design.language import OPERATOR_SUMMARIES, workflow_language
 from workflow_design.validation.codes import PROBLEM_CODES
@@ -255,7 +256,7 @@ def form(key: str, properties: dict) -> dict:
         "key": key,
         "title": key,
         "taskType": "FORM",
-        "editLayout": "<Form />",
+        "editLayout": FORM_LAYOUT,
         "outputSchema": {"type": "object", "properties": properties},
     }
 

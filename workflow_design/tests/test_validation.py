@@ -14,6 +14,7 @@ from tests.support.documents import (
     ERROR_CASES,
     EXAMPLE,
     FALLBACK,
+    FORM_LAYOUT,
     ROLES,
     SEVERITY,
     TICKET,
@@ -119,6 +120,12 @@ TICKET_CASES = [
     ("DUPLICATE_KEY", "/companyRoleAccess/2", {"companyRoleAccess": ["sre", "manager", "sre"]}),
     ("UNKNOWN_PROPERTY", "/workflow", {"workflow": "12"}),
     ("TOO_LONG", "/fields", {"fields": {"summary": "s" * (256 * 1024)}}),
+    ("INVALID_LAYOUT", "/editLayout", {"editLayout": "export default function Open() { return <Form>; }"}),
+    (
+        "IMPORT_NOT_ALLOWED",
+        "/displayLayout",
+        {"displayLayout": 'export { default } from "https://cdn.example.com/x.js";'},
+    ),
 ]
 
 
@@ -131,6 +138,8 @@ FIELD_TYPES = [
     {"fieldName": t, "fieldType": t}
     for t in ("string", "text", "integer", "number", "boolean", "date", "datetime", "email", "url", "json")
 ]
+# The example ticket's layouts read the example workflow's fields, which FIELD_TYPES does not declare.
+VALUES_ONLY = {name: value for name, value in TICKET.items() if name not in ("editLayout", "displayLayout")}
 
 
 @pytest.mark.parametrize(
@@ -152,7 +161,7 @@ FIELD_TYPES = [
 )
 def test_ticket_field_values_follow_the_declared_type(field, good, bad):
     def problems(value):
-        return ticket_problems({**TICKET, "fields": {field: value}}, FIELD_TYPES)
+        return ticket_problems({**VALUES_ONLY, "fields": {field: value}}, FIELD_TYPES)
 
     assert problems(good) == []
     assert problems(None) == []  # no value
@@ -164,7 +173,7 @@ def test_ticket_field_checks_are_skipped_when_the_workflow_was_not_found():
 
 
 def test_json_fields_take_any_json():
-    assert ticket_problems({**TICKET, "fields": {"json": {"a": [1, None, {"b": True}]}}}, FIELD_TYPES) == []
+    assert ticket_problems({**VALUES_ONLY, "fields": {"json": {"a": [1, None, {"b": True}]}}}, FIELD_TYPES) == []
 
 
 # --- messages -----------------------------------------------------------------
@@ -446,7 +455,7 @@ def _big_workflow(tasks: int = 1000, transitions: int = 5000) -> dict:
                 "title": f"Task {i}",
                 "taskType": "FORM",
                 "outputSchema": {"type": "object", "properties": {"value": {"type": "integer"}}},
-                "editLayout": "export default function Edit() { return null; }",
+                "editLayout": FORM_LAYOUT,
             }
             for i in range(tasks)
         ],
