@@ -1,6 +1,7 @@
 """Layouts checked against the layout contract where the user sends them (issue 15): validateWorkflow,
 uploadWorkflow, uploadTaskDefinition, uploadTicketDefinition, previewWorkflow and the import command
-share one validator; and an edit of a workflow reads none of its unchanged layouts again."""
+share one validator; the contract is published in workflowLanguage; and an edit of a workflow reads
+none of its unchanged layouts again."""
 
 import copy
 import json
@@ -11,6 +12,7 @@ from django.core.management import CommandError, call_command
 from bench.documents import edited, generated_workflow
 from tests.support.documents import FORM_LAYOUT, TICKET, example
 from tests.support.uploads import EXPORT, UPLOAD, located
+from workflow_design import layout_contract as contract
 from workflow_design.models import WorkflowDefinition
 from workflow_design.services import workflow_upload
 from workflow_design.validation import layout_source
@@ -154,6 +156,26 @@ class TestWhereLayoutsAreSent:
             call_command("import_workflows", str(file), company=tenant_a.company.name)
         assert "INVALID_LAYOUT at /tasks/0/editLayout: Syntax error at line 2, column 28" in str(refused.value)
         assert WorkflowDefinition.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_contract_is_published_with_the_deployments_policy(gql, tenant_a, settings):
+    settings.LAYOUT_DESIGN_SYSTEM_PACKAGE = "@acme/design"
+    settings.LAYOUT_ALLOWED_ESCAPES = ["navigation"]
+    layouts = gql.data("{ workflowLanguage }", token=tenant_a.token)["workflowLanguage"]["layouts"]
+    assert layouts["imports"]["allowed"] == ["react", "@acme/design"]
+    assert [kind["property"] for kind in layouts["kinds"]] == [
+        "TaskInput.editLayout",
+        "TaskInput.displayLayout",
+        "WorkflowInput.displayLayout",
+        "TicketDefinitionInput.editLayout",
+        "TicketDefinitionInput.displayLayout",
+    ]
+    task_edit = layouts["kinds"][0]
+    assert [prop["name"] for prop in task_edit["props"]] == [prop.name for prop in contract.TASK_EDIT.props]
+    assert task_edit["example"] == contract.TASK_EDIT.example
+    allowed = {escape["construct"] for escape in layouts["escapes"] if escape["allowed"]}
+    assert allowed == {"location assignment", "location.assign", "location.replace", "window.open"}
 
 
 # --- the parse cache --------------------------------------------------------------------------
