@@ -8,8 +8,6 @@ import copy
 import hashlib
 import json
 import os
-import subprocess
-import sys
 import time
 
 import pytest
@@ -417,10 +415,10 @@ def test_a_layout_too_costly_to_read_is_refused_within_its_time_bound(monkeypatc
 
 
 def test_a_parse_past_its_memory_bound_is_cancelled(monkeypatch):
-    """The bound on the process's peak memory, as the parse sees it grow (a subprocess test below parses
-    for real); the peak is read every 16th progress call."""
-    peaks = iter(range(0, 10**12, 10**6))  # a megabyte more at every reading
-    monkeypatch.setattr(layout_source, "_peak_memory", lambda: next(peaks))
+    """The bound on the process's resident memory, as the parse sees it grow (a test below parses for
+    real); it is read every 16th progress call."""
+    readings = iter(range(0, 10**12, 10**6))  # a megabyte more at every reading
+    monkeypatch.setattr(layout_source, "resident_memory", lambda: next(readings))
     monkeypatch.setattr(layout_source, "MAX_PARSE_MEMORY_BYTES", 3 * 10**6)
     code, _, message = only(problems_of("/displayLayout", AMBIGUOUS))
     assert (code, message) == ("INVALID_LAYOUT", "The layout was not checked: reading it needed more than 2 MiB.")
@@ -428,23 +426,23 @@ def test_a_parse_past_its_memory_bound_is_cancelled(monkeypatch):
 
 @pytest.mark.slow
 def test_the_memory_bound_holds_for_a_real_parse():
-    """In a fresh process: the ambiguous layout at the 256 KiB limit (about 300 MB unbounded) raises the
-    peak by at most the bound and the memory of the parser's last 16 progress calls."""
-    script = (
-        "import resource, time\n"
-        "from workflow_design.validation.layout_source import MAX_PARSE_MEMORY_BYTES, TSX, TooCostly, parse\n"
-        "source = ('export default function F() { return a' + '<a' * 131_000 + '; }').encode()\n"
-        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024\n"
-        "try:\n"
-        "    parse(TSX, source, time.perf_counter() + 60)\n"
-        "    print('parsed')\n"
-        "except TooCostly as costly:\n"
-        "    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before\n"
-        "    print(costly.what, grown <= MAX_PARSE_MEMORY_BYTES + 16 * 2**20, grown // 2**20)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
-    what, within, grown = result.stdout.split()
-    assert (what, within) == ("memory", "True"), f"grew {grown} MiB"
+    """The ambiguous layout at the 256 KiB limit (about 300 MB unbounded) grows the resident memory by at
+    most the bound and what the parser took in its last 16 progress calls, and gives it back."""
+    source = ("export default function F() { return a" + "<a" * 131_000 + "; }").encode()
+    resident = layout_source.resident_memory
+    before, grown = resident(), []
+
+    def watched() -> int:
+        grown.append(resident() - before)
+        return grown[-1] + before
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(layout_source, "resident_memory", watched)
+        with pytest.raises(layout_source.TooCostly) as costly:
+            layout_source.parse(layout_source.TSX, source, time.perf_counter() + 60)
+    assert costly.value.what == "memory"
+    assert max(grown) <= layout_source.MAX_PARSE_MEMORY_BYTES + 16 * 2**20, max(grown) // 2**20
+    assert resident() - before < 16 * 2**20  # the cancelled parse gave its memory back
 
 
 def test_past_the_document_budget_unread_layouts_are_refused_and_read_ones_pass(monkeypatch):

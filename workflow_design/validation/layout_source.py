@@ -11,7 +11,7 @@ name). When both refuse it, the error found further into the source is reported:
 grammar stopped at what only it does not know.
 
 Bounds, since a layout is the client's text: a parse ends past its deadline (the caller's: per
-layout and per document) or when it raises the process's peak memory by MAX_PARSE_MEMORY_BYTES
+layout and per document) or when it grows the process's resident memory by MAX_PARSE_MEMORY_BYTES
 (TypeScript's ambiguous `a<a<a<...` keeps ~1.2 KB per byte of input alive); every walk over the
 tree is an iterative loop over a cursor, never a recursion, and checks the same deadline.
 """
@@ -19,8 +19,8 @@ tree is an iterative loop over a cursor, never a recursion, and checks the same 
 from __future__ import annotations
 
 import hashlib
+import os
 import resource
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -38,9 +38,9 @@ TSX = Language(tree_sitter_typescript.language_tsx())
 JAVASCRIPT = Language(tree_sitter_javascript.language())
 
 MAX_PARSE_MEMORY_BYTES = 64 * 1024 * 1024
-# Peak memory is read every this many progress calls (a call comes every 100 parser operations).
+# Resident memory is read every this many progress calls (a call comes every 100 parser operations).
 _MEMORY_CHECK_INTERVAL = 16
-_PEAK_MEMORY_UNIT = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+_PAGE_BYTES = resource.getpagesize()
 # The walks read the clock every this many nodes.
 _CLOCK_INTERVAL = 1024
 # Facts kept per layout: distinct property paths read (warnings beyond them are not reported) and
@@ -145,14 +145,14 @@ def read_source(source: bytes, deadline: float) -> LayoutFacts:
 
 def parse(language: Language, source: bytes, deadline: float) -> Tree:
     """The source's syntax tree; TooCostly when the parse passes the deadline or the memory bound."""
-    peak_at_start, calls, exceeded = _peak_memory(), 0, ""
+    resident_at_start, calls, exceeded = resident_memory(), 0, ""
 
     def progress(offset: int, has_error: bool) -> bool:
         nonlocal calls, exceeded
         calls += 1
         if time.perf_counter() > deadline:
             exceeded = "time"
-        elif calls % _MEMORY_CHECK_INTERVAL == 0 and _peak_memory() - peak_at_start > MAX_PARSE_MEMORY_BYTES:
+        elif calls % _MEMORY_CHECK_INTERVAL == 0 and resident_memory() - resident_at_start > MAX_PARSE_MEMORY_BYTES:
             exceeded = "memory"
         return bool(exceeded)  # True cancels the parse
 
@@ -165,8 +165,17 @@ def parse(language: Language, source: bytes, deadline: float) -> Tree:
         raise
 
 
-def _peak_memory() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * _PEAK_MEMORY_UNIT
+def resident_memory() -> int:
+    """The process's resident memory in bytes, from /proc (Linux: a few microseconds). Elsewhere its peak,
+    which bounds a parse only once the process passes its earlier peak (development machines)."""
+    try:
+        descriptor = os.open("/proc/self/statm", os.O_RDONLY)
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on most systems, bytes on macOS
+    try:
+        return int(os.read(descriptor, 128).split()[1]) * _PAGE_BYTES
+    finally:
+        os.close(descriptor)
 
 
 # --- walking a tree ------------------------------------------------------------------------
