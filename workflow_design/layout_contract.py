@@ -16,6 +16,7 @@ document. Without configured Django settings (the validator used on its own), th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -53,8 +54,9 @@ class LayoutKind:
     props: tuple[LayoutProp, ...]
     example: str  # a complete layout of this kind, clean under the checks (tests hold it to that)
 
-    def prop(self, name: str) -> LayoutProp | None:
-        return next((prop for prop in self.props if prop.name == name), None)
+    @cached_property
+    def by_name(self) -> dict[str, LayoutProp]:
+        return {prop.name: prop for prop in self.props}
 
 
 def _object(properties: dict[str, Any]) -> dict[str, Any]:

@@ -205,7 +205,7 @@ class _Reads:
     def problems(self, reads: Iterable[Read]) -> list[Problem]:
         problems = []
         for read in reads:
-            prop = self.kind.prop(read.prop)
+            prop = self.kind.by_name.get(read.prop)
             problem = self._unknown_prop(read) if prop is None else self._undeclared(read, prop)
             if problem is not None:
                 problems.append(problem)
