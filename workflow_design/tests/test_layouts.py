@@ -231,29 +231,46 @@ def test_the_design_system_is_the_deployments_setting(settings):
 # --- UNSAFE_LAYOUT ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("statement", "construct", "column"),
-    [
-        ("return <div dangerouslySetInnerHTML={{ __html: output.comment }} />;", "dangerouslySetInnerHTML", 15),
-        ('return eval("1 + 1");', "eval", 10),
-        ('const f = new Function("return 1"); return f();', "Function", 17),
-        ("return document.cookie;", "document.cookie", 10),
-        ('localStorage.setItem("k", "v"); return null;', "localStorage", 3),
-        ('fetch("https://evil.example.com"); return null;', "fetch", 3),
-        ("const r = new window.XMLHttpRequest(); return null;", "XMLHttpRequest", 24),
-        ('window.location = "https://evil.example.com"; return null;', "location assignment", 3),
-        ('location.href = "https://evil.example.com"; return null;', "location assignment", 3),
-        ("document.body.innerHTML = output.comment; return null;", "innerHTML", 3),
-        ('setTimeout("alert(1)", 10); return null;', "setTimeout with a string", 3),
-        ('navigator.sendBeacon("/x"); return null;', "navigator.sendBeacon", 3),
-        (
-            'return React.createElement("div", { dangerouslySetInnerHTML: { __html: "x" } });',
-            "dangerouslySetInnerHTML",
-            39,
-        ),
-        ('globalThis["localStorage"].clear(); return null;', "localStorage", 14),
-    ],
-)
+# (statement, construct, column): every construct of the contract, as a layout would write it.
+ESCAPING = [
+    ("return <div dangerouslySetInnerHTML={{ __html: output.comment }} />;", "dangerouslySetInnerHTML", 15),
+    ('return eval("1 + 1");', "eval", 10),
+    ('const f = new Function("return 1"); return f();', "Function", 17),
+    ("return document.cookie;", "document.cookie", 10),
+    ('localStorage.setItem("k", "v"); return null;', "localStorage", 3),
+    ('fetch("https://evil.example.com"); return null;', "fetch", 3),
+    ("const r = new window.XMLHttpRequest(); return null;", "XMLHttpRequest", 24),
+    ('window.location = "https://evil.example.com"; return null;', "location assignment", 3),
+    ('location.href = "https://evil.example.com"; return null;', "location assignment", 3),
+    ("document.body.innerHTML = output.comment; return null;", "innerHTML", 3),
+    ('setTimeout("alert(1)", 10); return null;', "setTimeout with a string", 3),
+    ('navigator.sendBeacon("/x"); return null;', "navigator.sendBeacon", 3),
+    (
+        'return React.createElement("div", { dangerouslySetInnerHTML: { __html: "x" } });',
+        "dangerouslySetInnerHTML",
+        39,
+    ),
+    ('globalThis["localStorage"].clear(); return null;', "localStorage", 14),
+    ("return sessionStorage.length;", "sessionStorage", 10),
+    ('const db = indexedDB.open("x"); return null;', "indexedDB", 14),
+    ('const s = new WebSocket("wss://x.example.com"); return null;', "WebSocket", 17),
+    ('const e = new EventSource("/x"); return null;', "EventSource", 17),
+    ("el.outerHTML = output.comment; return null;", "outerHTML", 3),
+    ('el.insertAdjacentHTML("beforeend", output.comment); return null;', "insertAdjacentHTML", 3),
+    ("document.write(output.comment); return null;", "document.write", 3),
+    ("setInterval(`tick(${1})`, 10); return null;", "setInterval with a string", 3),
+    ('document.location = "/x"; return null;', "location assignment", 3),
+    ('location.assign("/x"); return null;', "location.assign", 3),
+    ('window.location.replace("/x"); return null;', "location.replace", 3),
+    ('window.open("https://x.example.com"); return null;', "window.open", 10),
+]
+
+
+def test_every_construct_of_the_contract_is_tried():
+    assert {construct for _, construct, _ in ESCAPING} == set(contract.ESCAPES)
+
+
+@pytest.mark.parametrize(("statement", "construct", "column"), ESCAPING)
 def test_constructs_that_escape_the_component_are_errors(statement, construct, column):
     source = f"export default function Show({{ output }}) {{\n  {statement}\n}}\n"
     code, path, message = only(problems_of(f"/tasks/{REVIEW}/displayLayout", source))
