@@ -137,7 +137,7 @@ class TestWhereLayoutsAreSent:
             {
                 "code": "UNDECLARED_PROPERTY",
                 "message": "Line 2, column 21: fields.servce is not declared (fields has the properties "
-                "'reporterEmail', 'service', 'summary', from the workflow's fields). Did you mean 'service'?",
+                "'service', 'reporterEmail', 'summary', from the workflow's fields). Did you mean 'service'?",
                 "path": "/displayLayout",
             }
         ]

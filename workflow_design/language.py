@@ -23,7 +23,7 @@ from workflow_design.preview import Outcome
 from .validation.codes import PROBLEM_CODES
 from .validation.jsonlogic import MAX_BODY_LITERAL_BYTES, OPERATORS, evaluate
 from .validation.layout_source import MAX_PARSE_MEMORY_BYTES
-from .validation.layouts import DOCUMENT_LAYOUT_SECONDS, LAYOUT_SECONDS
+from .validation.layouts import DOCUMENT_LAYOUT_SECONDS, LAYOUT_SECONDS, MAX_READ_WARNINGS
 from .validation.problems import MAX_PROBLEMS
 from .validation.ticket import FIELD_VALUE_RULES
 
@@ -308,6 +308,13 @@ def _limits() -> list[dict[str, Any]]:
             "INVALID_LAYOUT",
         ),
         _limit("memory parsing one layout may add", MAX_PARSE_MEMORY_BYTES, "bytes", "INVALID_LAYOUT"),
+        _limit(
+            "warnings about the props and properties one layout reads",
+            MAX_READ_WARNINGS,
+            "problems",
+            "UNKNOWN_LAYOUT_PROP",
+            "UNDECLARED_PROPERTY",
+        ),
     ]
 
 

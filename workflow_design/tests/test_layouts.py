@@ -19,6 +19,7 @@ from tests.support.documents import DEMO, FALLBACK, FORM_LAYOUT
 from workflow_design import layout_contract as contract
 from workflow_design.validation import layout_source, layouts, validate_ticket_definition, validate_workflow
 from workflow_design.validation.model import TaskView
+from workflow_design.validation.problems import SUGGESTION_BUDGET
 from workflow_design.validation.types import of_schema
 
 EXPENSE = json.loads((DEMO / "expense-approval.workflow.json").read_text())
@@ -335,36 +336,36 @@ def test_each_kind_receives_its_own_props():
         (
             f"/tasks/{REVIEW}/editLayout",
             "return <p>{value.decison}</p>;",
-            "Line 2, column 20: value.decison is not declared (value has the properties 'comment', 'decision', "
+            "Line 2, column 20: value.decison is not declared (value has the properties 'decision', 'comment', "
             "from the task's outputSchema). Did you mean 'decision'?",
         ),
         (
             f"/tasks/{REVIEW}/editLayout",
             "const { coment } = value; return coment;",
-            "Line 2, column 11: value.coment is not declared (value has the properties 'comment', 'decision', "
+            "Line 2, column 11: value.coment is not declared (value has the properties 'decision', 'comment', "
             "from the task's outputSchema). Did you mean 'comment'?",
         ),
         (
             f"/tasks/{REVIEW}/displayLayout",
             "return <p>{fields.costCentre}</p>;",
-            "Line 2, column 21: fields.costCentre is not declared (fields has the properties 'amount', 'costCenter',",
+            "Line 2, column 21: fields.costCentre is not declared (fields has the properties 'amount', 'currency',",
         ),
         (
             f"/tasks/{REVIEW}/displayLayout",
             "return <p>{task.name}</p>;",
-            "Line 2, column 19: task.name is not declared (task has the properties 'description', 'key', 'taskType', "
-            "'title', from the layout contract).",
+            "Line 2, column 19: task.name is not declared (task has the properties 'key', 'title', 'description', "
+            "'taskType', from the layout contract).",
         ),
         (
             "/displayLayout",
             "return <p>{outputs.manager_reveiw?.decision}</p>;",
-            "Line 2, column 22: outputs.manager_reveiw is not declared (outputs has the properties 'finance_review', ",
+            "Line 2, column 22: outputs.manager_reveiw is not declared (outputs has the properties 'submit', ",
         ),
         (
             "/displayLayout",
             "return <p>{outputs.manager_review.verdict}</p>;",
             "Line 2, column 37: outputs.manager_review.verdict is not declared (outputs.manager_review has the "
-            "properties 'comment', 'decision', from the workflow's tasks and their outputSchemas).",
+            "properties 'decision', 'comment', from the workflow's tasks and their outputSchemas).",
         ),
     ],
     ids=["value", "destructured", "fields", "task", "outputs", "outputs-deeper"],
@@ -376,6 +377,19 @@ def test_a_property_the_schema_or_fields_do_not_declare_is_a_warning(layout, sta
     _, path, found_message = only(found)
     assert path == layout
     assert found_message.startswith(message), found_message
+
+
+def test_a_layout_gets_at_most_twenty_warnings_and_a_document_a_hundred_suggestions():
+    reads = "".join(f"{{value.wrong{n}}}" for n in range(30))
+    source = f"export default function F({{ value }}) {{ return <p>{reads}</p>; }}"
+    document = copy.deepcopy(EXPENSE)
+    for task in document["tasks"][:4]:  # the four forms
+        task["editLayout"] = source.replace("F(", f"F{task['key']}(")
+    found = validate_workflow(document)
+    assert len(found) == 4 * layouts.MAX_READ_WARNINGS
+    assert {p.code for p in found} == {"UNDECLARED_PROPERTY"}
+    assert found[0].message.startswith("Line 1, column 63: value.wrong0 is not declared")
+    assert sum("Did you mean" in p.message for p in found) <= SUGGESTION_BUDGET
 
 
 def test_what_the_schema_does_not_decide_is_not_judged():

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -28,11 +28,14 @@ from workflow_design import layout_contract as contract
 from . import layout_source
 from .layout_source import LayoutFacts, Located, Position, Read, TooCostly, layout_facts
 from .model import TaskView
-from .problems import closest, error, hint, quoted_list, warning
+from .problems import SUGGESTION_BUDGET, closest, error, hint, quoted_list, warning
 from .types import UNKNOWN, ValueType, of_field, of_schema
 
 LAYOUT_SECONDS = 0.5
 DOCUMENT_LAYOUT_SECONDS = 4.0
+# Warnings about the props and properties one layout reads: cached facts cost no time to read, so a
+# document of 2,000 layouts reading 1,000 undeclared properties each must not make 2 million of them.
+MAX_READ_WARNINGS = 20
 
 # Who declares what a derived prop holds, for UNDECLARED_PROPERTY's message.
 _DECLARED_BY = {
@@ -57,7 +60,10 @@ class LayoutShapes:
         the output of the first task of a key (rules.Variables.output_type, which reads each once), None
         where its outputSchema has problems of its own (the output is then not judged)."""
         self._field_types, self._output_type = field_types, output_type
-        self._first_tasks = {task.key: task.index for task in reversed(tasks) if task.key is not None}
+        self._first_tasks: dict[str, int] = {}  # in document order
+        for task in tasks:
+            if task.key is not None:
+                self._first_tasks.setdefault(task.key, task.index)
 
     @cached_property
     def fields(self) -> ValueType:
@@ -81,40 +87,40 @@ def _closed_object(properties: dict[str, ValueType]) -> ValueType:
 
 
 def check_workflow_layouts(
-    document: dict[str, Any],
-    tasks: list[TaskView],
-    shapes: LayoutShapes,
-    skip: set[str],
-    policy: contract.LayoutPolicy | None = None,
+    document: dict[str, Any], tasks: list[TaskView], shapes: LayoutShapes, skip: set[str]
 ) -> list[Problem]:
     """The workflow's displayLayout and each task's layouts; `skip`: paths with problems already (a layout
     that is no text, too long, or not allowed for its task type)."""
-    checker = LayoutChecker(policy or contract.layout_policy(), shapes)
+    checker = LayoutChecker(contract.layout_policy(), shapes)
     problems = checker.check_props(document, doc.WORKFLOW, "", skip)
     for task in tasks:
         problems += checker.check_props(task.data, doc.TASK, task.path, skip, task)
     return problems
 
 
-def check_ticket_layouts(
-    document: dict[str, Any],
-    field_types: dict[str, str] | None,
-    skip: set[str],
-    policy: contract.LayoutPolicy | None = None,
-) -> list[Problem]:
+def check_ticket_layouts(document: dict[str, Any], field_types: dict[str, str] | None, skip: set[str]) -> list[Problem]:
     """A ticket definition's layouts; `field_types` None when its workflow was not found (the fields'
     properties are then not checked)."""
-    checker = LayoutChecker(policy or contract.layout_policy(), LayoutShapes(field_types))
+    checker = LayoutChecker(contract.layout_policy(), LayoutShapes(field_types))
     return checker.check_props(document, doc.TICKET_DEFINITION, "", skip)
 
 
 @dataclass
 class LayoutChecker:
-    """The layouts of one document, checked within one time budget."""
+    """The layouts of one document, checked within one time budget and one budget of "did you mean"
+    lookups (each compares a name with every property a schema declares)."""
 
     policy: contract.LayoutPolicy
     shapes: LayoutShapes
-    spent: float = field(default=0.0)  # seconds spent reading layouts
+    spent: float = 0.0  # seconds spent reading layouts
+    suggestions: int = SUGGESTION_BUDGET
+
+    def suggest(self, name: str, candidates: list[str]) -> str:
+        """ " Did you mean 'x'?" while the budget lasts."""
+        if self.suggestions <= 0:
+            return ""
+        self.suggestions -= 1
+        return hint(closest(name, candidates))
 
     def check_props(
         self, data: dict[str, Any], obj: doc.DocObject, path: str, skip: set[str], task: TaskView | None = None
@@ -140,7 +146,7 @@ class LayoutChecker:
             problems.append(error("MISSING_COMPONENT", path, _located(facts.missing_component)))
         problems += self._imports(facts, path)
         problems += self._escapes(facts, path)
-        problems += _Reads(kind, self.shapes, task, path).problems(facts.reads)
+        problems += _Reads(self, kind, task, path).problems(facts.reads)
         return problems
 
     def _facts(self, source: str, path: str) -> LayoutFacts | Problem:
@@ -198,17 +204,20 @@ class LayoutChecker:
 class _Reads:
     """The props a layout reads, and the properties below them, against what its kind receives."""
 
-    def __init__(self, kind: contract.LayoutKind, shapes: LayoutShapes, task: TaskView | None, path: str) -> None:
-        self.kind, self.shapes, self.task, self.path = kind, shapes, task, path
+    def __init__(self, checker: LayoutChecker, kind: contract.LayoutKind, task: TaskView | None, path: str) -> None:
+        self.checker, self.shapes, self.kind, self.task, self.path = checker, checker.shapes, kind, task, path
         self.reported: set[tuple[str, tuple[str | int, ...]]] = set()
 
     def problems(self, reads: Iterable[Read]) -> list[Problem]:
+        """At most MAX_READ_WARNINGS, the first in the source's order."""
         problems = []
         for read in reads:
             prop = self.kind.by_name.get(read.prop)
             problem = self._unknown_prop(read) if prop is None else self._undeclared(read, prop)
             if problem is not None:
                 problems.append(problem)
+                if len(problems) == MAX_READ_WARNINGS:
+                    break
         return problems
 
     def _unknown_prop(self, read: Read) -> Problem | None:
@@ -220,7 +229,7 @@ class _Reads:
             "UNKNOWN_LAYOUT_PROP",
             self.path,
             _at(read.at, f"{self.kind.name} receives no prop '{read.prop}' (props: {quoted_list(names)}).")
-            + hint(closest(read.prop, names)),
+            + self.checker.suggest(read.prop, names),
         )
 
     def _undeclared(self, read: Read, prop: contract.LayoutProp) -> Problem | None:
@@ -246,7 +255,7 @@ class _Reads:
             if key in self.reported:
                 return None
             self.reported.add(key)
-            return self._undeclared_problem(read, prop, index, sorted(declared or {}), at)
+            return self._undeclared_problem(read, prop, index, list(declared or {}), at)
         return None
 
     def _undeclared_problem(
@@ -260,7 +269,7 @@ class _Reads:
             "UNDECLARED_PROPERTY",
             self.path,
             _at(at, f"{parent}.{segments[index]} is not declared ({parent} has {has}, from {owner}).")
-            + hint(closest(segments[index], names)),
+            + self.checker.suggest(segments[index], names),
         )
 
     def _type(self, prop: contract.LayoutProp) -> ValueType:
