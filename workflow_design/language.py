@@ -23,7 +23,7 @@ from workflow_design.preview import Outcome
 from .validation.codes import PROBLEM_CODES
 from .validation.jsonlogic import MAX_BODY_LITERAL_BYTES, OPERATORS, evaluate
 from .validation.layout_source import MAX_PARSE_MEMORY_BYTES
-from .validation.layouts import DOCUMENT_LAYOUT_SECONDS, LAYOUT_SECONDS, MAX_READ_WARNINGS
+from .validation.layouts import DOCUMENT_LAYOUT_SECONDS, LAYOUT_SECONDS, MAX_PROBLEMS_PER_CHECK
 from .validation.problems import MAX_PROBLEMS
 from .validation.ticket import FIELD_VALUE_RULES
 
@@ -309,9 +309,10 @@ def _limits() -> list[dict[str, Any]]:
         ),
         _limit("memory parsing one layout may add", MAX_PARSE_MEMORY_BYTES, "bytes", "INVALID_LAYOUT"),
         _limit(
-            "warnings about the props and properties one layout reads",
-            MAX_READ_WARNINGS,
+            "problems of one layout's imports, and of the props and properties it reads",
+            MAX_PROBLEMS_PER_CHECK,
             "problems",
+            "IMPORT_NOT_ALLOWED",
             "UNKNOWN_LAYOUT_PROP",
             "UNDECLARED_PROPERTY",
         ),

@@ -214,6 +214,12 @@ def test_only_react_and_the_design_system_may_be_imported(line, message):
     assert message in found, found
 
 
+def test_a_layout_gets_at_most_twenty_import_errors():
+    imports = "".join(f'import m{n} from "lodash/{n}";\n' for n in range(30))
+    found = problems_of("/displayLayout", imports + "export default function F() { return null; }")
+    assert [code for code, _, _ in found] == ["IMPORT_NOT_ALLOWED"] * layouts.MAX_PROBLEMS_PER_CHECK
+
+
 def test_subpaths_of_the_allowed_modules_may_be_imported():
     source = 'import { jsx } from "react/jsx-runtime";\nimport Icon from "@ticketflower/ui/icons/Check";\n'
     assert problems_of("/displayLayout", source + "export default function F() { return <Icon />; }") == []
@@ -386,7 +392,7 @@ def test_a_layout_gets_at_most_twenty_warnings_and_a_document_a_hundred_suggesti
     for task in document["tasks"][:4]:  # the four forms
         task["editLayout"] = source.replace("F(", f"F{task['key']}(")
     found = validate_workflow(document)
-    assert len(found) == 4 * layouts.MAX_READ_WARNINGS
+    assert len(found) == 4 * layouts.MAX_PROBLEMS_PER_CHECK
     assert {p.code for p in found} == {"UNDECLARED_PROPERTY"}
     assert found[0].message.startswith("Line 1, column 63: value.wrong0 is not declared")
     assert sum("Did you mean" in p.message for p in found) <= SUGGESTION_BUDGET

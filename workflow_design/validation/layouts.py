@@ -33,9 +33,10 @@ from .types import UNKNOWN, ValueType, of_field, of_schema
 
 LAYOUT_SECONDS = 0.5
 DOCUMENT_LAYOUT_SECONDS = 4.0
-# Warnings about the props and properties one layout reads: cached facts cost no time to read, so a
-# document of 2,000 layouts reading 1,000 undeclared properties each must not make 2 million of them.
-MAX_READ_WARNINGS = 20
+# Problems of one check of one layout (imports; the props and properties it reads): cached facts cost no
+# time to read, so a document of 2,000 layouts reading 1,000 undeclared properties each must not make 2
+# million warnings. The escaping constructs are reported once each: at most ESCAPES of them.
+MAX_PROBLEMS_PER_CHECK = 20
 
 # Who declares what a derived prop holds, for UNDECLARED_PROPERTY's message.
 _DECLARED_BY = {
@@ -179,6 +180,8 @@ class LayoutChecker:
             else:
                 continue
             problems.append(error("IMPORT_NOT_ALLOWED", path, _at(found.at, message)))
+            if len(problems) == MAX_PROBLEMS_PER_CHECK:
+                break
         return problems
 
     def _escapes(self, facts: LayoutFacts, path: str) -> list[Problem]:
@@ -209,14 +212,14 @@ class _Reads:
         self.reported: set[tuple[str, tuple[str | int, ...]]] = set()
 
     def problems(self, reads: Iterable[Read]) -> list[Problem]:
-        """At most MAX_READ_WARNINGS, the first in the source's order."""
+        """At most MAX_PROBLEMS_PER_CHECK, the first in the source's order."""
         problems = []
         for read in reads:
             prop = self.kind.by_name.get(read.prop)
             problem = self._unknown_prop(read) if prop is None else self._undeclared(read, prop)
             if problem is not None:
                 problems.append(problem)
-                if len(problems) == MAX_READ_WARNINGS:
+                if len(problems) == MAX_PROBLEMS_PER_CHECK:
                     break
         return problems
 
