@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.support.documents import example
+from tests.support.documents import FORM_LAYOUT, example
 from workflow_design.models import TicketDefinition, WorkflowDefinition
 from workflow_design.services import workflow_upload
 
@@ -86,7 +86,7 @@ class TestUploadTaskDefinition:
             "key": "audit",
             "title": "Audit",
             "taskType": "FORM",
-            "editLayout": "x",
+            "editLayout": FORM_LAYOUT,
             "outputSchema": {"type": "object", "properties": {}},
         }
         payload = gql.data(

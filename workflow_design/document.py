@@ -88,6 +88,7 @@ TASK_TYPE_RULES = {
             "Synchronous action",
             "An HTTP call to actionUrl, answered within timeoutSeconds (at most 300).",
             needs=(("actionUrl", "MISSING_ACTION_URL"),),
+            forbidden=("editLayout",),
             max_timeout=MAX_SYNC_TIMEOUT_SECONDS,
         ),
         TaskTypeRule(
@@ -95,6 +96,7 @@ TASK_TYPE_RULES = {
             "Asynchronous action",
             "An HTTP call to actionUrl whose answer comes later (within timeoutSeconds, when given).",
             needs=(("actionUrl", "MISSING_ACTION_URL"),),
+            forbidden=("editLayout",),
         ),
     )
 }
@@ -120,6 +122,14 @@ JSON_SCHEMA = "json-schema"  # a JSON Schema 2020-12
 CONDITION = "jsonlogic-condition"  # a JsonLogic expression
 TRANSFORM = "jsonlogic-transform"  # an object whose values are JsonLogic expressions
 FIELD_VALUES = "ticket-field-values"  # an object {fieldName: value}
+
+# --- which React layout a TEXT prop holds (workflow_design.layout_contract: the props each receives) ---
+
+TASK_EDIT_LAYOUT = "task-edit-layout"
+TASK_DISPLAY_LAYOUT = "task-display-layout"
+WORKFLOW_DISPLAY_LAYOUT = "workflow-display-layout"
+TICKET_EDIT_LAYOUT = "ticket-edit-layout"
+TICKET_DISPLAY_LAYOUT = "ticket-display-layout"
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -147,7 +157,9 @@ class Prop:
     minimum: int | None = None  # for INTEGER (JSON Schema only; rules check ranges)
     item: DocObject | None = None  # for OBJECT_LIST
     json_types: tuple[str, ...] = ()  # for JSON: allowed JSON types, empty = any
-    content: str | None = None  # for JSON: what the value means (JSON_SCHEMA, CONDITION, ...)
+    content: str | None = (
+        None  # JSON: what the value means (JSON_SCHEMA, ...); TEXT: which layout (TASK_EDIT_LAYOUT, ...)
+    )
     invalid_code: str = "INVALID_TYPE"  # code for a value of the wrong type or form
 
     def __post_init__(self) -> None:
@@ -233,8 +245,8 @@ def _description_prop(what: str) -> Prop:
     return Prop("description", TEXT, f"{what} (at most 64 KiB).", max_bytes=MAX_DESCRIPTION_BYTES)
 
 
-def _layout_prop(name: str, what: str) -> Prop:
-    return Prop(name, TEXT, f"{what}: {_LAYOUT}.", max_bytes=MAX_LAYOUT_BYTES)
+def _layout_prop(name: str, what: str, layout: str) -> Prop:
+    return Prop(name, TEXT, f"{what}: {_LAYOUT}.", max_bytes=MAX_LAYOUT_BYTES, content=layout)
 
 
 def _json_prop(name: str, description: str, content: str, json_types: tuple[str, ...], code: str) -> Prop:
@@ -284,8 +296,8 @@ TASK = DocObject(
         ),
         _schema_prop("inputSchema", "JSON Schema (2020-12) of the data the task receives."),
         _schema_prop("outputSchema", "JSON Schema (2020-12) of the data the task produces; for a FORM, the form."),
-        _layout_prop("editLayout", "Form layout of a FORM task"),
-        _layout_prop("displayLayout", "How the task is shown"),
+        _layout_prop("editLayout", "Form layout of a FORM task", TASK_EDIT_LAYOUT),
+        _layout_prop("displayLayout", "How the task is shown", TASK_DISPLAY_LAYOUT),
         Prop(
             "actionUrl",
             URL,
@@ -372,7 +384,7 @@ WORKFLOW = DocObject(
             item=WORKFLOW_FIELD,
             max_items=MAX_FIELDS,
         ),
-        _layout_prop("displayLayout", "How the workflow is shown"),
+        _layout_prop("displayLayout", "How the workflow is shown", WORKFLOW_DISPLAY_LAYOUT),
         Prop("tasks", OBJECT_LIST, "The tasks (at most 1000).", item=TASK, max_items=MAX_TASKS),
         Prop(
             "transitions",
@@ -413,8 +425,8 @@ TICKET_DEFINITION = DocObject(
             "Names of the company roles that may use this kind of ticket (at most 200).",
             max_items=MAX_ROLE_ACCESS,
         ),
-        _layout_prop("editLayout", "Ticket form layout"),
-        _layout_prop("displayLayout", "How a ticket is shown"),
+        _layout_prop("editLayout", "Ticket form layout", TICKET_EDIT_LAYOUT),
+        _layout_prop("displayLayout", "How a ticket is shown", TICKET_DISPLAY_LAYOUT),
     ),
 )
 
