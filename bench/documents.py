@@ -17,6 +17,40 @@ OUTPUT_SCHEMA = {
 }
 INPUT_SCHEMA = {"type": "object", "properties": {"n": {"type": "integer"}, "summary": {"type": "string"}}}
 
+# Layouts following the layout contract (README "Layouts"), one source per task: realistic work for the
+# layout checks and their cache, which an upload of the same document again finds there.
+DISPLAY_LAYOUT = """import {{ Badge, Card }} from "@ticketflower/ui";
+
+export default function Show_{key}({{ task, output }}) {{
+  return (
+    <Card title={{task.title}}>
+      {{output ? <Badge tone={{output.ok ? "success" : "warning"}}>{{output.note ?? "done"}}</Badge> : "pending"}}
+    </Card>
+  );
+}}
+"""
+EDIT_LAYOUT = """import {{ SchemaForm }} from "@ticketflower/ui";
+
+export default function Edit_{key}({{ schema, value, onChange, onSubmit, errors, disabled }}) {{
+  return (
+    <SchemaForm
+      schema={{schema}}
+      value={{value}}
+      onChange={{onChange}}
+      onSubmit={{onSubmit}}
+      errors={{errors}}
+      disabled={{disabled}}
+    />
+  );
+}}
+"""
+FLOW_LAYOUT = """import { Steps } from "@ticketflower/ui";
+
+export default function Flow({ workflow, currentTask }) {
+  return <Steps items={workflow.tasks} current={currentTask} />;
+}
+"""
+
 
 def _task(index: int, key: str) -> dict[str, Any]:
     task: dict[str, Any] = {
@@ -26,7 +60,7 @@ def _task(index: int, key: str) -> dict[str, Any]:
         "extRef": [{"label": "Runbook", "uri": f"https://wiki.example.com/runbooks/{key}", "desc": "How to do it"}],
         "inputSchema": INPUT_SCHEMA,
         "outputSchema": OUTPUT_SCHEMA,
-        "displayLayout": f"export default function Show_{key}({{ task }}) {{ return <TaskCard task={{task}} />; }}",
+        "displayLayout": DISPLAY_LAYOUT.format(key=key),
     }
     if index % 10 == 9:
         task.update(
@@ -39,7 +73,7 @@ def _task(index: int, key: str) -> dict[str, Any]:
     else:
         task.update(
             taskType="FORM",
-            editLayout=f"export default function Edit_{key}({{ form }}) {{ return <JsonForm form={{form}} />; }}",
+            editLayout=EDIT_LAYOUT.format(key=key),
         )
     return task
 
@@ -55,7 +89,7 @@ def generated_workflow(tasks: int, transitions: int, *, title: str) -> dict[str,
         "description": f"Generated benchmark workflow: {tasks} tasks, {transitions} transitions.",
         "extRef": [{"label": "Process owner", "uri": "https://wiki.example.com/bench", "desc": "Who owns it"}],
         "fields": [{"fieldName": "n", "fieldType": "integer"}, {"fieldName": "summary", "fieldType": "string"}],
-        "displayLayout": "export default function Flow({ workflow }) { return <FlowDiagram workflow={workflow} />; }",
+        "displayLayout": FLOW_LAYOUT,
         "tasks": [_task(i, key) for i, key in enumerate(keys)],
         "transitions": [{"fromTask": None, "toTask": keys[0]}],
     }

@@ -32,11 +32,13 @@ from django.conf import settings
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
 from graphql import (
+    DocumentNode,
     GraphQLBoolean,
     GraphQLField,
     GraphQLID,
     GraphQLInt,
     GraphQLObjectType,
+    GraphQLSchema,
     GraphQLString,
     get_nullable_type,
     is_leaf_type,
@@ -61,7 +63,7 @@ from schema.library_internals import (
     node_id_of_model_pk,
     to_nodes,
 )
-from schema.variable_errors import located_variable_error
+from schema.variable_errors import located_variable_errors
 
 # Kinds of field plans.
 _LEAF, _RELATED, _GENERAL, _GLOBAL_ID = 0, 1, 2, 3
@@ -230,12 +232,26 @@ _NOT_LOADED = object()
 
 class TicketFlowerExecutionContext(StrawberryGraphQLCoreExecutionContext):
     @classmethod
-    def build(cls, *args: Any, **kwargs: Any) -> Any:
+    def build(  # graphql-core's parameters, named as its `execute` passes them
+        cls,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        root_value: Any = None,
+        context_value: Any = None,
+        raw_variable_values: dict[str, Any] | None = None,
+        operation_name: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
         """The context, or the errors of the request's variables, located (schema.variable_errors), or those
         of its connections' arguments (schema.connections)."""
-        built = super().build(*args, **kwargs)
+        built = super().build(
+            schema, document, root_value, context_value, raw_variable_values, operation_name, *args, **kwargs
+        )
         if isinstance(built, list):
-            return [located_variable_error(error) for error in built]
+            return located_variable_errors(
+                built, schema=schema, document=document, variables=raw_variable_values, operation_name=operation_name
+            )
         return connection_argument_errors(built, max_results=settings.PAGINATION_MAX_LIMIT) or built
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -8,6 +8,7 @@ import threading
 from collections import Counter
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, NamedTuple, TypeGuard
 
 import cachetools
@@ -46,7 +47,12 @@ from strawberry.extensions import AddValidationRules, MaskErrors, SchemaExtensio
 
 from kernel.values import unstorable_text
 from schema.errors import database_failure, is_expected_error
-from schema.library_internals import graphql_core_schema, set_field_overlap_budget, validate_document
+from schema.library_internals import (
+    graphql_core_schema,
+    provided_operation_name,
+    set_field_overlap_budget,
+    validate_document,
+)
 
 logger = logging.getLogger("ticketflower.graphql")
 
@@ -418,37 +424,57 @@ class ValidValidationCache(SchemaExtension):
 
 class RejectUnusableInput(SchemaExtension):
     """Input the service cannot use is refused before the operation is validated or run, saying
-    where: text with a NUL character or an unpaired surrogate, in a variable or a literal
-    (PostgreSQL cannot store it), and integer literals of more digits than Python converts
-    (sys.get_int_max_str_digits(): graphql-core's conversion raised an internal error).
-    Variables hold no such integers: decoding the request refused them (schema/views.py)."""
+    where (`extensions.path`, a JSON Pointer into the request): text with a NUL character or an
+    unpaired surrogate, in a variable or a literal (PostgreSQL cannot store it), integer literals of
+    more digits than Python converts (sys.get_int_max_str_digits(): graphql-core's conversion raised
+    an internal error), and a document of several operations without an operationName (GraphQL
+    requires one; strawberry would run the first). Variables hold no such integers: decoding the
+    request refused them (schema/views.py)."""
 
     def on_validate(self):
         context = self.execution_context
-        places = []
-        variables = context.variables or {}
-        for path in unstorable_text(variables):
-            name, _, pointer = path[1:].partition("/")
-            places.append(f"${name}" + (f" at /{pointer}" if pointer else ""))
-        literals = _NO_LITERAL_LINES
+        errors = [
+            _bad_input(
+                "Text cannot contain NUL characters or unpaired surrogates: $" + path[1:].replace("/", " at /", 1),
+                "/variables" + path,
+            )
+            for path in islice(unstorable_text(context.variables or {}), _MAX_PLACES)
+        ]
         if context.graphql_document is not None:
             assert context.query is not None  # the document was parsed from it
             literals = _unusable_literal_lines_of(context.query, context.graphql_document)
-            places += _lines(literals.unstorable_text)
-        errors = []
-        if places:
-            errors.append("Text cannot contain NUL characters or unpaired surrogates: " + ", ".join(places))
-        if literals.overlong_integers:
-            errors.append(
-                f"Integers can have at most {sys.get_int_max_str_digits():,} digits: "
-                + ", ".join(_lines(literals.overlong_integers))
-            )
+            if literals.unstorable_text:
+                errors.append(
+                    _bad_input(
+                        "Text cannot contain NUL characters or unpaired surrogates: "
+                        + ", ".join(_lines(literals.unstorable_text)),
+                        "/query",
+                    )
+                )
+            if literals.overlong_integers:
+                errors.append(
+                    _bad_input(
+                        f"Integers can have at most {sys.get_int_max_str_digits():,} digits: "
+                        + ", ".join(_lines(literals.overlong_integers)),
+                        "/query",
+                    )
+                )
+            operations = len(_operations(context.graphql_document))
+            if operations > 1 and provided_operation_name(context) is None:
+                errors.append(
+                    _bad_input("Must provide operation name if query contains multiple operations.", "/operationName")
+                )
         if errors:
             # Set before validation runs, this answers the request instead of validating and executing it.
-            context.pre_execution_errors = [
-                GraphQLError(message, extensions={"code": "BAD_USER_INPUT"}) for message in errors
-            ]
+            context.pre_execution_errors = errors
         yield
+
+
+_MAX_PLACES = 20  # unstorable strings named, one error each
+
+
+def _bad_input(message: str, path: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT", "path": path})
 
 
 class UnusableLiteralLines(NamedTuple):
@@ -456,7 +482,6 @@ class UnusableLiteralLines(NamedTuple):
     overlong_integers: tuple[int, ...]  # lines of integer literals of more digits than Python converts
 
 
-_NO_LITERAL_LINES = UnusableLiteralLines(unstorable_text=(), overlong_integers=())
 _literal_lines = _QueryTextCache(max_bytes=LITERAL_LINES_CACHE_BYTES)
 
 

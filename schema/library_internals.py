@@ -11,7 +11,8 @@ setting GRAPHQL_EXECUTION_SHORT_PATHS=false (the libraries' own paths then run):
   `QuerysetOptimizer` drops strawberry-django's per-field `resolve` hook.
 
 Besides them, `extensions.py` validates a parsed document against the graphql-core schema
-behind strawberry's (`graphql_core_schema`), and lowers graphql-core's field-overlap budget.
+behind strawberry's (`graphql_core_schema`), and lowers graphql-core's field-overlap budget;
+`extensions.RejectUnusableInput` reads the operationName a request gave (`provided_operation_name`).
 
 `tests/test_library_internals.py` checks every entry here against the installed libraries and
 fails, pointing at the README's "Upgrading the GraphQL libraries", when one of them changes.
@@ -127,6 +128,12 @@ def node_id_of_model_pk(object_type: Any) -> str | None:
 def graphql_core_schema(schema: Any) -> GraphQLSchema:
     """The graphql-core schema behind a strawberry schema (strawberry keeps it private)."""
     return schema._schema
+
+
+def provided_operation_name(execution_context: Any) -> str | None:
+    """The operationName the request gave: strawberry's `operation_name` answers the first operation's name
+    when none was given (extensions.RejectUnusableInput refuses that with several operations, as GraphQL does)."""
+    return execution_context._provided_operation_name
 
 
 def set_field_overlap_budget(units: int) -> None:

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils.cache import patch_cache_control
 from strawberry.django.views import GraphQLView
+from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from kernel.requests import declared_body_bytes
 from schema.persisted_queries import PersistedQueryRefusal, query_to_run
@@ -103,8 +104,11 @@ class TicketFlowerGraphQLView(GraphQLView):
         try:
             return self.run(request=request)
         except HTTPException as exc:  # strawberry's refusals of a request, which it answers in plain text
-            code = "METHOD_NOT_ALLOWED" if exc.status_code == 405 else "BAD_USER_INPUT"
-            return self.request_error(exc.reason, code=code, status=exc.status_code)
+            if exc.status_code != 405:
+                return self.request_error(exc.reason, code="BAD_USER_INPUT", status=exc.status_code)
+            refusal = self.request_error(exc.reason, code="METHOD_NOT_ALLOWED", status=405)
+            refusal["Allow"] = "POST" if request.method == "GET" else "GET, POST"  # a mutation by GET: POST only
+            return refusal
         except PersistedQueryRefusal as refusal:
             return self.request_error(refusal.message, code=refusal.code, status=refusal.status, path=refusal.path)
 
@@ -175,7 +179,13 @@ class TicketFlowerGraphQLView(GraphQLView):
     def execute_operation(self, request, context, root_value, sub_response):
         # Deep recursion over thousands of objects: see schema/stack.py.
         execute = functools.partial(super().execute_operation, request, context, root_value, sub_response)
-        return run_in_roomy_stack_chunk(execute)
+        try:
+            return run_in_roomy_stack_chunk(execute)
+        except HTTPException as exc:
+            if isinstance(exc.__cause__, InvalidOperationTypeError) and request.method == "GET":
+                # GraphQL over HTTP: a mutation sent by GET is 405, not a malformed request.
+                raise HTTPException(405, exc.reason) from exc
+            raise
 
     def render_graphql_ide(self, request):
         # GraphiQL reads the csrftoken cookie to authenticate session users' POSTs.

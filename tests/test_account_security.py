@@ -15,7 +15,7 @@ from users.models import User
 
 LOGIN = """
 mutation($username: String!, $password: String!) {
-  login(username: $username, password: $password) { refreshToken errors { code message path } }
+  login(username: $username, password: $password) { refreshToken user { username } errors { code message path } }
 }"""
 REFRESH = "mutation($token: String!) { refreshToken(refreshToken: $token) { errors { code path } } }"
 SIGN_UP = """
@@ -93,6 +93,31 @@ class TestLoginLockoutPerUsername:
         # After the cool-off the failures no longer count.
         AccessAttempt.objects.update(attempt_time=AccessAttempt.objects.first().attempt_time - timedelta(minutes=16))
         assert login(gql, username, PASSWORD, REMOTE_ADDR="203.0.113.99")["errors"] == []
+
+    def test_letter_case_neither_fails_a_login_nor_escapes_the_count(self, gql, tenant_a, settings):
+        # Usernames are unique ignoring case: a login matches one ignoring case, and its failures count
+        # against that one username whatever the case it was typed in.
+        username = tenant_a.admin.username
+        assert login(gql, username.upper(), PASSWORD)["errors"] == []
+        for variant in (username.upper(), username.capitalize(), username.swapcase(), username, username.upper()):
+            assert login(gql, variant, "guess")["errors"][0]["code"] == "INVALID_CREDENTIALS"
+        locked = login(gql, username.title(), PASSWORD)
+        assert locked["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+
+    def test_a_look_alike_username_neither_locks_out_nor_logs_in_as_another(self, gql, tenant_a):
+        # UPPER folds the dotless i (U+0131) into I, LOWER keeps it: "al\u0131ce" is a user of its own, and
+        # logins, lockouts and the unique constraint all compare as LOWER does.
+        victim = tenant_a.admin.username
+        look_alike = victim.replace("i", "\u0131")
+        assert look_alike != victim
+        assert sign_up(gql, look_alike) == []
+        assert login(gql, victim, PASSWORD)["user"]["username"] == victim
+        assert login(gql, look_alike, PASSWORD)["user"]["username"] == look_alike
+        for _ in range(5):
+            login(gql, victim.upper(), "guess")
+        assert login(gql, victim, PASSWORD)["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+        # The look-alike's allowance is its own, and it logs in as itself only.
+        assert login(gql, look_alike, PASSWORD)["user"]["username"] == look_alike
 
     def test_the_default_limit_is_far_above_the_per_address_one(self, settings):
         assert settings.LOGIN_USERNAME_FAILURE_LIMIT == 50

@@ -13,8 +13,9 @@ import pytest
 from schema import schema
 from schema.library_internals import graphql_core_schema
 from tests.support.documents import TICKET, example
-from tests.support.ids import gid
+from tests.support.ids import gid, pk_of
 from workflow_design import document as doc
+from workflow_design.models import WorkflowVersion
 
 CORE = graphql_core_schema(schema)
 
@@ -94,13 +95,30 @@ class TestTypedDocument:
             {"version": 2, "document": {"title": "Second"}},
         ]
 
-    def test_documents_of_a_list_are_read_in_one_query(self, gql, tenant_a, django_assert_max_num_queries):
+    def test_a_document_costs_one_statement_after_its_size_is_charged(
+        self, gql, tenant_a, django_assert_max_num_queries
+    ):
         for title in ("One", "Two", "Three"):
             upload(gql, tenant_a, {**example(), "title": title})
         query = "{ workflowDefinitions { edges { node { document { title tasks { key } } } } } }"
-        with django_assert_max_num_queries(5):  # user, generation, workflows (counted), current versions (+ savepoints)
+        # user, generation, workflows (counted), current versions' sizes (+ savepoints), then one per document
+        with django_assert_max_num_queries(5 + 3):
             edges = gql.data(query, token=tenant_a.token)["workflowDefinitions"]["edges"]
         assert sorted(edge["node"]["document"]["title"] for edge in edges) == ["One", "Three", "Two"]
+
+    def test_the_documents_a_request_reads_are_bounded(self, gql, tenant_a, settings):
+        created = upload(gql, tenant_a, example())
+        size = WorkflowVersion.objects.get(workflow_id=pk_of(created["id"])).size_bytes
+        settings.GRAPHQL_DOCUMENT_BYTES_PER_REQUEST = 2 * size
+        aliased = " ".join(
+            f"a{n}: workflowVersions(id: $id) {{ edges {{ node {{ document {{ title }} }} }} }}" for n in range(3)
+        )
+        body = gql.post(f"query($id: ID!) {{ {aliased} }}", {"id": created["id"]}, token=tenant_a.token)
+        documents = [body["data"][f"a{n}"]["edges"][0]["node"]["document"] for n in range(3)]
+        assert documents == [{"title": example()["title"]}] * 2 + [None]
+        assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
+            (["a2", "edges", 0, "node", "document"], "RESPONSE_TOO_LARGE")
+        ]
 
     @pytest.mark.parametrize(
         ("type_name", "field", "enum"),

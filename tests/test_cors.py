@@ -121,6 +121,14 @@ class TestPublicDocuments:
         assert other.status_code == 200
         assert other["ETag"] != first["ETag"]
 
+    def test_head_is_answered_and_writes_are_not_allowed(self, client):
+        head = client.head("/schemas/workflow-document.json")
+        assert (head.status_code, head.content) == (200, b"")
+        assert head["ETag"] == client.get("/schemas/workflow-document.json")["ETag"]
+        refused = client.post("/schemas/workflow-document.json", {}, content_type="application/json")
+        assert refused.status_code == 405
+        assert refused["Allow"] == "GET, HEAD"
+
     def test_other_pages_get_no_cross_origin_access(self, client, db):
         response = client.get("/admin/login/", HTTP_ORIGIN="https://evil.example")
         assert response.status_code == 200

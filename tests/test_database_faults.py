@@ -29,7 +29,7 @@ import pytest
 from django.db import connection
 
 from conftest import PASSWORD
-from tests.support.documents import example
+from tests.support.documents import FORM_LAYOUT, example
 from tests.support.http import Reply, post_graphql
 from tests.support.operations import CREATE_COMPANY, DELETE, EXPORT, LIST, LOGIN, UPLOAD, VERSIONS
 from tests.support.postgres import ThrowawayCluster, Unavailable, integrity_problems, migrate
@@ -59,7 +59,7 @@ def chain_document(tasks: int, title: str) -> dict:
             "title": f"Step {i}",
             "taskType": "FORM",
             "outputSchema": {"type": "object", "properties": {"done": {"type": "boolean"}}},
-            "editLayout": "export default function Form() { return null; }",
+            "editLayout": FORM_LAYOUT,
         }
         for i in range(tasks)
     ]

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from kernel.global_ids import global_id
-from tests.support.documents import example
+from tests.support.documents import FORM_LAYOUT, example
 from tests.support.ids import gid
 from workflow_design.models import TicketDefinition, WorkflowDefinition
 from workflow_design.services import workflow_upload
@@ -88,7 +88,7 @@ class TestUploadTaskDefinition:
             "key": "audit",
             "title": "Audit",
             "taskType": "FORM",
-            "editLayout": "x",
+            "editLayout": FORM_LAYOUT,
             "outputSchema": {"type": "object", "properties": {}},
         }
         payload = gql.data(

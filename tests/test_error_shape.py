@@ -48,6 +48,27 @@ class TestVariableCoercion:
         assert error["extensions"]["path"] == "/variables/input/tasks/1/kee"
         assert error["extensions"]["code"] == "BAD_USER_INPUT"
 
+    @pytest.mark.parametrize(
+        ("stray", "step"), [("my-key", "my-key"), ("a/b~c", "a~1b~0c"), ("kee'", "kee'"), ("é", "é"), ("0", "0")]
+    )
+    def test_any_stray_key_is_the_last_step_escaped(self, gql, tenant_a, stray, step):
+        document = example()
+        document["tasks"][0][stray] = 1
+        error = only_error(gql.post(UPLOAD, {"input": document}, token=tenant_a.token))
+        assert error["extensions"]["path"] == f"/variables/input/tasks/0/{step}"
+
+    def test_a_value_that_reads_like_an_error_message_is_no_key(self, gql, tenant_a):
+        document = {"title": "t", "tasks": ["not to include unknown field 'evil'"]}
+        error = only_error(gql.post(UPLOAD, {"input": document}, token=tenant_a.token))
+        assert error["extensions"]["path"] == "/variables/input/tasks/0"
+
+    def test_a_long_stray_key_is_not_echoed_whole(self, gql, tenant_a):
+        document = example()
+        document["tasks"][0]["k" * 100_000] = 1
+        error = only_error(gql.post(UPLOAD, {"input": document}, token=tenant_a.token))
+        assert len(error["message"]) <= 1001
+        assert error["extensions"]["path"] == "/variables/input/tasks/0/" + "k" * 100_000
+
     def test_the_pointer_follows_the_variable_name_the_client_chose(self, gql, tenant_a):
         query = "query($doc: WorkflowInput!) { validateWorkflow(input: $doc) { valid } }"
         error = only_error(
@@ -101,6 +122,32 @@ class TestEveryTopLevelErrorHasACode:
             gql.post("query($i: Int!) { workflowDefinition(id: $i) { id } }", {"i": 1}, token=tenant_a.token)
         )
         assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+@pytest.mark.django_db
+class TestSeveralOperations:
+    def test_without_an_operation_name_none_runs(self, gql, tenant_a):
+        # GraphQL requires the name; strawberry alone would run the first operation.
+        body = gql.post(
+            'mutation Out { logout(refreshToken: "x") { ok } } query Me { me { id } }', token=tenant_a.token
+        )
+        assert body == {
+            "errors": [
+                {
+                    "message": "Must provide operation name if query contains multiple operations.",
+                    "extensions": {"code": "BAD_USER_INPUT", "path": "/operationName"},
+                }
+            ]
+        }
+
+    def test_the_named_one_runs(self, client, tenant_a):
+        response = client.post(
+            "/graphql/",
+            {"query": "query A { me { id } } query B { me { username } }", "operationName": "B"},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {tenant_a.token}",
+        )
+        assert response.json() == {"data": {"me": {"username": tenant_a.admin.username}}}
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from tests.support.documents import small_workflow
+from tests.support.documents import FORM_LAYOUT, small_workflow
 from tests.support.ids import gid
 from workflow_design.preview import MAX_ANSWER_BYTES, Outcome, preview_workflow
 from workflow_design.services import workflow_upload
@@ -36,7 +36,7 @@ def finishing_within(seconds: float):
 
 def form(key: str, properties: dict) -> dict:
     schema = {"type": "object", "properties": properties}
-    return {"key": key, "title": key, "taskType": "FORM", "outputSchema": schema, "editLayout": "x"}
+    return {"key": key, "title": key, "taskType": "FORM", "outputSchema": schema, "editLayout": FORM_LAYOUT}
 
 
 def one_form(properties: dict) -> dict:

@@ -14,7 +14,9 @@ import pytest
 
 from kernel.problems import ERROR, WARNING
 from schema.base import ProblemCode
+from tests.support.documents import FORM_LAYOUT
 from workflow_design import document as doc
+from workflow_design import layout_contract as contract
 from workflow_design.language import OPERATOR_SUMMARIES, workflow_language
 from workflow_design.validation.codes import PROBLEM_CODES
 from workflow_design.validation.jsonlogic import OPERATORS
@@ -160,6 +162,15 @@ def test_the_readme_lists_every_registered_code_with_its_severity():
     assert not wrong, f"the README's severity differs from the registry: {wrong}"
 
 
+def test_the_readme_gives_the_layout_contract_with_one_complete_example_per_kind():
+    text = readme()
+    for kind in contract.LAYOUT_KINDS.values():
+        assert f"```tsx\n{kind.example}```" in text, f"the README's example of {kind.where} differs from the contract's"
+        for prop in kind.props:
+            cell_type = prop.type.replace("|", "\\|")  # a table cell escapes its pipes
+            assert f"| `{prop.name}` | `{cell_type}` |" in text, f"{kind.where}: prop {prop.name}"
+
+
 def test_the_readme_links_the_reference():
     text = readme()
     assert "/schemas/workflow-language.json" in text
@@ -255,7 +266,7 @@ def form(key: str, properties: dict) -> dict:
         "key": key,
         "title": key,
         "taskType": "FORM",
-        "editLayout": "<Form />",
+        "editLayout": FORM_LAYOUT,
         "outputSchema": {"type": "object", "properties": properties},
     }
 

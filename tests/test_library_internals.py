@@ -98,3 +98,17 @@ def test_the_setting_switches_the_short_paths(gql, tenant_a, settings, monkeypat
     gql.data("{ me { username company { name } } }", token=tenant_a.token)
     # The root field always takes graphql-core's path; its plain columns only without short paths.
     assert ("User" in general) is not enabled
+
+
+@pytest.mark.parametrize("given", [None, "B"])
+def test_strawberry_keeps_the_operation_name_a_request_gave(given):
+    from graphql import OperationType
+    from strawberry.types.execution import ExecutionContext
+
+    context = ExecutionContext(
+        query="query A { __typename } query B { __typename }",
+        schema=strawberry_schema,
+        allowed_operations=[OperationType.QUERY],
+        provided_operation_name=given,
+    )
+    assert internals.provided_operation_name(context) == given, UPGRADE

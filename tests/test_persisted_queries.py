@@ -105,8 +105,11 @@ class TestAutomaticPersistedQueries:
         api.post({"query": REFRESH, "extensions": persisted(REFRESH), "variables": {"token": "unknown"}})
         by_hash = api.get({"extensions": persisted(REFRESH), "variables": {"token": "unknown"}})
         by_text = api.get({"query": REFRESH, "variables": {"token": "unknown"}})
-        assert by_hash.status_code == by_text.status_code == 400
+        # GraphQL over HTTP: 405, and the method that would do.
+        assert by_hash.status_code == by_text.status_code == 405
+        assert by_hash["Allow"] == by_text["Allow"] == "POST"
         assert by_hash.json() == by_text.json()
+        assert by_hash.json()["errors"][0]["extensions"] == {"code": "METHOD_NOT_ALLOWED"}
         assert "mutations are not allowed when using GET" in by_hash.json()["errors"][0]["message"]
 
     def test_a_hash_that_is_not_the_texts_is_refused_and_nothing_is_registered(self, api):

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kernel.values import split_pointer
-from tests.support.documents import EXAMPLE, FALLBACK, ROLES, TICKET, example
+from tests.support.documents import EXAMPLE, FALLBACK, FORM_LAYOUT, ROLES, TICKET, example
 from tests.support.strategies import JSON_SCALARS, JSON_VALUES, TEXT, mutate
 from workflow_design import document as doc
 from workflow_design.preview import Outcome, preview_workflow
@@ -251,7 +251,7 @@ def test_previews_end_within_their_budget(schema, condition, output):
     """Any schema, rule and output: the preview answers with an outcome (BUDGET_EXCEEDED when
     the work is too much), never raises, and never fetches what a $ref names."""
     RUNS["preview/random"] += 1
-    task = {"key": "a", "title": "A", "taskType": "FORM", "editLayout": "x", "outputSchema": schema}
+    task = {"key": "a", "title": "A", "taskType": "FORM", "editLayout": FORM_LAYOUT, "outputSchema": schema}
     document = {
         "title": "Random",
         "tasks": [task],
@@ -301,7 +301,7 @@ def _deciding_workflows(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]
             "key": key,
             "title": key,
             "taskType": "FORM",
-            "editLayout": "x",
+            "editLayout": FORM_LAYOUT,
             "outputSchema": {"type": "object", "properties": {"v": schema}, "required": ["v"] if needed else []},
         }
         for key, schema, needed in zip(keys, schemas, required, strict=True)

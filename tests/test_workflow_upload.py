@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.support.documents import ERROR_CASES, WARNING_CASES, example
+from tests.support.documents import ERROR_CASES, FORM_LAYOUT, WARNING_CASES, example
 from tests.support.ids import pk_of
 from tests.support.uploads import UPLOAD, database_state, export, located, upload
 from workflow_design.models import TaskDefinition, WorkflowDefinition, WorkflowTransition, WorkflowVersion
@@ -110,7 +110,7 @@ class TestVersions:
                 "key": "postmortem",
                 "title": "Postmortem",
                 "taskType": "FORM",
-                "editLayout": "x",
+                "editLayout": FORM_LAYOUT,
                 "outputSchema": {"type": "object", "properties": {"doc": {"type": "string"}}},
             }
         )
@@ -235,7 +235,7 @@ def generated_workflow(tasks: int, transitions_per_task: int = 3) -> dict:
                 "key": key,
                 "title": key,
                 "taskType": "FORM",
-                "editLayout": "x",
+                "editLayout": FORM_LAYOUT,
                 "outputSchema": {"type": "object", "properties": {"ok": {"type": "boolean"}}},
             }
             for key in keys

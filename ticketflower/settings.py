@@ -13,6 +13,8 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
+from workflow_design import layout_contract
+
 # Django's generic classes (ModelAdmin[...] and the like) accept type arguments at run time too.
 django_stubs_ext.monkeypatch()
 
@@ -222,6 +224,7 @@ LOGIN_USERNAME_FAILURE_LIMIT = env_int("LOGIN_USERNAME_FAILURE_LIMIT", 50)
 AXES_COOLOFF_TIME = timedelta(seconds=env_int("LOGIN_COOLOFF_SECONDS", 15 * 60))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HANDLER = "users.auth.LoginLockoutHandler"
+AXES_USERNAME_CALLABLE = "users.auth.login_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "users.auth.lockout_response"
 AXES_VERBOSE = False
@@ -257,6 +260,9 @@ GUARDIAN_MONKEY_PATCH_USER = False
 # these do not count, so an upload of 1,000 tasks is one small operation.
 GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 15)
 GRAPHQL_MAX_ALIASES = env_int("GRAPHQL_MAX_ALIASES", 30)
+# Bytes of stored workflow documents (WorkflowDefinition.document, WorkflowVersion.document) one request may read:
+# three of the largest a request body can carry.
+GRAPHQL_DOCUMENT_BYTES_PER_REQUEST = env_int("GRAPHQL_DOCUMENT_BYTES_PER_REQUEST", 32 * 1024 * 1024)
 GRAPHQL_MAX_TOKENS = env_int("GRAPHQL_MAX_TOKENS", 5000)
 # List fields nested inside one another on any path of an operation: each multiplies the work of
 # the fields below it. The designer's deepest real query (bench R3: a page of workflows -> tasks ->
@@ -274,6 +280,14 @@ PREVIEW_BUDGET_SECONDS = env_int("PREVIEW_BUDGET_MILLISECONDS", 2000) / 1000
 # Action URLs aimed at localhost, private, link-local or cloud-metadata hosts are refused
 # (UNSAFE_ACTION_URL, workflow_design/validation/action_urls.py); on for local development only.
 ACTION_URLS_ALLOW_PRIVATE_HOSTS = env_bool("ACTION_URLS_ALLOW_PRIVATE_HOSTS", False)
+# The layout contract (workflow_design/layout_contract.py, README "Layouts"): the frontend's design-system package,
+# which layouts may import beside react, and the categories of escaping constructs (dangerouslySetInnerHTML, fetch,
+# ...) layouts may use; none by default (UNSAFE_LAYOUT).
+LAYOUT_DESIGN_SYSTEM_PACKAGE = env_str("LAYOUT_DESIGN_SYSTEM_PACKAGE", layout_contract.DEFAULT_DESIGN_SYSTEM)
+LAYOUT_ALLOWED_ESCAPES = env_list("LAYOUT_ALLOWED_ESCAPES", [])
+if unknown_escapes := sorted(set(LAYOUT_ALLOWED_ESCAPES) - set(layout_contract.ESCAPE_CATEGORIES)):
+    categories = sorted(layout_contract.ESCAPE_CATEGORIES)
+    raise ImproperlyConfigured(f"LAYOUT_ALLOWED_ESCAPES names {unknown_escapes}; the categories are {categories}")
 # Read answers reused per user while the company's data is unchanged (schema/response_cache.py).
 # Per process by default: entries x max bytes bounds each worker's memory (64 x 4 MiB).
 GRAPHQL_RESPONSE_CACHE = env_bool("GRAPHQL_RESPONSE_CACHE", True)

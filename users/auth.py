@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
+from users.models import username_key
+
 
 def lockout_response(
     request: HttpRequest, original_response: HttpResponseBase | None, credentials: dict[str, Any] | None
@@ -37,6 +39,16 @@ class LoginLockoutHandler(AxesDatabaseHandler):
             super().is_locked(request, credentials)
             or _username_failures(request, credentials) >= settings.LOGIN_USERNAME_FAILURE_LIMIT
         )
+
+
+def login_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
+    """The username a login attempt counts against (django-axes' AXES_USERNAME_CALLABLE): lowered by the
+    database, as a login matches usernames (users.models.CompanyUserManager.get_by_natural_key), so that
+    every spelling that logs in as one user spends that user's allowance."""
+    username = (credentials or {}).get("username")
+    if username is None:  # the Django admin's login form, read from the request itself
+        username = getattr(request, "POST", {}).get("username")
+    return username_key(username) if isinstance(username, str) else None
 
 
 def _username_failures(request: HttpRequest, credentials: dict[str, Any] | None) -> int:

@@ -3,9 +3,12 @@ from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, Group, UserManager
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import connection, models
+from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+
+from kernel.values import unstorable_text
 
 # \Z, not $: "$" also matches before a final newline (RegexValidator searches).
 COMPANY_ROLE_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,99}\Z")
@@ -50,10 +53,27 @@ class Company(models.Model):
         return self.name
 
 
+def username_key(username: str) -> str:
+    """What two usernames must differ in to be two users: the database's LOWER, as the unique constraint and
+    logins compare them (PostgreSQL's folds by the database's collation, SQLite's ASCII only)."""
+    if any(unstorable_text(username)):
+        return username  # no stored username holds it (NUL, lone surrogates), and the database cannot take it
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT LOWER(%s)", [username])
+        row = cursor.fetchone()
+    return str(row[0])
+
+
 class CompanyUserManager(UserManager["User"]):
     def get_queryset(self) -> models.QuerySet["User"]:
         # The company is needed by nearly every permission check: fetch it with the user.
         return super().get_queryset().select_related("company")
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        # A login matches the username ignoring case exactly as the unique constraint compares them: the
+        # database's LOWER on both sides, so at most one row matches. (`iexact` compares UPPER, which folds
+        # characters LOWER keeps apart, such as the dotless i (U+0131) and i: two users would match.)
+        return self.alias(username_key=Lower(self.model.USERNAME_FIELD)).get(username_key=Lower(Value(username)))
 
 
 class User(AbstractUser):

@@ -90,6 +90,7 @@ TASK_TYPE_RULES = {
             "Synchronous action",
             "An HTTP call to actionUrl, answered within timeoutSeconds (at most 300).",
             needs=(("actionUrl", "MISSING_ACTION_URL"),),
+            forbidden=("editLayout",),
             max_timeout=MAX_SYNC_TIMEOUT_SECONDS,
         ),
         TaskTypeRule(
@@ -97,6 +98,7 @@ TASK_TYPE_RULES = {
             "Asynchronous action",
             "An HTTP call to actionUrl whose answer comes later (within timeoutSeconds, when given).",
             needs=(("actionUrl", "MISSING_ACTION_URL"),),
+            forbidden=("editLayout",),
         ),
     )
 }
@@ -122,6 +124,14 @@ JSON_SCHEMA = "json-schema"  # a JSON Schema 2020-12
 CONDITION = "jsonlogic-condition"  # a JsonLogic expression
 TRANSFORM = "jsonlogic-transform"  # an object whose values are JsonLogic expressions
 FIELD_VALUES = "ticket-field-values"  # an object {fieldName: value}
+
+# --- which React layout a TEXT prop holds (workflow_design.layout_contract: the props each receives) ---
+
+TASK_EDIT_LAYOUT = "task-edit-layout"
+TASK_DISPLAY_LAYOUT = "task-display-layout"
+WORKFLOW_DISPLAY_LAYOUT = "workflow-display-layout"
+TICKET_EDIT_LAYOUT = "ticket-edit-layout"
+TICKET_DISPLAY_LAYOUT = "ticket-display-layout"
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -149,7 +159,9 @@ class Prop:
     minimum: int | None = None  # for INTEGER (JSON Schema only; rules check ranges)
     item: DocObject | None = None  # for OBJECT_LIST
     json_types: tuple[str, ...] = ()  # for JSON: allowed JSON types, empty = any
-    content: str | None = None  # for JSON: what the value means (JSON_SCHEMA, CONDITION, ...)
+    content: str | None = (
+        None  # JSON: what the value means (JSON_SCHEMA, ...); TEXT: which layout (TASK_EDIT_LAYOUT, ...)
+    )
     invalid_code: str = "INVALID_TYPE"  # code for a value of the wrong type or form
     names: str | None = None  # for ID: the type of the object named (WorkflowDefinition, ...)
 
@@ -245,8 +257,8 @@ def _description_prop(what: str) -> Prop:
     return Prop("description", TEXT, f"{what} (at most 64 KiB).", max_bytes=MAX_DESCRIPTION_BYTES)
 
 
-def _layout_prop(name: str, what: str) -> Prop:
-    return Prop(name, TEXT, f"{what}: {_LAYOUT}.", max_bytes=MAX_LAYOUT_BYTES)
+def _layout_prop(name: str, what: str, layout: str) -> Prop:
+    return Prop(name, TEXT, f"{what}: {_LAYOUT}.", max_bytes=MAX_LAYOUT_BYTES, content=layout)
 
 
 def _json_prop(name: str, description: str, content: str, json_types: tuple[str, ...], code: str) -> Prop:
@@ -296,8 +308,8 @@ TASK = DocObject(
         ),
         _schema_prop("inputSchema", "JSON Schema (2020-12) of the data the task receives."),
         _schema_prop("outputSchema", "JSON Schema (2020-12) of the data the task produces; for a FORM, the form."),
-        _layout_prop("editLayout", "Form layout of a FORM task"),
-        _layout_prop("displayLayout", "How the task is shown"),
+        _layout_prop("editLayout", "Form layout of a FORM task", TASK_EDIT_LAYOUT),
+        _layout_prop("displayLayout", "How the task is shown", TASK_DISPLAY_LAYOUT),
         Prop(
             "actionUrl",
             URL,
@@ -330,14 +342,16 @@ TRANSITION = DocObject(
         Prop(
             "fromTask",
             STRING,
-            "Key of the task the transition leaves; null marks a start transition.",
+            "Key of the task the transition leaves; null marks a start transition (send null: an absent "
+            "fromTask is REQUIRED).",
             required=True,
             nullable=True,
         ),
         Prop(
             "toTask",
             STRING,
-            "Key of the task the transition leads to; null ends the workflow.",
+            "Key of the task the transition leads to; null ends the workflow (send null: an absent toTask is "
+            "REQUIRED).",
             required=True,
             nullable=True,
         ),
@@ -388,7 +402,7 @@ WORKFLOW = DocObject(
             item=WORKFLOW_FIELD,
             max_items=MAX_FIELDS,
         ),
-        _layout_prop("displayLayout", "How the workflow is shown"),
+        _layout_prop("displayLayout", "How the workflow is shown", WORKFLOW_DISPLAY_LAYOUT),
         Prop("tasks", OBJECT_LIST, "The tasks (at most 1000).", item=TASK, max_items=MAX_TASKS),
         Prop(
             "transitions",
@@ -436,8 +450,8 @@ TICKET_DEFINITION = DocObject(
             "Names of the company roles that may use this kind of ticket (at most 200).",
             max_items=MAX_ROLE_ACCESS,
         ),
-        _layout_prop("editLayout", "Ticket form layout"),
-        _layout_prop("displayLayout", "How a ticket is shown"),
+        _layout_prop("editLayout", "Ticket form layout", TICKET_EDIT_LAYOUT),
+        _layout_prop("displayLayout", "How a ticket is shown", TICKET_DISPLAY_LAYOUT),
     ),
 )
 

@@ -1,12 +1,13 @@
-"""The workflow language reference: what an author of conditions and transforms needs to know,
+"""The workflow language reference: what an author of conditions, transforms and layouts needs to know,
 as one JSON document (served at /schemas/workflow-language.json and as the GraphQL field
 workflowLanguage).
 
 It is built from what enforces the language, so that it cannot drift from it: the operators and
 their arities from the validator's catalogue (validation.jsonlogic.OPERATORS), truthiness by
 asking the evaluation engine itself, the task types from document.TASK_TYPE_RULES, field types
-from the ticket value rules, limits and name patterns from the document's declarations, and
-every problem code from the registry (validation.codes). The prose says what the preview
+from the ticket value rules, limits and name patterns from the document's declarations, the
+layout contract from layout_contract.py under the deployment's policy, and every problem code
+from the registry (validation.codes). The prose says what the preview
 evaluator (workflow_design.preview, the runtime's transition semantics) does; the tests hold
 it to that behaviour.
 """
@@ -16,10 +17,13 @@ from __future__ import annotations
 from typing import Any
 
 from workflow_design import document as doc
+from workflow_design import layout_contract as contract
 from workflow_design.preview import Outcome
 
 from .validation.codes import PROBLEM_CODES
 from .validation.jsonlogic import MAX_BODY_LITERAL_BYTES, OPERATORS, evaluate
+from .validation.layout_source import MAX_PARSE_MEMORY_BYTES
+from .validation.layouts import DOCUMENT_LAYOUT_SECONDS, LAYOUT_SECONDS, MAX_PROBLEMS_PER_CHECK
 from .validation.problems import MAX_PROBLEMS
 from .validation.ticket import FIELD_VALUE_RULES
 
@@ -296,11 +300,91 @@ def _limits() -> list[dict[str, Any]]:
             "INVALID_TRANSFORM",
         ),
         _limit("problems listed in one answer", MAX_PROBLEMS, "problems", "TOO_MANY_PROBLEMS"),
+        _limit("time to read one layout", round(LAYOUT_SECONDS * 1000), "milliseconds", "INVALID_LAYOUT"),
+        _limit(
+            "time to read the layouts of one document (read once per deployment and source)",
+            round(DOCUMENT_LAYOUT_SECONDS * 1000),
+            "milliseconds",
+            "INVALID_LAYOUT",
+        ),
+        _limit("memory parsing one layout may add", MAX_PARSE_MEMORY_BYTES, "bytes", "INVALID_LAYOUT"),
+        _limit(
+            "problems of one layout's imports, and of the props and properties it reads",
+            MAX_PROBLEMS_PER_CHECK,
+            "problems",
+            "IMPORT_NOT_ALLOWED",
+            "UNKNOWN_LAYOUT_PROP",
+            "UNDECLARED_PROPERTY",
+        ),
     ]
 
 
 def _limit(what: str, maximum: int, unit: str, *codes: str) -> dict[str, Any]:
     return {"what": what, "max": maximum, "unit": unit, "problemCodes": _registered(*codes)}
+
+
+# --- layouts ---------------------------------------------------------------------------------
+
+
+def _layouts() -> dict[str, Any]:
+    """The layout contract (layout_contract.py) under this deployment's policy."""
+    policy = contract.layout_policy()
+    return {
+        "moduleForm": contract.MODULE_FORM,
+        "imports": {
+            "allowed": list(policy.modules),
+            "note": "These modules and their subpaths (react/..., <package>/...), by name; the design-system package "
+            f"is the deployment's setting {contract.DESIGN_SYSTEM_SETTING}.",
+            "problemCodes": _registered("IMPORT_NOT_ALLOWED"),
+        },
+        "kinds": [
+            {
+                "property": kind.where,
+                "shown": kind.shown,
+                "props": [_layout_prop(prop) for prop in kind.props],
+                "example": kind.example,
+            }
+            for kind in contract.LAYOUT_KINDS.values()
+        ],
+        "escapes": [
+            {
+                "construct": escape.construct,
+                "category": escape.category,
+                "allowed": escape.category in policy.allowed_escapes,
+            }
+            for escape in contract.ESCAPES.values()
+        ],
+        "escapeCategories": [
+            {"category": category, "why": why, "allowed": category in policy.allowed_escapes}
+            for category, why in contract.ESCAPE_CATEGORIES.items()
+        ],
+        "escapesNote": "Constructs are recognized as written (also through window., globalThis. and self.); the "
+        f"deployment's setting {contract.ALLOWED_ESCAPES_SETTING} allows categories. The check is a lint, not a "
+        "sandbox: the frontend still runs layouts under its Content Security Policy.",
+        "problemCodes": _registered(
+            "INVALID_LAYOUT",
+            "MISSING_COMPONENT",
+            "IMPORT_NOT_ALLOWED",
+            "UNSAFE_LAYOUT",
+            "UNKNOWN_LAYOUT_PROP",
+            "UNDECLARED_PROPERTY",
+            "MISSING_LAYOUT",
+            "NOT_ALLOWED_FOR_TASK_TYPE",
+        ),
+    }
+
+
+def _layout_prop(prop: contract.LayoutProp) -> dict[str, Any]:
+    """`shape`: a JSON Schema the contract fixes; `derivedFrom`: what the document declares of it instead
+    (both null for functions and schemas)."""
+    derived = contract.DERIVED_SHAPES[prop.derived_from] if prop.derived_from is not None else None
+    return {
+        "name": prop.name,
+        "type": prop.type,
+        "description": prop.description,
+        "shape": prop.shape,
+        "derivedFrom": derived,
+    }
 
 
 def _problem_codes() -> list[dict[str, str]]:
@@ -322,5 +406,6 @@ def workflow_language() -> dict[str, Any]:
         "fieldTypes": _field_types(),
         "names": _names(),
         "limits": _limits(),
+        "layouts": _layouts(),
         "problemCodes": _problem_codes(),
     }

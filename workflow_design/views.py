@@ -12,7 +12,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import etag, require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import etag, require_safe
 
 from workflow_design.document import document_json_schema, ticket_definition_json_schema
 from workflow_design.language import workflow_language
@@ -25,7 +26,7 @@ class _Serialized:
 
 
 def _constant_json_view(build: Callable[[], dict[str, Any]]) -> Callable[[HttpRequest], HttpResponse]:
-    """A GET view of the JSON document `build` makes. The document only changes with a deployment,
+    """A GET (and HEAD) view of the JSON document `build` makes. The document only changes with a deployment,
     so it is serialized once, and its strong ETag lets a client revalidate the copy it keeps with
     If-None-Match: an unchanged document is answered 304 without a body."""
 
@@ -34,7 +35,8 @@ def _constant_json_view(build: Callable[[], dict[str, Any]]) -> Callable[[HttpRe
         body = json.dumps(build(), indent=2).encode()
         return _Serialized(body, hashlib.sha256(body).hexdigest())
 
-    @require_GET
+    @csrf_exempt  # nothing to forge: any other method than GET or HEAD is answered 405
+    @require_safe
     @cache_control(public=True, max_age=3600)
     @etag(lambda request: serialized().etag)
     def view(request: HttpRequest) -> HttpResponse:

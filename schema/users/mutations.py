@@ -60,7 +60,10 @@ class UsersMutation:
     def login(
         self,
         info: Info,
-        username: Annotated[str, strawberry.argument(description="Your username (letter case counts).")],
+        username: Annotated[
+            str,
+            strawberry.argument(description="Your username, in any letter case (usernames are unique ignoring case)."),
+        ],
         password: Annotated[str, strawberry.argument(description="Your password.")],
     ) -> AuthPayload:
         return _signed_in(info, services.user_login(request=info.context.request, username=username, password=password))

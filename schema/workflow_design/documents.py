@@ -12,10 +12,14 @@ from types import GenericAlias
 from typing import Any
 
 import strawberry
+from django.conf import settings
+from graphql import GraphQLError
 from strawberry.scalars import JSON
+from strawberry.types import Info
 
 from schema.base import VALUE_WITHOUT_IDENTITY, described_enum
 from workflow_design import document as doc
+from workflow_design.models import WorkflowVersion
 from workflow_design.validation.ticket import FIELD_VALUE_RULES
 
 TaskType = described_enum(
@@ -95,9 +99,24 @@ ExtRef = _BUILT[doc.EXT_REF.name]
 WorkflowField = _BUILT[doc.WORKFLOW_FIELD.name]
 
 
-def typed_workflow_document(document: dict[str, Any]) -> Any:
-    """The WorkflowDocument of a workflow document (a stored version's content)."""
-    return _typed(doc.WORKFLOW, document)
+RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
+
+
+def budgeted_document(info: Info, snapshot: WorkflowVersion) -> Any:
+    """The WorkflowDocument of a stored version, read (its column is deferred) only once its size is charged to
+    the request's budget: a page of workflows, or every version, times aliases, would otherwise build answers of
+    gigabytes from one short query."""
+    request = info.context.request
+    spent = getattr(request, "document_bytes_read", 0) + snapshot.size_bytes
+    budget = settings.GRAPHQL_DOCUMENT_BYTES_PER_REQUEST
+    if spent > budget:
+        raise GraphQLError(
+            f"This request reads more than {budget:,} bytes of workflow documents: ask for fewer at once (a smaller "
+            "page, fewer versions or aliases).",
+            extensions={"code": RESPONSE_TOO_LARGE},
+        )
+    request.document_bytes_read = spent
+    return _typed(doc.WORKFLOW, snapshot.document)
 
 
 def typed_ext_refs(ext_refs: list[dict[str, Any]]) -> list[Any]:

@@ -15,6 +15,7 @@ import strawberry
 import strawberry_django
 from django.db.models import F, Prefetch
 from strawberry.scalars import JSON
+from strawberry.types import Info
 from strawberry_django.relay import DjangoListConnection
 
 from schema.base import ERRORS, WARNINGS, CompanyScopedType, ProblemType, connection, model_field, model_type
@@ -24,8 +25,8 @@ from schema.workflow_design.documents import (
     TaskType,
     WorkflowDocument,
     WorkflowField,
+    budgeted_document,
     typed_ext_refs,
-    typed_workflow_document,
     typed_workflow_fields,
 )
 from workflow_design import models
@@ -43,11 +44,17 @@ def ext_ref_field():
     )
 
 
-# The current version's document of each workflow of a list, in one query.
+# The current version of each workflow of a list, in one query; its document is read after its size is
+# charged to the request's budget (documents.budgeted_document).
 _CURRENT_VERSION = Prefetch(
     "versions",
-    queryset=models.WorkflowVersion.objects.filter(version=F("workflow__version")),
+    queryset=models.WorkflowVersion.objects.filter(version=F("workflow__version")).only(
+        "id", "workflow_id", "version", "size_bytes"
+    ),
     to_attr="current_versions",
+)
+_BUDGET = (
+    "; null, with a RESPONSE_TOO_LARGE error, once the request has read GRAPHQL_DOCUMENT_BYTES_PER_REQUEST of them."
 )
 
 
@@ -94,12 +101,12 @@ class WorkflowDefinitionType(CompanyScopedType):
         prefetch_related=[_CURRENT_VERSION],
         only=["version"],
         description="The workflow document of the current version, typed: what exportWorkflow answers as JSON "
-        "without its id and expectedVersion, which an edit adds (this workflow's id and version).",
+        "without its id and expectedVersion, which an edit adds (this workflow's id and version)" + _BUDGET,
     )
-    def document(self, root: models.WorkflowDefinition) -> WorkflowDocument:  # type: ignore[valid-type]
+    def document(self, root: models.WorkflowDefinition, info: Info) -> WorkflowDocument | None:  # type: ignore[valid-type]
         prefetched = getattr(root, "current_versions", None)
-        snapshot = prefetched[0] if prefetched else root.versions.get(version=root.version)
-        return typed_workflow_document(snapshot.document)
+        snapshot = prefetched[0] if prefetched else root.versions.defer("document").get(version=root.version)
+        return budgeted_document(info, snapshot)
 
 
 @model_type(models.TaskDefinition, name="TaskDefinition")
@@ -167,12 +174,13 @@ class WorkflowVersionType(CompanyScopedType):
     created_by: UserType | None
 
     @strawberry_django.field(
-        only=["document"],
+        only=["size_bytes"],
         description="The workflow document of this version, typed (exportWorkflow with this version answers it as "
-        "JSON): uploaded with the workflow's id and current version, it makes this version's content current again.",
+        "JSON): uploaded with the workflow's id and current version, it makes this version's content current again"
+        + _BUDGET,
     )
-    def document(self, root: models.WorkflowVersion) -> WorkflowDocument:  # type: ignore[valid-type]
-        return typed_workflow_document(root.document)
+    def document(self, root: models.WorkflowVersion, info: Info) -> WorkflowDocument | None:  # type: ignore[valid-type]
+        return budgeted_document(info, root)
 
 
 # The connections of workflow design, by the names the schema gives them.

@@ -15,6 +15,8 @@ EXAMPLE = json.loads((DEMO / "it-incident.workflow.json").read_text())
 TICKET = {**json.loads((DEMO / "it-incident.ticket.json").read_text()), "workflowId": "V29ya2Zsb3dEZWZpbml0aW9uOjEy"}
 ROLES = {"support_agent", "sre", "manager"}
 FALLBACK = "could not be validated"
+# A FORM's editLayout that follows the layout contract: every FORM of a document that must be clean has one.
+FORM_LAYOUT = "export default function Form({ value, onChange }) { return null; }"
 
 
 def example() -> dict:
@@ -79,7 +81,7 @@ ESCALATE_TASK = {
     "title": "Escalate",
     "taskType": "FORM",
     "outputSchema": {"type": "object", "properties": {"team": {"type": "string"}}},
-    "editLayout": "export default function Edit() { return null; }",
+    "editLayout": FORM_LAYOUT,
 }
 ORPHAN_TASK = {"key": "orphan", "title": "Orphan", "taskType": "ASYNC_ACTION", "actionUrl": "https://x.example.com/"}
 SEVERITY = {"var": "tasks.triage.severity"}
@@ -213,6 +215,34 @@ ERROR_CASES = [
     ("UNKNOWN_VARIABLE", "/tasks/1/inputTransform/service", set_at("/tasks/1/inputTransform/service", {"var": 1})),
     ("INVALID_TRANSFORM", "/tasks/1/inputTransform", set_at("/tasks/1/inputTransform", [{"var": "ticket.service"}])),
     ("INVALID_TRANSFORM", "/tasks/1/outputTransform/pageId", set_at("/tasks/1/outputTransform/pageId", {"id": 1})),
+    ("NOT_ALLOWED_FOR_TASK_TYPE", "/tasks/1/editLayout", set_at("/tasks/1/editLayout", FORM_LAYOUT)),
+    # Layouts against the layout contract (README "Layouts").
+    (
+        "INVALID_LAYOUT",
+        "/tasks/2/editLayout",
+        set_at("/tasks/2/editLayout", "export default function F() { return <p>{x</p>; }"),
+    ),
+    (
+        "INVALID_LAYOUT",
+        "/displayLayout",
+        set_at("/displayLayout", "Show the steps as a diagram, with the current one bold."),
+    ),
+    ("MISSING_COMPONENT", "/tasks/0/displayLayout", set_at("/tasks/0/displayLayout", "const Show = () => null;")),
+    (
+        "IMPORT_NOT_ALLOWED",
+        "/tasks/2/editLayout",
+        set_at("/tasks/2/editLayout", 'import _ from "lodash";\nexport default function F() { return null; }'),
+    ),
+    (
+        "UNSAFE_LAYOUT",
+        "/tasks/2/displayLayout",
+        set_at(
+            "/tasks/2/displayLayout",
+            "export default function F({ output }) {\n"
+            "  return <div dangerouslySetInnerHTML={{ __html: output.resolution }} />;\n"
+            "}",
+        ),
+    ),
     ("INVALID_TYPE", "/title", set_at("/title", 5)),
     ("INVALID_TYPE", "/tasks/0/taskType", set_at("/tasks/0/taskType", "FROM")),
     ("INVALID_TYPE", "/transitions/1/priority", set_at("/transitions/1/priority", "high")),
@@ -237,6 +267,16 @@ WARNING_CASES = [
         ),
     ),
     ("MISSING_LAYOUT", "/tasks/2/editLayout", delete_at("/tasks/2/editLayout")),
+    (
+        "UNKNOWN_LAYOUT_PROP",
+        "/tasks/2/editLayout",
+        set_at("/tasks/2/editLayout", "export default function F({ form }) { return null; }"),
+    ),
+    (
+        "UNDECLARED_PROPERTY",
+        "/tasks/0/displayLayout",
+        set_at("/tasks/0/displayLayout", "export default function F({ output }) { return <b>{output.severty}</b>; }"),
+    ),
 ]
 
 
@@ -248,8 +288,8 @@ def small_workflow(transitions: list[dict], tasks: list[dict] | None = None, fie
         "fields": fields or [{"fieldName": "skip", "fieldType": "boolean"}, {"fieldName": "n", "fieldType": "number"}],
         "tasks": tasks
         or [
-            {"key": "a", "title": "A", "taskType": "FORM", "outputSchema": schema, "editLayout": "x"},
-            {"key": "b", "title": "B", "taskType": "FORM", "outputSchema": schema, "editLayout": "x"},
+            {"key": "a", "title": "A", "taskType": "FORM", "outputSchema": schema, "editLayout": FORM_LAYOUT},
+            {"key": "b", "title": "B", "taskType": "FORM", "outputSchema": schema, "editLayout": FORM_LAYOUT},
         ],
         "transitions": transitions,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.documents import EXAMPLE, ROLES, TICKET, example, small_workflow
+from tests.support.documents import EXAMPLE, FORM_LAYOUT, ROLES, TICKET, example, small_workflow
 from workflow_design.preview import preview_workflow
 from workflow_design.validation import validate_ticket_definition, validate_workflow
 from workflow_design.validation.problems import shown, with_article
@@ -98,7 +98,7 @@ def test_a_preview_words_schema_mismatches_in_json():
             "kind": {"const": "claim"},
         },
     }
-    form = {"title": "F", "taskType": "FORM", "outputSchema": schema, "editLayout": "x"}
+    form = {"title": "F", "taskType": "FORM", "outputSchema": schema, "editLayout": FORM_LAYOUT}
     document = small_workflow(
         [{"fromTask": None, "toTask": "a"}, {"fromTask": "a", "toTask": None}], [form | {"key": "a"}]
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.documents import DEMO
+from tests.support.documents import DEMO, FORM_LAYOUT
 from workflow_design.validation import validate_workflow
 from workflow_design.validation.problems import shown
 
@@ -40,7 +40,13 @@ PURCHASE: dict[str, Any] = {
         {"fieldName": "requester", "fieldType": "email"},
     ],
     "tasks": [
-        {"key": "approval", "title": "Approve", "taskType": "FORM", "outputSchema": APPROVAL_OUTPUT, "editLayout": "x"},
+        {
+            "key": "approval",
+            "title": "Approve",
+            "taskType": "FORM",
+            "outputSchema": APPROVAL_OUTPUT,
+            "editLayout": FORM_LAYOUT,
+        },
         {
             "key": "create_po",
             "title": "Create the purchase order",

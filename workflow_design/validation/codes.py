@@ -128,7 +128,7 @@ PROBLEM_CODES = _registry(
         "NOT_ALLOWED_FOR_TASK_TYPE",
         ERROR,
         "A task has a property its task type does not use (a FORM with actionUrl, inputTransform, "
-        "outputTransform or timeoutSeconds).",
+        "outputTransform or timeoutSeconds; an action with editLayout, since an action has no form).",
         "Remove the property, or make the task an action if it is meant to call a service.",
     ),
     ProblemCode(
@@ -150,6 +150,49 @@ PROBLEM_CODES = _registry(
         WARNING,
         "A FORM task has no editLayout, the form a person fills in.",
         "Add the React source of the form as editLayout.",
+    ),
+    # --- layouts (see layouts: the contract) --------------------------------------------------
+    ProblemCode(
+        "INVALID_LAYOUT",
+        ERROR,
+        "A layout (editLayout, displayLayout) does not parse as JSX or TSX (the message gives the line, the column "
+        "and what was expected there), or could not be read within its time or memory bound (see limits).",
+        "Correct the source where the message says, e.g. close the tag or brace it names.",
+    ),
+    ProblemCode(
+        "MISSING_COMPONENT",
+        ERROR,
+        "A layout has no default export, or its default export is not a function component.",
+        "Export the component: export default function Review({ value, onChange }) { ... }.",
+    ),
+    ProblemCode(
+        "IMPORT_NOT_ALLOWED",
+        ERROR,
+        "A layout imports (import, export ... from, import(), require()) a module other than react and the "
+        "design-system package the deployment names (layouts.imports), or a module named only when it runs.",
+        'Take components from the design-system package, e.g. import { Button } from "@ticketflower/ui".',
+    ),
+    ProblemCode(
+        "UNSAFE_LAYOUT",
+        ERROR,
+        "A layout uses a construct that escapes the component (dangerouslySetInnerHTML, eval, new Function, "
+        "document.cookie, localStorage, fetch, XMLHttpRequest, an assignment to window.location, ...: "
+        "layouts.escapes) that the deployment does not allow.",
+        "Render text through React, which escapes it, and leave data and navigation to the props and the design "
+        "system's components.",
+    ),
+    ProblemCode(
+        "UNKNOWN_LAYOUT_PROP",
+        WARNING,
+        "A layout reads a prop its kind of layout does not receive (layouts.kinds), e.g. form in a task's editLayout.",
+        "Read the props of the contract as the message suggests, e.g. value and onChange in an editLayout.",
+    ),
+    ProblemCode(
+        "UNDECLARED_PROPERTY",
+        WARNING,
+        "A layout reads a property of value, output, fields or outputs that the task's outputSchema or the "
+        "workflow's fields do not declare, or one of task, workflow or definition the contract does not give.",
+        "Correct the name as the message suggests, or declare the property in the outputSchema.",
     ),
     # --- the graph ----------------------------------------------------------------------------
     ProblemCode(

@@ -24,6 +24,12 @@ _SCHEMA_PROPS = [prop for prop in doc.TASK.props if prop.content == doc.JSON_SCH
 # Past this many tasks with invalid schemas, a schema's first error is reported, not all of them:
 # listing every error costs time in proportion to the errors.
 _LISTED_INVALID_SCHEMAS = 20
+# prop -> the task types that use it, for NOT_ALLOWED_FOR_TASK_TYPE's message: "SYNC_ACTION and ASYNC_ACTION".
+_USED_BY = {
+    name: " and ".join(t for t, rule in doc.TASK_TYPE_RULES.items() if name not in rule.forbidden)
+    for rule in doc.TASK_TYPE_RULES.values()
+    for name in rule.forbidden
+}
 _NEED_MESSAGES = {
     "MISSING_ACTION_URL": "{a_task} needs an actionUrl (the absolute http(s) URL it calls).",
     "REQUIRED": "{a_task} needs {a_prop}.",
@@ -71,8 +77,7 @@ def _check_type_rule(task: TaskView, rule: doc.TaskTypeRule, bad_paths: set[str]
                 error(
                     "NOT_ALLOWED_FOR_TASK_TYPE",
                     child(task.path, name),
-                    f"{_a_task(rule)} has no {name}; remove it (actions use actionUrl, "
-                    "inputTransform, outputTransform and timeoutSeconds).",
+                    f"{_a_task(rule)} has no {name}; remove it (only {_USED_BY[name]} tasks use {name}).",
                 )
             )
     problems += _check_action_url(task, rule, bad_paths)

@@ -15,6 +15,7 @@ from kernel.values import child
 from workflow_design import document as doc
 
 from .duplicates import duplicates
+from .layouts import check_ticket_layouts
 from .problems import Suggester, error, hint, in_document_order, quoted_list, shown
 from .shape import check_object, is_http_url, measure_json, unstorable_text_problems
 
@@ -92,13 +93,14 @@ def _validate(document: Any, workflow_fields: list[dict[str, Any]] | None, compa
     if not isinstance(document, dict):
         return problems
     bad_paths = {p.path for p in problems}
+    declared = declared_field_types(workflow_fields) if workflow_fields is not None else None
     values = document.get("fields")
-    if isinstance(values, dict) and workflow_fields is not None and "/fields" not in bad_paths:
-        problems += check_field_values(values, declared_field_types(workflow_fields))
+    if isinstance(values, dict) and declared is not None and "/fields" not in bad_paths:
+        problems += check_field_values(values, declared)
     roles = document.get("companyRoleAccess")
     if isinstance(roles, list):
         problems += _check_roles(roles, set(company_roles or ()))
-    return problems
+    return problems + check_ticket_layouts(document, declared, bad_paths)
 
 
 def declared_field_types(workflow_fields: list[dict[str, Any]]) -> dict[str, str]:

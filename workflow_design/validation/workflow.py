@@ -14,6 +14,7 @@ from .coverage import Cases
 from .duplicates import duplicates
 from .flow import DataFlow
 from .graph import check_graph
+from .layouts import LayoutShapes, check_workflow_layouts
 from .model import TaskView, TransitionView, entries, field_types, task_views, transition_views
 from .problems import SUGGESTION_BUDGET, Suggester, error, in_document_order
 from .rules import BROKEN, Place, Variables, check_condition, check_transform
@@ -59,6 +60,8 @@ def _validate(document: Any) -> list[Problem]:
     problems += check_tasks(tasks, bad_paths)
     budget = [SUGGESTION_BUDGET]
     variables = Variables(field_types(document), _output_schemas(tasks, problems), budget)
+    shapes = LayoutShapes(variables.fields, tasks, variables.output_type)
+    problems += check_workflow_layouts(document, tasks, shapes, {p.path for p in problems})
     graph = _Graph(tasks, transitions, variables)
     if not {"/tasks", "/transitions"} & bad_paths:
         start_path = "/transitions" if "transitions" in document else ""

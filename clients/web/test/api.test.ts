@@ -299,6 +299,7 @@ describe("a designer UI on Apollo Client", () => {
 
     // The typed document, in the upload format.
     const typed = workflowDefinition.document;
+    assert.ok(typed, "the document is within the request's budget");
     assert.equal(typed.title, state.firstTitle);
     assert.deepEqual(
       typed.tasks?.map((task) => [task.key, task.taskType]),
@@ -397,6 +398,7 @@ describe("a designer UI on Apollo Client", () => {
     // The designer edits the typed document it read and sends it back whole: the link strips
     // Apollo's __typename from it, but not from a JSON value (a JSON Schema property of that name).
     const read = await ask(admin.client, WorkflowDocument, { id: state.workflowId }, "workflowDefinition");
+    assert.ok(read.document, "the document is within the request's budget");
     const [triage, ...others] = read.document.tasks ?? [];
     assert.ok(triage);
     const inputSchema = { type: "object", properties: { summary: { type: "string" }, __typename: { type: "string" } } };
@@ -448,14 +450,14 @@ describe("a designer UI on Apollo Client", () => {
       [3, "IT incident v3"],
     ];
     assert.deepEqual(
-      versions.edges.map((edge) => [edge.node.version, edge.node.document.title]),
+      versions.edges.map((edge) => [edge.node.version, edge.node.document?.title]),
       expected,
     );
     // Read back from the cache: each version's document is a value inside its version, not one
     // normalised object (as WorkflowDocument:<id> was while documents carried the workflow's id).
     const cached = admin.cache.readQuery({ query: WorkflowVersionsDocument, variables });
     assert.deepEqual(
-      cached?.workflowVersions?.edges.map((edge) => [edge.node.version, edge.node.document.title]),
+      cached?.workflowVersions?.edges.map((edge) => [edge.node.version, edge.node.document?.title]),
       expected,
     );
     assert.equal(versions.edges[2]?.node.createdBy?.username, people.designer);
