@@ -62,6 +62,17 @@ function assertEveryOneOnceInOrder(page: Page, uploaded: Uploaded): void {
   assert.equal(new Set(page.edges.map((edge) => edge.cursor)).size, WORKFLOWS);
 }
 
+/** The cached list after an upload of its node at `index`: the same nodes in the same order, that one as uploaded. */
+function assertUpdatedInPlace(cached: Page | null | undefined, uploaded: Uploaded, index: number, title: string): void {
+  assert.ok(cached);
+  assert.deepEqual(
+    cached.edges.map((edge) => edge.node.id),
+    uploaded.ids,
+  );
+  assert.equal(cached.edges[index]?.node.title, title);
+  assert.equal(cached.edges[index]?.node.version, 2);
+}
+
 describe("pagination by the clients' own helpers", () => {
   const prefix = unique("Paged");
   const uploaded: Uploaded = { ids: [], titles: [] };
@@ -131,13 +142,7 @@ describe("pagination by the clients' own helpers", () => {
       assert.deepEqual(answer.data?.uploadWorkflow?.errors, []);
       // No refetch: the list still holds the same 120 nodes, the 61st now as uploaded.
       const cached = cache.readQuery({ query: WorkflowDefinitionsDocument, variables })?.workflowDefinitions;
-      assert.ok(cached);
-      assert.deepEqual(
-        cached.edges.map((edge) => edge.node.id),
-        uploaded.ids,
-      );
-      assert.equal(cached.edges[60]?.node.title, renamed);
-      assert.equal(cached.edges[60]?.node.version, 2);
+      assertUpdatedInPlace(cached, uploaded, 60, renamed);
       // Keyed by the global id alone, with no keyFields configured.
       const key = cache.identify({ __typename: "WorkflowDefinition", id: uploaded.ids[60] });
       assert.equal(key, `WorkflowDefinition:${uploaded.ids[60]}`);
@@ -174,15 +179,10 @@ describe("pagination by the clients' own helpers", () => {
     const answer = await client.mutation(UploadWorkflowSummaryDocument, { input: edit(61, renamed) }).toPromise();
     assert.equal(answer.error, undefined, String(answer.error));
     assert.deepEqual(answer.data?.uploadWorkflow?.errors, []);
-    const cached = await client.query(WorkflowDefinitionsDocument, variables, { requestPolicy: "cache-only" }).toPromise();
-    const list = cached.data?.workflowDefinitions;
-    assert.ok(list);
-    assert.deepEqual(
-      list.edges.map((edge) => edge.node.id),
-      uploaded.ids,
-    );
-    assert.equal(list.edges[61]?.node.title, renamed);
-    assert.equal(list.edges[61]?.node.version, 2);
+    const cached = await client
+      .query(WorkflowDefinitionsDocument, variables, { requestPolicy: "cache-only" })
+      .toPromise();
+    assertUpdatedInPlace(cached.data?.workflowDefinitions, uploaded, 61, renamed);
   });
 
   it("runs the operations relay-compiler generated: pages by cursor, refetches through node", async () => {
