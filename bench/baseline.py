@@ -7,18 +7,22 @@ same value formats), so that the harness can assert equality and compare timings
 They see what GraphQL sees: the same bearer token middleware sets `request.user`, the same
 permission (workflow_creator) is required, and every queryset, nested ones included, goes
 through `kernel.scoping.visible_to`, the rule behind every GraphQL type. Writes call
-the same service (`workflow_upload`) as the uploadWorkflow mutation.
+the same service (`workflow_upload`) as the uploadWorkflow mutation. Ids are global ids
+(kernel.global_ids), lists Relay connections whose cursors are strawberry's
+("arrayconnection:<offset>" in base64), the first page counted by a window in its own query.
 """
 
+import base64
 import json
 from typing import Any
 
-from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Model, Prefetch, QuerySet, Window
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from bench.queries import TICKET_DEFINITIONS_PAGE
+from kernel.global_ids import global_id, pk_of
 from kernel.problems import ServiceError, concurrent_write_refused
 from kernel.scoping import visible_to
 from users.models import Company, User
@@ -51,6 +55,23 @@ def _int(raw: str | None, default: int) -> int:
     return int(raw) if raw and raw.isdigit() else default
 
 
+def _id(row: Model) -> str:
+    return global_id(type(row), row.pk)
+
+
+def _cursor(offset: int) -> str:
+    return base64.b64encode(f"arrayconnection:{offset}".encode()).decode()
+
+
+def _connection(rows: list, total: int, has_next_page: bool, to_json) -> dict[str, Any]:
+    """The first page of a list as a connection: {totalCount, pageInfo {hasNextPage endCursor}, edges}."""
+    return {
+        "totalCount": total,
+        "pageInfo": {"hasNextPage": has_next_page, "endCursor": _cursor(len(rows) - 1) if rows else None},
+        "edges": [{"cursor": _cursor(offset), "node": to_json(row)} for offset, row in enumerate(rows)],
+    }
+
+
 # --- querysets -------------------------------------------------------------------------
 
 
@@ -77,7 +98,9 @@ def _full_workflows(user: User) -> QuerySet:
         ),
         Prefetch(
             "ticket_definitions",
-            queryset=visible_to(TicketDefinition.objects.only("id", "title", "version", "workflow_id"), user),
+            queryset=visible_to(
+                TicketDefinition.objects.only("id", "title", "version", "workflow_id").order_by("pk"), user
+            ),
         ),
     )
 
@@ -86,11 +109,11 @@ def _full_workflows(user: User) -> QuerySet:
 
 
 def _id_key(task: TaskDefinition | None) -> dict | None:
-    return None if task is None else {"id": str(task.pk), "key": task.key}
+    return None if task is None else {"id": _id(task), "key": task.key}
 
 
 def _author(user: User | None) -> dict | None:
-    return None if user is None else {"id": str(user.pk), "username": user.username}
+    return None if user is None else {"id": _id(user), "username": user.username}
 
 
 def _ext_refs(stored: list) -> list[dict]:
@@ -99,7 +122,7 @@ def _ext_refs(stored: list) -> list[dict]:
 
 def _task_json(task: TaskDefinition) -> dict[str, Any]:
     return {
-        "id": str(task.pk),
+        "id": _id(task),
         "key": task.key,
         "position": task.position,
         "title": task.title,
@@ -123,7 +146,7 @@ def _task_json(task: TaskDefinition) -> dict[str, Any]:
 
 def _transition_json(transition: WorkflowTransition) -> dict[str, Any]:
     return {
-        "id": str(transition.pk),
+        "id": _id(transition),
         "fromTask": _id_key(transition.from_task),
         "toTask": _id_key(transition.to_task),
         "condition": transition.condition,
@@ -132,17 +155,22 @@ def _transition_json(transition: WorkflowTransition) -> dict[str, Any]:
     }
 
 
+def _ticket_definition_json(ticket: TicketDefinition) -> dict[str, Any]:
+    return {"id": _id(ticket), "title": ticket.title, "version": ticket.version}
+
+
 def _full_workflow_json(workflow: WorkflowDefinition) -> dict[str, Any]:
     company = workflow.company
+    tickets = list(workflow.ticket_definitions.all())
     return {
-        "id": str(workflow.pk),
+        "id": _id(workflow),
         "title": workflow.title,
         "description": workflow.description,
         "displayLayout": workflow.display_layout,
         "version": workflow.version,
         "createdAt": workflow.created_at.isoformat(),
         "updatedAt": workflow.updated_at.isoformat(),
-        "company": None if company is None else {"id": str(company.pk), "name": company.name},
+        "company": None if company is None else {"id": _id(company), "name": company.name},
         "createdBy": _author(workflow.created_by),
         "extRef": _ext_refs(workflow.ext_ref),
         "fields": [
@@ -151,16 +179,18 @@ def _full_workflow_json(workflow: WorkflowDefinition) -> dict[str, Any]:
         ],
         "tasks": [_task_json(task) for task in workflow.tasks.all()],
         "transitions": [_transition_json(transition) for transition in workflow.transitions.all()],
-        "ticketDefinitions": [
-            {"id": str(ticket.pk), "title": ticket.title, "version": ticket.version}
-            for ticket in workflow.ticket_definitions.all()
-        ],
+        "ticketDefinitions": _connection(
+            tickets[:TICKET_DEFINITIONS_PAGE],
+            len(tickets),
+            len(tickets) > TICKET_DEFINITIONS_PAGE,
+            _ticket_definition_json,
+        ),
     }
 
 
 def _shallow_workflow_json(workflow: WorkflowDefinition) -> dict[str, Any]:
     return {
-        "id": str(workflow.pk),
+        "id": _id(workflow),
         "title": workflow.title,
         "description": workflow.description,
         "version": workflow.version,
@@ -177,22 +207,21 @@ def _problems(problems) -> list[dict]:
 
 
 @require_GET
-def workflow_full(request, workflow_id: int) -> JsonResponse:
+def workflow_full(request) -> JsonResponse:
     """R1: workflowDefinition(id) { ...FullWorkflow }."""
     if refusal := _refusal(request):
         return refusal
-    workflow = _full_workflows(request.user).filter(pk=workflow_id).first()
+    workflow = _full_workflows(request.user).filter(pk=pk_of(request.GET.get("id"), WorkflowDefinition)).first()
     return _answer({"workflowDefinition": None if workflow is None else _full_workflow_json(workflow)})
 
 
 @require_GET
 def workflow_list(request) -> JsonResponse:
-    """R2 (depth=shallow) and R3 (depth=full): a workflowDefinitions page ordered by id."""
+    """R2 (depth=shallow) and R3 (depth=full): the first page of workflowDefinitions ordered by id, with
+    totalCount and pageInfo; one row more than the page tells whether there is a next page."""
     if refusal := _refusal(request):
         return refusal
-    cap = settings.STRAWBERRY_DJANGO.get("PAGINATION_MAX_LIMIT") or 100
-    limit = min(_int(request.GET.get("limit"), settings.STRAWBERRY_DJANGO.get("PAGINATION_DEFAULT_LIMIT", 50)), cap)
-    offset = _int(request.GET.get("offset"), 0)
+    first = _int(request.GET.get("first"), 0)
     if request.GET.get("depth") == "full":
         rows, to_json = _full_workflows(request.user), _full_workflow_json
     else:
@@ -200,8 +229,9 @@ def workflow_list(request) -> JsonResponse:
             "id", "title", "description", "version", "created_at", "updated_at"
         )
         to_json = _shallow_workflow_json
-    rows = rows.order_by("id")
-    page = {"totalCount": rows.count(), "results": [to_json(w) for w in rows[offset : offset + limit]]}
+    counted = list(rows.order_by("id").annotate(total=Window(Count(1)))[: first + 1])
+    total = counted[0].total if counted else rows.count()
+    page = _connection(counted[:first], total, len(counted) > first, to_json)
     return _answer({"workflowDefinitions": page})
 
 
@@ -225,7 +255,7 @@ def upload_workflow(request) -> JsonResponse:
         "key", "version", "workflow_id", "position"
     )
     workflow = {
-        "id": str(written.row.pk),
+        "id": _id(written.row),
         "version": written.row.version,
         "tasks": [{"key": task.key, "version": task.version} for task in tasks],
     }
@@ -233,8 +263,9 @@ def upload_workflow(request) -> JsonResponse:
 
 
 @require_GET
-def export_workflow(request, workflow_id: int) -> JsonResponse:
+def export_workflow(request) -> JsonResponse:
     """exportWorkflow(id): the current version's document (used by the edits of W2 and L1)."""
     if refusal := _refusal(request):
         return refusal
-    return _answer({"exportWorkflow": selectors.workflow_export(acting_user=request.user, workflow_id=workflow_id)})
+    document = selectors.workflow_export(acting_user=request.user, workflow_id=request.GET.get("id", ""))
+    return _answer({"exportWorkflow": document})

@@ -320,18 +320,18 @@ class Bench:
         return self._scenario(
             "R1",
             f"one workflow: {tasks} tasks, {transitions} transitions, all fields",
-            client.graphql_body(queries.R1, {"id": str(workflow_id)}),
-            queries.BASELINE_R1.format(id=workflow_id),
+            client.graphql_body(queries.R1, {"id": workflow_id}),
+            queries.baseline_r1(workflow_id),
             self.tokens["r1"],
             repeated,
         )
 
-    def _page(self, name: str, description: str, query: str, depth: str, limit: int, token: str, repeated: bool):
+    def _page(self, name: str, description: str, query: str, depth: str, first: int, token: str, repeated: bool):
         return self._scenario(
             name,
             description,
-            client.graphql_body(query, {"limit": limit, "offset": 0}),
-            queries.BASELINE_LIST.format(limit=limit, offset=0, depth=depth),
+            client.graphql_body(query, {"first": first}),
+            queries.baseline_list(first, depth),
             token,
             repeated,
         )
@@ -354,12 +354,12 @@ class Bench:
         body = json.dumps({"input": document}).encode()
         return client.post_json(self.http, queries.BASELINE_UPLOAD, body, token, count=count)
 
-    def _export(self, workflow_id: int, *, graphql: bool) -> client.Reply:
+    def _export(self, workflow_id: str, *, graphql: bool) -> client.Reply:
         token = self.tokens["w"]
         if graphql:
-            body = client.graphql_body(queries.EXPORT, {"id": str(workflow_id)})
+            body = client.graphql_body(queries.EXPORT, {"id": workflow_id})
             return client.post_graphql(self.http, body, token)
-        return client.get(self.http, queries.BASELINE_EXPORT.format(id=workflow_id), token)
+        return client.get(self.http, queries.baseline_export(workflow_id), token)
 
     @staticmethod
     def _payload(name: str, reply: client.Reply) -> dict:

@@ -42,24 +42,24 @@ class _Requests:
         self.target, self.fresh = ("graphql", True) if target == "graphql no-cache" else (target, False)
         tokens = setup["tokens"]
         self.r1_token, self.r2_token, self.w_token = tokens["r1"], tokens["r2"], tokens["w"]
-        self.r1_body = client.graphql_body(queries.R1, {"id": str(setup["r1_workflow_id"])})
-        self.r2_body = client.graphql_body(queries.R2, {"limit": setup["r2_page"], "offset": 0})
+        self.r1_body = client.graphql_body(queries.R1, {"id": setup["r1_workflow_id"]})
+        self.r2_body = client.graphql_body(queries.R2, {"first": setup["r2_page"]})
 
     def read(self, op: str) -> client.Reply:
         if self.target == "graphql":
             body, token = (self.r1_body, self.r1_token) if op == "r1" else (self.r2_body, self.r2_token)
             return client.post_graphql(self.http, body, token, fresh=self.fresh)
         if op == "r1":
-            return client.get(self.http, queries.BASELINE_R1.format(id=self.setup["r1_workflow_id"]), self.r1_token)
-        path = queries.BASELINE_LIST.format(limit=self.setup["r2_page"], offset=0, depth="shallow")
+            return client.get(self.http, queries.baseline_r1(self.setup["r1_workflow_id"]), self.r1_token)
+        path = queries.baseline_list(self.setup["r2_page"], "shallow")
         return client.get(self.http, path, self.r2_token)
 
-    def export(self, workflow_id: int) -> client.Reply:
+    def export(self, workflow_id: str) -> client.Reply:
         if self.target == "graphql":
             return client.post_graphql(
-                self.http, client.graphql_body(queries.EXPORT, {"id": str(workflow_id)}), self.w_token
+                self.http, client.graphql_body(queries.EXPORT, {"id": workflow_id}), self.w_token
             )
-        return client.get(self.http, queries.BASELINE_EXPORT.format(id=workflow_id), self.w_token)
+        return client.get(self.http, queries.baseline_export(workflow_id), self.w_token)
 
     def upload(self, document: dict) -> client.Reply:
         if self.target == "graphql":

@@ -2,10 +2,14 @@
 
 "All fields" (R1, R3): every field of the workflow, of each of its tasks and transitions;
 relations as the designer view needs them: the workflow's company and author, each task's
-author, each transition's end tasks ({id key}) and the workflow's ticket definitions
-({id title version}). Tasks' own company/workflow and their outgoing/incoming lists are
-left out: they repeat what the workflow already carries.
+author, each transition's end tasks ({id key}) and the first page of the workflow's ticket
+definitions ({id title version}, a connection as a Relay client asks for it). Tasks' own
+company/workflow and their outgoing/incoming lists are left out: they repeat what the
+workflow already carries. Lists are Relay connections (R2, R3: the first page, as Relay's
+usePaginationFragment asks for it).
 """
+
+from urllib.parse import urlencode
 
 FULL_WORKFLOW = """
 fragment FullWorkflow on WorkflowDefinition {
@@ -23,9 +27,15 @@ fragment FullWorkflow on WorkflowDefinition {
   transitions {
     id fromTask { id key } toTask { id key } condition priority position
   }
-  ticketDefinitions { id title version }
+  ticketDefinitions(first: 10) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { id title version } }
+  }
 }
 """
+# The page size of a workflow's ticket definitions in FullWorkflow.
+TICKET_DEFINITIONS_PAGE = 10
 
 R1 = (
     """query R1($id: ID!) {
@@ -35,19 +45,21 @@ R1 = (
     + FULL_WORKFLOW
 )
 
-R2 = """query R2($limit: Int!, $offset: Int!) {
-  workflowDefinitions(pagination: {limit: $limit, offset: $offset}, order: {id: ASC}) {
+R2 = """query R2($first: Int!, $after: String) {
+  workflowDefinitions(first: $first, after: $after, order: {id: ASC}) {
     totalCount
-    results { id title description version createdAt updatedAt }
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { id title description version createdAt updatedAt } }
   }
 }
 """
 
 R3 = (
-    """query R3($limit: Int!, $offset: Int!) {
-  workflowDefinitions(pagination: {limit: $limit, offset: $offset}, order: {id: ASC}) {
+    """query R3($first: Int!, $after: String) {
+  workflowDefinitions(first: $first, after: $after, order: {id: ASC}) {
     totalCount
-    results { ...FullWorkflow }
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { ...FullWorkflow } }
   }
 }
 """
@@ -79,11 +91,23 @@ LOGIN = """mutation Login($username: String!, $password: String!) {
 }
 """
 
-# Baseline endpoints (bench/urls.py: benchmark runs serve them beside /graphql/).
-BASELINE_R1 = "/bench/baseline/workflow/{id}/"  # GET
-BASELINE_LIST = "/bench/baseline/workflows/?limit={limit}&offset={offset}&depth={depth}"  # GET; depth shallow|full
+# Baseline endpoints (bench/urls.py: benchmark runs serve them beside /graphql/). Ids are global ids, in the
+# query string: base64 may hold "/".
+
+
+def baseline_r1(workflow_id: str) -> str:  # GET
+    return "/bench/baseline/workflow/?" + urlencode({"id": workflow_id})
+
+
+def baseline_list(first: int, depth: str) -> str:  # GET, the first page; depth shallow|full
+    return "/bench/baseline/workflows/?" + urlencode({"first": first, "depth": depth})
+
+
+def baseline_export(workflow_id: str) -> str:  # GET
+    return "/bench/baseline/export/?" + urlencode({"id": workflow_id})
+
+
 BASELINE_UPLOAD = "/bench/baseline/upload-workflow/"  # POST {"input": document}
-BASELINE_EXPORT = "/bench/baseline/export/{id}/"  # GET
 
 COUNT_QUERIES_HEADER = "X-Bench-Count-Queries"
 QUERY_COUNT_HEADER = "X-Bench-Query-Count"

@@ -24,7 +24,9 @@ def main(sizes: dict) -> dict:
     from django.db import connection
 
     from bench.documents import TICKET_DEFINITION, generated_workflow
+    from kernel.global_ids import global_id
     from users.services import company_create
+    from workflow_design.models import WorkflowDefinition
     from workflow_design.services import ticket_definition_upload, workflow_upload
 
     started = time.perf_counter()
@@ -36,8 +38,9 @@ def main(sizes: dict) -> dict:
         )
         users[name] = pair.user
 
-    def upload(user, document) -> int:
-        return workflow_upload(acting_user=user, document=document).row.pk
+    def upload(user, document) -> str:
+        """The global id of the workflow written (as the API names it)."""
+        return global_id(WorkflowDefinition, workflow_upload(acting_user=user, document=document).row.pk)
 
     r1_tasks, r1_transitions = sizes["r1"]
     r1_id = upload(users["r1"], generated_workflow(r1_tasks, r1_transitions, title="R1 designer view"))

@@ -9,8 +9,8 @@ from ticketflower import urls as service
 handler500 = service.handler500
 urlpatterns = [
     *service.urlpatterns,
-    path("bench/baseline/workflow/<int:workflow_id>/", baseline.workflow_full, name="bench-workflow"),
+    path("bench/baseline/workflow/", baseline.workflow_full, name="bench-workflow"),
     path("bench/baseline/workflows/", baseline.workflow_list, name="bench-workflows"),
     path("bench/baseline/upload-workflow/", baseline.upload_workflow, name="bench-upload-workflow"),
-    path("bench/baseline/export/<int:workflow_id>/", baseline.export_workflow, name="bench-export"),
+    path("bench/baseline/export/", baseline.export_workflow, name="bench-export"),
 ]

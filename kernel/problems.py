@@ -28,7 +28,8 @@ def register_problem_codes(codes: Mapping[str, str]) -> None:
 
 register_problem_codes(
     {
-        "NOT_FOUND": "The object named does not exist, or belongs to another company (the two are answered alike).",
+        "NOT_FOUND": "The object named does not exist, belongs to another company, or the id is malformed or of "
+        "another type (all answered alike).",
         "VERSION_CONFLICT": "The object changed since the version the request was based on, or a concurrent request "
         "changed the same data at the same moment: nothing was written; read it again and retry.",
     }

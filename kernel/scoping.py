@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, QuerySet
 
+from kernel.global_ids import pk_of
 from kernel.problems import ServiceError
-from kernel.values import parse_id
 
 if TYPE_CHECKING:
     # The project's user model (AUTH_USER_MODEL) as django-stubs resolves it: the kernel names no domain.
@@ -48,9 +48,10 @@ def visible_to(queryset: QuerySet[Row], user: User | AnonymousUser | None) -> Qu
 def own_row(
     queryset: QuerySet[Row], *, acting_user: User, object_id: Any, path: str, noun: str, lock: bool = False
 ) -> Row:
-    """The row with that id among those the acting user sees, row-locked if asked; another
-    company's row is NOT_FOUND, worded exactly as for an id that does not exist."""
-    pk = parse_id(object_id)
+    """The row whose global id (kernel.global_ids) is `object_id` among those the acting user sees,
+    row-locked if asked; another company's row, and an id of another type or no id at all, are
+    NOT_FOUND, worded exactly as for an id that does not exist."""
+    pk = pk_of(object_id, queryset.model)
     row = None
     if pk is not None:
         scoped = visible_to(queryset, acting_user).filter(pk=pk)

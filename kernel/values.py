@@ -26,6 +26,17 @@ def json_bytes(value: Any) -> int:
         return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
+def json_text(value: Any) -> bytes:
+    """A JSON value as compact text with sorted keys: two values have the same text exactly when they
+    are the same JSON, which Python's == does not tell (it takes 1, 1.0 and true for one another)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+            "utf-8", "surrogatepass"
+        )
+
+
 def parse_id(value: Any) -> int | None:
     """The primary key an id names, or None for a malformed one (which then matches
     nothing, like an id that does not exist)."""

@@ -5,6 +5,7 @@ import logging
 import strawberry
 from django.conf import settings
 from strawberry.extensions import MaxTokensLimiter
+from strawberry.schema.config import StrawberryConfig
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from schema.base import QuerysetOptimizer, short_paths_enabled
@@ -22,6 +23,7 @@ from schema.extensions import (
     introspection_allowed,
 )
 from schema.library_internals import graphql_core_schema
+from schema.nodes import NodeQuery
 from schema.response_cache import ResponseCache
 from schema.users.mutations import UsersMutation
 from schema.users.queries import UsersQuery
@@ -33,10 +35,10 @@ from schema.workflow_design.queries import WorkflowDesignQuery
 @strawberry.type(
     description="Everything that can be read; nothing here writes. Every field needs a logged-in user "
     "(UNAUTHENTICATED); users and companyRoles need the system role company_admin, the workflow design fields "
-    "workflow_creator, except ticketDefinitions, ticketDefinition and workflowLanguage (FORBIDDEN). A refused field "
-    "is null, beside a top-level error."
+    "workflow_creator, except ticketDefinitions, ticketDefinition, workflowLanguage, node and nodes (FORBIDDEN). A "
+    "refused field is null, beside a top-level error. Lists are Relay cursor connections."
 )
-class Query(UsersQuery, WorkflowDesignQuery, PreviewQuery):
+class Query(NodeQuery, UsersQuery, WorkflowDesignQuery, PreviewQuery):
     pass
 
 
@@ -94,6 +96,8 @@ schema = TicketFlowerSchema(
     query=Query,
     mutation=Mutation,
     execution_context_class=TicketFlowerExecutionContext,
+    # A connection's page size when neither first nor last is given, and the most either may ask.
+    config=StrawberryConfig(relay_max_results=settings.PAGINATION_MAX_LIMIT),
     extensions=[
         lambda: OperationShapeLimits(
             max_depth=settings.GRAPHQL_MAX_DEPTH,

@@ -1,9 +1,12 @@
 """What every part of the GraphQL layer shares.
 
-- `CompanyScopedType`: the base of every model type. Its `get_queryset` hands
-  each queryset (lists, single objects and nested relations alike, since the
-  optimizer prefetches through it) to `scoping.visible_to`, so no resolver
-  can forget the tenant filter.
+- `CompanyScopedType`: the base of every model type, each an object with an identity (the
+  Relay `Node` interface, its `id` a global id: kernel/global_ids). Its `get_queryset` hands
+  each queryset (lists, single objects, `node` lookups and nested relations alike, since the
+  optimizer prefetches through it) to `scoping.visible_to`, so no resolver can forget the
+  tenant filter.
+- `connection`: every list that can grow without bound is a Relay cursor connection
+  (schema/connections.py checks its arguments).
 - Permission extensions raising `UNAUTHENTICATED` / `FORBIDDEN`.
 - `ProblemType`, the one error shape of every mutation payload, and `answers_refusals`,
   the one way a service's refusal reaches it.
@@ -21,16 +24,16 @@ from django.conf import settings
 from django.db.models import Model, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from graphql import GraphQLError
+from strawberry import relay
 from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 from strawberry_django.fields.field import StrawberryDjangoField
-from strawberry_django.optimizer import DjangoOptimizerExtension
+from strawberry_django.optimizer import DjangoOptimizerExtension, is_optimized_by_prefetching
 
+from kernel.global_ids import pk_of
 from kernel.problems import PROBLEM_CODES, Problem, ServiceError, concurrent_write_refused
 from kernel.scoping import visible_to
-from kernel.values import parse_id
-from schema.library_internals import nullable_offset_pagination
 from users.roles import DESIGN_WORKFLOWS, MANAGE_COMPANY
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
@@ -43,8 +46,13 @@ def acting_user(info: Info):
     return info.context.request.user
 
 
-class CompanyScopedType:
-    """Base of every strawberry-django model type: rows of the acting user's company only."""
+class CompanyScopedType(relay.Node):
+    """Base of every strawberry-django model type: rows of the acting user's company only, each
+    a Node whose `id` is its global id, made of its primary key `id`."""
+
+    # Named, so that strawberry finds it once; strawberry-django would look for it on every call (its
+    # resolve_model_id_attr falls back to the primary key each time, after scanning the annotations).
+    id: relay.NodeID[int]
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs: Any) -> QuerySet:
@@ -147,6 +155,12 @@ def workflow_creator_required() -> list[FieldExtension]:
     return [PermissionExtension(permissions=[HasSystemPermission(DESIGN_WORKFLOWS)], use_directives=False)]
 
 
+VALUE_WITHOUT_IDENTITY = (
+    "A value without an identity of its own (no id): it is part of the object that holds it, and a client cache "
+    "keeps it there, never as an object of its own."
+)
+
+
 ERRORS = "Why nothing was done: every error found, located; empty on success."
 WARNINGS = "What is worth a look but did not stop the write, located."
 
@@ -171,7 +185,7 @@ ProblemCode = described_enum(
     name="Problem",
     description="A located problem. `path` is an RFC 6901 JSON Pointer, rooted alike by every operation: into the "
     "document sent as `input` for a problem in it (/tasks/3/key), else into the arguments (/workflowId, "
-    "/expectedVersion, /ticket/severity).",
+    "/expectedVersion, /ticket/severity). " + VALUE_WITHOUT_IDENTITY,
 )
 class ProblemType:
     code: ProblemCode = strawberry.field(  # type: ignore[valid-type]  # an enum made at run time
@@ -225,26 +239,42 @@ def answers_refusals(payload_type: type, *, current: str | None = None) -> Calla
 
 
 def rows_with_id(model: type[Row], object_id: str) -> QuerySet[Row]:
-    """The row with that id, as a queryset for strawberry-django to scope (through the
-    type's get_queryset), optimize and unwrap; a malformed id matches nothing, like an unknown one."""
-    pk = parse_id(object_id)
+    """The row with that global id, as a queryset for strawberry-django to scope (through the
+    type's get_queryset), optimize and unwrap; an id that is malformed or of another type
+    matches nothing, like an unknown one."""
+    pk = pk_of(object_id, model)
     return model._default_manager.none() if pk is None else model._default_manager.filter(pk=pk)
 
 
-class NonNegativeOffset(FieldExtension):
-    """A negative page offset is a client mistake, answered as such (Django cannot slice by it)."""
+def totally_ordered(queryset: QuerySet[Row]) -> QuerySet[Row]:
+    """The queryset in its order (the client's, the list's or the model's), ties broken by primary
+    key: a page boundary then falls between the same two rows on every request, so paging by cursor
+    sees each row once."""
+    query = queryset.query
+    ordering = list(query.order_by or (queryset.model._meta.ordering or () if query.default_ordering else ()))
+    last = ordering[-1] if ordering else None
+    # "-id", or the F("id").asc() of a client's order {id: ASC}
+    name = last if isinstance(last, str) else getattr(getattr(last, "expression", None), "name", None)
+    if isinstance(name, str) and name.lstrip("-") in ("pk", "id"):
+        return queryset
+    return queryset.order_by(*ordering, "pk")
 
-    def resolve(self, next_, source, info, **kwargs):
-        pagination = kwargs.get("pagination")
-        if pagination is not None and pagination.offset < 0:
-            raise GraphQLError("pagination.offset must be 0 or more.", extensions={"code": "BAD_USER_INPUT"})
-        return next_(source, info, **kwargs)
+
+class ConnectionField(ModelField):
+    """The field class of connections: their rows in a total order (`totally_ordered`), whether
+    the connection is a root field or a nested one the optimizer prefetches through this method."""
+
+    def get_queryset(self, queryset, info, **kwargs):
+        queryset = super().get_queryset(queryset, info, **kwargs)
+        # A prefetched page comes back as it is: ordering it again would drop what was fetched.
+        return queryset if is_optimized_by_prefetching(queryset) else totally_ordered(queryset)
 
 
-def paginated_list(graphql_type=None, *, extensions: list, **options):
-    """An offset-paginated list field {totalCount, results} (or its decorator): page size
-    capped by settings, offsets checked; `extensions` say who may call it, so its type is nullable
-    (`OffsetPaginated[T] | None`): a refusal leaves the operation's other fields their data."""
-    return nullable_offset_pagination(
-        strawberry_django.offset_paginated(graphql_type, extensions=[*extensions, NonNegativeOffset()], **options)
-    )
+def connection(graphql_type=None, *, extensions: list, **options):
+    """A Relay cursor connection field (or its decorator): `first`/`after`/`last`/`before`, edges
+    with cursors, pageInfo and totalCount; at most settings.PAGINATION_MAX_LIMIT nodes per page
+    (the schema's relay_max_results, also the page size when neither first nor last is given).
+    The arguments are checked before execution (schema/connections.py). `extensions` say who may
+    call it: a root connection is nullable (`DjangoListConnection[T] | None`), so that a refusal
+    leaves the operation's other fields their data."""
+    return strawberry_django.connection(graphql_type, field_cls=ConnectionField, extensions=extensions, **options)

@@ -1,48 +1,46 @@
-"""Descriptions of the GraphQL items the libraries declare without one.
+"""Descriptions of the GraphQL items the libraries declare without one, or in words that do not fit.
 
 Every type, field, argument and enum value of the schema is described (tests/test_descriptions.py).
-Ours are described where they are declared; these come from strawberry-django, which declares
-them undescribed and offers no setting or hook to describe them: offset pagination
-(`OffsetPaginationInput`, `OffsetPaginationInfo`, the `pagination` argument, each
-`<Type>OffsetPaginated` and its `pageInfo`), filters (the `AND`/`OR`/`NOT`/`DISTINCT` fields
-every filter input gets, the lookup inputs such as `StrFilterLookup`, the `filters` argument)
-and ordering (the `Ordering` enum, the `order` argument). Describing them by subclasses would
-mean replacing the library's pagination and filter machinery; instead `describe_library_items`
-fills in their descriptions on the built graphql-core schema, once, when the schema is made
-(`schema.TicketFlowerSchema`), so the SDL, introspection and GraphiQL show them.
+Ours are described where they are declared; these come from the libraries, which offer no setting
+or hook to describe them:
 
-Items are recognised by their library names and shapes, and only a missing description is
-filled in: one a library upgrade adds, or one we declare, is kept. `describe_library_items`
-returns the entries that matched nothing, which the test requires to be none.
+- strawberry-django declares undescribed filters (the `AND`/`OR`/`NOT`/`DISTINCT` fields every
+  filter input gets, the lookup inputs such as `StrFilterLookup`, the `filters` argument) and
+  ordering (the `Ordering` enum, the `order` argument); their missing descriptions are filled in.
+- strawberry's Relay items are described, but in words that say too little or are wrong: the
+  connections' `last` "returns the items that come after the specified cursor", nothing says a
+  page's size limit or that a connection, an edge or `PageInfo` has no identity of its own
+  (client caches keep them inside the object that holds them). Those are reworded.
+
+Describing them by subclasses would mean replacing the libraries' machinery; instead
+`describe_library_items` sets the descriptions on the built graphql-core schema, once, when the
+schema is made (`schema.TicketFlowerSchema`), so the SDL, introspection and GraphiQL show them.
+Items are recognised by their library names and shapes. `describe_library_items` returns the
+entries that matched nothing, which the test requires to be none.
 """
 
 from collections.abc import Callable
 from typing import TypeGuard
 
+from django.conf import settings
 from graphql import (
     GraphQLArgument,
     GraphQLEnumType,
     GraphQLField,
     GraphQLInputField,
     GraphQLInputObjectType,
+    GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLSchema,
     get_named_type,
 )
 
-# Page sizes are settings (PAGINATION_DEFAULT_LIMIT, PAGINATION_MAX_LIMIT); pageInfo says what applied.
+from schema.base import VALUE_WITHOUT_IDENTITY
+from schema.connections import connection_node_type
+from schema.library_internals import STRAWBERRY_DEFINITION, get_django_definition
+
 _TYPES = {
-    "OffsetPaginationInput": "Which page of a list to return.",
-    "OffsetPaginationInfo": "How a page was taken from its list.",
     "Ordering": "A sort direction, and where null values go.",
-}
-_FIELDS = {
-    ("OffsetPaginationInput", "offset"): "How many results to skip (0 or more).",
-    ("OffsetPaginationInput", "limit"): "How many results at most: absent or null for the default page size (50 "
-    "unless the server sets another); a negative value or one above the maximum (100 unless the server sets "
-    "another) counts as the maximum.",
-    ("OffsetPaginationInfo", "offset"): "How many results were skipped before this page.",
-    ("OffsetPaginationInfo", "limit"): "How many results the page holds at most: the limit that applied.",
 }
 _ENUM_VALUES = {
     ("Ordering", "ASC"): "Ascending; nulls where the database puts them (PostgreSQL: last, SQLite: first).",
@@ -61,12 +59,44 @@ _FILTER_FIELDS = {
     "DISTINCT": "true: each result at most once (SQL DISTINCT), for conditions that reach across to-many relations.",
 }
 _LOOKUP_TYPE = "Conditions on a value; every condition given must hold, and a null one is skipped."
-_PAGINATED_TYPE = "One page of {item} results, with the total count of them all."
-_PAGE_INFO = "The offset and the limit this page was taken with."
 _ARGUMENTS = {
-    "pagination": "Which page: offset and limit; absent: the first page of the default size.",
     "filters": "Only the results that match; absent: all of them.",
     "order": "How to sort the results; absent: the list's default order.",
+}
+
+# strawberry's Relay items, reworded. The page size limit is a setting (PAGINATION_MAX_LIMIT).
+_MAX = settings.PAGINATION_MAX_LIMIT
+_CURSOR = (
+    "a cursor this connection answered (an edge's cursor, pageInfo's startCursor or endCursor), as it was: anything "
+    "else is BAD_USER_INPUT"
+)
+_RELAY_TYPES = {
+    "Node": "An object with an identity: its id is a global id, unique across every type. Use it as it is (its "
+    "content is no contract); node(id:) answers the object again.",
+    "PageInfo": f"Where a page lies in its list, and the cursors to go on from it. {VALUE_WITHOUT_IDENTITY}",
+}
+_NODE_ID = "A global id: the same for the same object in every answer, never another object's, whatever its type."
+_CONNECTION_ARGUMENTS = {
+    "first": f"At most this many nodes from the start of the list (or after `after`): 0 to {_MAX} (BAD_USER_INPUT "
+    f"otherwise). Without first and last, the first {_MAX}.",
+    "after": f"Only the nodes after this one: {_CURSOR}.",
+    "last": f"At most this many nodes from the end of the list (or before `before`): 0 to {_MAX} (BAD_USER_INPUT "
+    "otherwise).",
+    "before": f"Only the nodes before this one: {_CURSOR}.",
+}
+_CONNECTION_TYPE = (
+    "A page of a list of {item} nodes (a Relay cursor connection): its edges, where the page lies, and how many "
+    "there are in all. " + VALUE_WITHOUT_IDENTITY
+)
+_CONNECTION_FIELDS = {
+    "edges": "The nodes of this page, in the list's order, each with its cursor.",
+    "pageInfo": "Where this page lies in the list, and the cursors to go on from it.",
+    "totalCount": "How many nodes the whole list has (with its filters), across every page.",
+}
+_EDGE_TYPE = "One {item} node of a page, with its cursor. " + VALUE_WITHOUT_IDENTITY
+_EDGE_FIELDS = {
+    "cursor": "Where this node lies in the list: pass it as after (or before) for the nodes after (or before) it.",
+    "node": "The node.",
 }
 
 
@@ -87,34 +117,45 @@ def _is_order(graphql_type: object) -> TypeGuard[GraphQLInputObjectType]:
     )
 
 
-def _is_pagination(graphql_type: object) -> bool:
-    return isinstance(graphql_type, GraphQLInputObjectType) and graphql_type.name == "OffsetPaginationInput"
-
-
 # Which type each argument the libraries add has: an argument of ours with the same name is not theirs.
-_ARGUMENT_KINDS: dict[str, Callable[[object], bool]] = {
-    "pagination": _is_pagination,
-    "filters": _is_filter,
-    "order": _is_order,
-}
+_ARGUMENT_KINDS: dict[str, Callable[[object], bool]] = {"filters": _is_filter, "order": _is_order}
+
+
+def _describe_connection(connection: object, item: str) -> None:
+    assert isinstance(connection, GraphQLObjectType)  # connection_node_type found its item
+    connection.description = _CONNECTION_TYPE.format(item=item)
+    for name, text in _CONNECTION_FIELDS.items():
+        connection.fields[name].description = text
+    edge = get_named_type(connection.fields["edges"].type)
+    assert isinstance(edge, GraphQLObjectType)
+    edge.description = _EDGE_TYPE.format(item=item)
+    for name, text in _EDGE_FIELDS.items():
+        edge.fields[name].description = text
+
+
+def _model_id_text(graphql_type: GraphQLObjectType | GraphQLInterfaceType) -> str:
+    """What the model says of its primary key (`described_id`): whether an upload keeps it, say."""
+    origin = getattr((graphql_type.extensions or {}).get(STRAWBERRY_DEFINITION), "origin", None)
+    django_definition = get_django_definition(origin) if origin is not None else None
+    pk = django_definition.model._meta.pk if django_definition is not None else None
+    return str(pk.help_text) if pk is not None else ""
 
 
 def describe_library_items(schema: GraphQLSchema) -> list[str]:
-    """Fills in the missing descriptions of the libraries' items; returns the entries above that matched
-    no item of the schema (stale after a library change)."""
-    unused = {f"type {name}" for name in _TYPES}
-    unused |= {f"field {type_name}.{name}" for type_name, name in _FIELDS}
+    """Fills in the missing descriptions of the libraries' items and rewords strawberry's Relay items; returns
+    the entries above that matched no item of the schema (stale after a library change)."""
+    unused = {f"type {name}" for name in [*_TYPES, *_RELAY_TYPES]}
+    unused |= {"node ids"}
     unused |= {f"enum value {type_name}.{name}" for type_name, name in _ENUM_VALUES}
-    unused |= {"filter inputs", "lookup inputs", "paginated types", *(f"argument {name}" for name in _ARGUMENTS)}
+    unused |= {"filter inputs", "lookup inputs", "connection types", *(f"argument {name}" for name in _ARGUMENTS)}
+    unused |= {f"connection argument {name}" for name in _CONNECTION_ARGUMENTS}
     for type_name, graphql_type in schema.type_map.items():
         if type_name in _TYPES:
             unused.discard(f"type {type_name}")
             graphql_type.description = graphql_type.description or _TYPES[type_name]
-        if isinstance(graphql_type, (GraphQLObjectType, GraphQLInputObjectType)):
-            for field_name, field in graphql_type.fields.items():
-                if (type_name, field_name) in _FIELDS:
-                    unused.discard(f"field {type_name}.{field_name}")
-                    _fill(field, _FIELDS[type_name, field_name])
+        if type_name in _RELAY_TYPES:
+            unused.discard(f"type {type_name}")
+            graphql_type.description = _RELAY_TYPES[type_name]
         if isinstance(graphql_type, GraphQLEnumType):
             for value_name, value in graphql_type.values.items():
                 if (type_name, value_name) in _ENUM_VALUES:
@@ -127,15 +168,21 @@ def describe_library_items(schema: GraphQLSchema) -> list[str]:
         if isinstance(graphql_type, GraphQLInputObjectType) and type_name.endswith("FilterLookup"):
             unused.discard("lookup inputs")
             graphql_type.description = graphql_type.description or _LOOKUP_TYPE
-        if isinstance(graphql_type, GraphQLObjectType) and type_name.endswith("OffsetPaginated"):
-            unused.discard("paginated types")
-            item = get_named_type(graphql_type.fields["results"].type).name
-            graphql_type.description = graphql_type.description or _PAGINATED_TYPE.format(item=item)
-            _fill(graphql_type.fields["pageInfo"], _PAGE_INFO)
-        if isinstance(graphql_type, GraphQLObjectType):
-            for field in graphql_type.fields.values():
-                for argument_name, argument in field.args.items():
-                    if argument_name in _ARGUMENTS and _ARGUMENT_KINDS[argument_name](get_named_type(argument.type)):
-                        unused.discard(f"argument {argument_name}")
-                        _fill(argument, _ARGUMENTS[argument_name])
+        if (item := connection_node_type(graphql_type)) is not None:
+            unused.discard("connection types")
+            _describe_connection(graphql_type, item)
+        if not isinstance(graphql_type, (GraphQLObjectType, GraphQLInterfaceType)):
+            continue
+        if type_name == "Node" or any(interface.name == "Node" for interface in graphql_type.interfaces):
+            unused.discard("node ids")
+            graphql_type.fields["id"].description = " ".join(filter(None, [_model_id_text(graphql_type), _NODE_ID]))
+        for field in graphql_type.fields.values():
+            is_connection = connection_node_type(get_named_type(field.type)) is not None
+            for argument_name, argument in field.args.items():
+                if argument_name in _ARGUMENTS and _ARGUMENT_KINDS[argument_name](get_named_type(argument.type)):
+                    unused.discard(f"argument {argument_name}")
+                    _fill(argument, _ARGUMENTS[argument_name])
+                if is_connection and argument_name in _CONNECTION_ARGUMENTS:
+                    unused.discard(f"connection argument {argument_name}")
+                    argument.description = _CONNECTION_ARGUMENTS[argument_name]
     return sorted(unused)

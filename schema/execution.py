@@ -9,12 +9,16 @@ for anything unusual and short-cuts three common cases, inside its loops:
 - a plain column (a `ModelField` with no resolver, extension or argument, or a
   resolver-less field of a plain strawberry type) of scalar or enum type: the attribute
   is read and coerced here (`str` and `bool` values of String and Boolean pass as is);
-- a to-one relation already in the row's relation cache (`_CachedForeignKey`): the
-  cached row is the value strawberry-django's resolver would return, so its fields are
-  completed here directly;
+- a row's global id (the `id` of the Node interface, with strawberry-django's id
+  resolution): written here from the type's name and the loaded primary key, as
+  strawberry's GlobalID writes it;
+- a to-one relation already in the row's relation cache (`_CachedForeignKey`), or a plain
+  strawberry type's attribute holding a row (a connection edge's `node`): the row is the
+  value the resolver would return, so its fields are completed here directly;
 - a list of rows, all of the exact model of the item type (what a prefetched relation
-  or a queryset gives): each row's fields are completed here, without the per-item
-  `complete_value` / `is_type_of` / sub-field collection.
+  or a queryset gives), or of the exact class of a plain strawberry type without
+  `is_type_of` (a connection's edges): each item's fields are completed here, without the
+  per-item `complete_value` / `is_type_of` / sub-field collection.
 
 The answer is the same: null in a non-null field, a value the scalar refuses, an
 exception, field arguments, `@defer`/`@stream`, a type cast, a row of another class or a
@@ -24,6 +28,7 @@ as usual (errors located at the same paths).
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
 from graphql import (
@@ -43,7 +48,9 @@ from graphql import (
 from graphql.pyutils import Path, Undefined
 from strawberry.types.field import StrawberryField
 
+from kernel.global_ids import global_id
 from schema.base import ModelField, short_paths_enabled
+from schema.connections import connection_argument_errors
 from schema.library_internals import (
     BASIC_FIELD_RESOLVER,
     DJANGO_TYPE_MODULE,
@@ -52,12 +59,14 @@ from schema.library_internals import (
     StrawberryGraphQLCoreExecutionContext,
     gather_with_cancel,
     get_django_definition,
+    is_node_id_field,
+    node_id_of_model_pk,
     to_nodes,
 )
 from schema.variable_errors import located_variable_errors
 
 # Kinds of field plans.
-_LEAF, _RELATED, _GENERAL = 0, 1, 2
+_LEAF, _RELATED, _GENERAL, _GLOBAL_ID = 0, 1, 2, 3
 # Python types whose values these scalars return unchanged.
 _UNCHANGED = {GraphQLString.name: str, GraphQLBoolean.name: bool}
 # How these scalars coerce an `int`: ID as its decimal text, Int as is within 32 bits.
@@ -67,19 +76,24 @@ _INT_32_MIN, _INT_32_MAX = -(2**31), 2**31 - 1
 
 _plans: dict[int, tuple[GraphQLField, tuple]] = {}
 _models: dict[int, tuple[GraphQLObjectType, type | None]] = {}
+_global_ids: dict[int, tuple[GraphQLObjectType, tuple[str, str] | None]] = {}
 
 
 def _probe(*_args, **_kwargs):  # a resolver no middleware has seen
     return None
 
 
-def _model_of(object_type: GraphQLObjectType) -> type | None:
-    """The Django model whose rows complete as `object_type` by strawberry-django's own
-    `is_type_of` (an instance of the model, not cast to another type); None for any
-    other object type."""
+def _row_class_of(object_type: GraphQLObjectType) -> type | None:
+    """The class whose instances complete as `object_type` with nothing but their fields
+    completed: the model of a strawberry-django type (by strawberry-django's own
+    `is_type_of`: an instance of the model, not cast to another type), or `object` for a
+    plain strawberry type without `is_type_of` (a connection's edges and pageInfo, the typed
+    document's parts), which graphql-core completes whatever the value's class (strawberry
+    makes a class per annotation of a generic type: a nested connection's edges are not of
+    the class the schema names); None for any other object type."""
     entry = _models.get(id(object_type))
     if entry is None or entry[0] is not object_type:
-        model = None
+        row_class = None
         definition = (object_type.extensions or {}).get(STRAWBERRY_DEFINITION)
         origin = getattr(definition, "origin", None)
         is_type_of = getattr(origin, "__dict__", {}).get("is_type_of")
@@ -88,13 +102,35 @@ def _model_of(object_type: GraphQLObjectType) -> type | None:
             django_definition is not None
             and getattr(getattr(is_type_of, "__func__", None), "__module__", None) == DJANGO_TYPE_MODULE
         ):
-            model = django_definition.model
-        entry = _models[id(object_type)] = (object_type, model)
+            row_class = django_definition.model
+        elif (
+            isinstance(origin, type)
+            and django_definition is None
+            and object_type.is_type_of is None
+            and not getattr(definition, "is_graphql_generic", True)
+        ):
+            row_class = object
+        entry = _models[id(object_type)] = (object_type, row_class)
     return entry[1]
 
 
-def _is_plain_row(row: Any, model: type | None) -> bool:
-    return type(row) is model and TYPE_CAST_ATTRIBUTE not in row.__dict__
+def _global_id_of(object_type: GraphQLObjectType) -> tuple[str, str] | None:
+    """(type name, primary key attribute) that a model type's global ids are made of; None when its
+    type leaves them to other code than the libraries' (library_internals.node_id_of_model_pk)."""
+    entry = _global_ids.get(id(object_type))
+    if entry is None or entry[0] is not object_type:
+        pk_attname = node_id_of_model_pk(object_type)
+        entry = _global_ids[id(object_type)] = (
+            object_type,
+            None if pk_attname is None else (object_type.name, pk_attname),
+        )
+    return entry[1]
+
+
+def _is_plain_row(row: Any, row_class: type | None) -> bool:
+    if row_class is object:  # as graphql-core: any value but null and an error
+        return row is not None and not isinstance(row, Exception)
+    return type(row) is row_class and TYPE_CAST_ATTRIBUTE not in row.__dict__
 
 
 class _CachedForeignKey:
@@ -110,19 +146,42 @@ class _CachedForeignKey:
         self.field, self.field_def = descriptor.field, field_def
         self.nullable = not is_non_null_type(field_def.type)
 
+    def related(self, source: Any) -> Any:
+        try:
+            return self.field.get_cached_value(source)
+        except (KeyError, AttributeError):
+            return _NOT_LOADED  # strawberry-django's resolver fetches it
+
+
+class _RowAttribute:
+    """Plan of a plain strawberry type's attribute of an object type (a connection edge's
+    `node`): strawberry's basic-field resolver returns the attribute, a row to complete."""
+
+    __slots__ = ("attname", "field_def", "nullable")
+
+    def __init__(self, attname: str, field_def: GraphQLField):
+        self.attname, self.field_def = attname, field_def
+        self.nullable = not is_non_null_type(field_def.type)
+
+    def related(self, source: Any) -> Any:
+        return getattr(source, self.attname, _NOT_LOADED)
+
 
 def _plan(field_def: GraphQLField) -> tuple:
     """(kind, detail) of a field: _LEAF (attribute, leaf type, non-null, unchanged type, int coercion),
-    _RELATED (_CachedForeignKey) or _GENERAL."""
+    _RELATED (_CachedForeignKey or _RowAttribute), _GLOBAL_ID (the type's name is its parent's: `_plans`
+    fills it in) or _GENERAL."""
     if field_def.args:
         return _GENERAL, None
     field = (field_def.extensions or {}).get(STRAWBERRY_DEFINITION)
+    if is_node_id_field(field):
+        return _GLOBAL_ID, None
     if isinstance(field, ModelField):
         if not field.is_plain_column:
             return _foreign_key_plan(field, field_def)
         attname = field.django_name or field.python_name
     elif type(field) is StrawberryField and field.is_basic_field and field.default_resolver is getattr:
-        attname = field.python_name  # a plain strawberry type's attribute (ExtRef.label...)
+        attname = field.python_name  # a plain strawberry type's attribute (ExtRef.label, an edge's node...)
     else:
         return _GENERAL, None
     resolve = field_def.resolve
@@ -134,6 +193,8 @@ def _plan(field_def: GraphQLField) -> tuple:
         return _GENERAL, None
     non_null = is_non_null_type(field_def.type)
     leaf = get_nullable_type(field_def.type)
+    if is_object_type(leaf) and not isinstance(field, ModelField) and _row_class_of(leaf) is not None:
+        return _RELATED, _RowAttribute(attname, field_def)
     if not is_leaf_type(leaf):
         return _GENERAL, None
     return _LEAF, (attname, leaf, non_null, _UNCHANGED.get(leaf.name), _INT_COERCION.get(leaf.name))
@@ -182,15 +243,16 @@ class TicketFlowerExecutionContext(StrawberryGraphQLCoreExecutionContext):
         *args: Any,
         **kwargs: Any,
     ) -> Any:
-        """The context, or the errors of the request's variables, located (schema.variable_errors)."""
+        """The context, or the errors of the request's variables, located (schema.variable_errors), or those
+        of its connections' arguments (schema.connections)."""
         built = super().build(
             schema, document, root_value, context_value, raw_variable_values, operation_name, *args, **kwargs
         )
-        if not isinstance(built, list):
-            return built
-        return located_variable_errors(
-            built, schema=schema, document=document, variables=raw_variable_values, operation_name=operation_name
-        )
+        if isinstance(built, list):
+            return located_variable_errors(
+                built, schema=schema, document=document, variables=raw_variable_values, operation_name=operation_name
+            )
+        return connection_argument_errors(built, max_results=settings.PAGINATION_MAX_LIMIT) or built
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -213,6 +275,9 @@ class TicketFlowerExecutionContext(StrawberryGraphQLCoreExecutionContext):
             node = field_details_list[0].node
             field_def = self.schema.get_field(parent_type, node.name.value)
             kind, detail = (_GENERAL, None) if field_def is None or node.arguments else _plan_of(field_def)
+            if kind is _GLOBAL_ID:
+                detail = _global_id_of(parent_type)
+                kind = _GENERAL if detail is None else _GLOBAL_ID
             plans.append((kind, response_name, field_details_list, detail))
         # The field set is kept alive with its plans, so that its id cannot be reused.
         self._plans_of_field_sets[id(grouped_field_set)] = (grouped_field_set, parent_type, plans)
@@ -286,11 +351,14 @@ class TicketFlowerExecutionContext(StrawberryGraphQLCoreExecutionContext):
                                 continue
                     except Exception:  # graphql-core's path below reports it
                         pass
+                elif kind is _GLOBAL_ID:
+                    type_name, pk_attname = detail
+                    pk = getattr(source_value, "__dict__", {}).get(pk_attname)
+                    if type(pk) is int:
+                        results[response_name] = global_id(type_name, pk)
+                        continue
                 elif kind is _RELATED:
-                    try:
-                        related = detail.field.get_cached_value(source_value)
-                    except (KeyError, AttributeError):
-                        related = _NOT_LOADED  # strawberry-django's resolver fetches it
+                    related = detail.related(source_value)
                     if related is None and detail.nullable:
                         results[response_name] = None
                         continue
@@ -341,7 +409,7 @@ class TicketFlowerExecutionContext(StrawberryGraphQLCoreExecutionContext):
             and is_object_type(object_type)
             and self.get_stream_usage(field_details_list, path) is None
         ):
-            model = _model_of(object_type)
+            model = _row_class_of(object_type)
             if model is not None:
                 grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
                 if not new_defer_usages:

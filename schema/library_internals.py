@@ -4,14 +4,14 @@ beyond their documented API, in one place.
 The devices that rely on them, all in this package and all switched off together by the
 setting GRAPHQL_EXECUTION_SHORT_PATHS=false (the libraries' own paths then run):
 
-- `execution.py`: the execution context completes plain columns, cached to-one rows and lists
-  of rows itself, overriding and calling graphql-core's executor methods below;
+- `execution.py`: the execution context completes plain columns, global ids, cached to-one rows,
+  edges' nodes and lists of rows or edges itself, overriding and calling graphql-core's executor
+  methods below;
 - `base.py`: `ModelField` makes plain columns strawberry "basic fields" (attribute reads);
   `QuerysetOptimizer` drops strawberry-django's per-field `resolve` hook.
 
 Besides them, `extensions.py` validates a parsed document against the graphql-core schema
 behind strawberry's (`graphql_core_schema`), and lowers graphql-core's field-overlap budget;
-`base.paginated_list` makes refusable paginated root fields nullable (`NullableOffsetPaginated`);
 `extensions.RejectUnusableInput` reads the operationName a request gave (`provided_operation_name`).
 
 `tests/test_library_internals.py` checks every entry here against the installed libraries and
@@ -24,12 +24,12 @@ from graphql import GraphQLSchema
 from graphql.execution.executor import Executor, to_nodes
 from graphql.pyutils import gather_with_cancel
 from graphql.validation.rules import overlapping_fields_can_be_merged
+from strawberry import relay
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, validate_document
-from strawberry.types.base import StrawberryOptional
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry.types.field import StrawberryField
-from strawberry_django.fields.field import StrawberryOffsetPaginatedExtension
 from strawberry_django.optimizer import DjangoOptimizerExtension
+from strawberry_django.relay import resolve_model_id
 from strawberry_django.utils.typing import get_django_definition
 
 __all__ = [
@@ -91,6 +91,40 @@ BASIC_FIELD_RESOLVER = "_get_basic_result"
 DJANGO_TYPE_MODULE = "strawberry_django.type"
 
 
+# The `id` field of strawberry's Node interface: its resolver `Node._id` writes
+# GlobalID(resolve_typename(root, info), resolve_id(root, info)), whose text is base64 of
+# "<type name>:<node id>". For a strawberry-django type, resolve_id is `resolve_model_id` (the
+# attribute resolve_id_attr names, read off the row, as text) and resolve_typename Node's own
+# (the parent type's name): execution.py writes that text itself (kernel.global_ids.global_id).
+NODE_ID_RESOLVER = relay.Node._id
+NODE_RESOLVE_TYPENAME = relay.Node.resolve_typename
+MODEL_NODE_ID_RESOLVER = resolve_model_id
+
+
+def is_node_id_field(field: Any) -> bool:
+    """Whether a strawberry field is the Node interface's `id` (a type's own or the interface's)."""
+    resolver = getattr(field, "base_resolver", None)
+    wrapped = getattr(resolver, "wrapped_func", None)
+    return getattr(wrapped, "__func__", None) is NODE_ID_RESOLVER.__func__
+
+
+def node_id_of_model_pk(object_type: Any) -> str | None:
+    """The primary key's attribute that a strawberry-django Node type's `id` is made of, when the
+    type leaves id and type name to the libraries (strawberry-django's resolve_model_id, Node's
+    resolve_typename); None otherwise."""
+    definition = (object_type.extensions or {}).get(STRAWBERRY_DEFINITION)
+    origin: Any = getattr(definition, "origin", None)
+    django_definition = get_django_definition(origin) if origin is not None else None
+    if (
+        django_definition is None
+        or getattr(origin.resolve_id, "__func__", None) is not MODEL_NODE_ID_RESOLVER
+        or getattr(origin.resolve_typename, "__func__", None) is not getattr(NODE_RESOLVE_TYPENAME, "__func__", None)
+    ):
+        return None
+    pk = django_definition.model._meta.pk
+    return pk.attname if pk is not None and origin.resolve_id_attr() in ("pk", pk.name) else None
+
+
 def graphql_core_schema(schema: Any) -> GraphQLSchema:
     """The graphql-core schema behind a strawberry schema (strawberry keeps it private)."""
     return schema._schema
@@ -106,23 +140,3 @@ def set_field_overlap_budget(units: int) -> None:
     """graphql-core's OverlappingFieldsCanBeMergedRule aborts validation once it has spent this
     much work (a module-level knob the rule reads at each run)."""
     overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = units
-
-
-class NullableOffsetPaginated(StrawberryOffsetPaginatedExtension):
-    """strawberry-django's offset-pagination extension for a nullable field (`OffsetPaginated[T] | None`):
-    the library's `apply` keeps the field's type as the type to paginate with, and a nullable one
-    has no `resolve_paginated`."""
-
-    def apply(self, field: StrawberryField) -> None:
-        super().apply(field)
-        if isinstance(self.paginated_type, StrawberryOptional):
-            self.paginated_type = self.paginated_type.of_type
-
-
-def nullable_offset_pagination(field: Any) -> Any:
-    """`field` (made by strawberry_django.offset_paginated) with NullableOffsetPaginated for the library's extension."""
-    field.extensions = [
-        NullableOffsetPaginated() if type(extension) is StrawberryOffsetPaginatedExtension else extension
-        for extension in field.extensions
-    ]
-    return field

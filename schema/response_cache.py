@@ -32,6 +32,8 @@ STATUS_HEADER = "X-Response-Cache"
 CACHED_ROOT_FIELDS = frozenset(
     {
         "__typename",
+        "node",
+        "nodes",
         "me",
         "users",
         "companyRoles",

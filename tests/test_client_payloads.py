@@ -13,6 +13,7 @@ import pytest
 from schema import schema
 from schema.library_internals import graphql_core_schema
 from tests.support.documents import TICKET, example
+from tests.support.ids import gid, pk_of
 from workflow_design import document as doc
 from workflow_design.models import WorkflowVersion
 
@@ -85,11 +86,11 @@ class TestTypedDocument:
         edit = {**example(), "id": created["id"], "expectedVersion": 1, "title": "Second"}
         upload(gql, tenant_a, edit)
         versions = gql.data(
-            "query($id: ID!) { workflowVersions(id: $id) { version document { title } } }",
+            "query($id: ID!) { workflowVersions(id: $id) { edges { node { version document { title } } } } }",
             {"id": created["id"]},
             token=tenant_a.token,
         )["workflowVersions"]
-        assert versions == [
+        assert [edge["node"] for edge in versions["edges"]] == [
             {"version": 1, "document": {"title": example()["title"]}},
             {"version": 2, "document": {"title": "Second"}},
         ]
@@ -99,21 +100,24 @@ class TestTypedDocument:
     ):
         for title in ("One", "Two", "Three"):
             upload(gql, tenant_a, {**example(), "title": title})
-        query = "{ workflowDefinitions { results { document { title tasks { key } } } } }"
-        # user, generation, count, workflows, current versions' sizes (+ savepoints), then one per document
-        with django_assert_max_num_queries(6 + 3):
-            results = gql.data(query, token=tenant_a.token)["workflowDefinitions"]["results"]
-        assert sorted(result["document"]["title"] for result in results) == ["One", "Three", "Two"]
+        query = "{ workflowDefinitions { edges { node { document { title tasks { key } } } } } }"
+        # user, generation, workflows (counted), current versions' sizes (+ savepoints), then one per document
+        with django_assert_max_num_queries(5 + 3):
+            edges = gql.data(query, token=tenant_a.token)["workflowDefinitions"]["edges"]
+        assert sorted(edge["node"]["document"]["title"] for edge in edges) == ["One", "Three", "Two"]
 
     def test_the_documents_a_request_reads_are_bounded(self, gql, tenant_a, settings):
         created = upload(gql, tenant_a, example())
-        size = WorkflowVersion.objects.get(workflow_id=created["id"]).size_bytes
+        size = WorkflowVersion.objects.get(workflow_id=pk_of(created["id"])).size_bytes
         settings.GRAPHQL_DOCUMENT_BYTES_PER_REQUEST = 2 * size
-        aliased = " ".join(f"a{n}: workflowVersions(id: $id) {{ document {{ title }} }}" for n in range(3))
+        aliased = " ".join(
+            f"a{n}: workflowVersions(id: $id) {{ edges {{ node {{ document {{ title }} }} }} }}" for n in range(3)
+        )
         body = gql.post(f"query($id: ID!) {{ {aliased} }}", {"id": created["id"]}, token=tenant_a.token)
-        assert [body["data"][f"a{n}"][0]["document"] for n in range(3)] == [{"title": example()["title"]}] * 2 + [None]
+        documents = [body["data"][f"a{n}"]["edges"][0]["node"]["document"] for n in range(3)]
+        assert documents == [{"title": example()["title"]}] * 2 + [None]
         assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
-            (["a2", 0, "document"], "RESPONSE_TOO_LARGE")
+            (["a2", "edges", 0, "node", "document"], "RESPONSE_TOO_LARGE")
         ]
 
     @pytest.mark.parametrize(
@@ -206,21 +210,25 @@ class TestDeletesAnswerWhatTheyRemoved:
         kept, gone = upload_ticket(gql, tenant_a, workflow["id"]), upload_ticket(gql, tenant_a, workflow["id"])
         payload = gql.data(
             """mutation($id: ID!) { deleteTicketDefinition(id: $id, expectedVersion: 1) {
-                 ok deletedId workflow { id ticketDefinitions { id } } errors { code } } }""",
+                 ok deletedId errors { code }
+                 workflow { id ticketDefinitions { totalCount edges { node { id } } } } } }""",
             {"id": gone["id"]},
             token=tenant_a.token,
         )["deleteTicketDefinition"]
         assert payload == {
             "ok": True,
             "deletedId": gone["id"],
-            "workflow": {"id": workflow["id"], "ticketDefinitions": [{"id": kept["id"]}]},
+            "workflow": {
+                "id": workflow["id"],
+                "ticketDefinitions": {"totalCount": 1, "edges": [{"node": {"id": kept["id"]}}]},
+            },
             "errors": [],
         }
 
     def test_company_role_with_its_former_holders(self, gql, tenant_a):
         holder, _ = tenant_a.user(company_roles=["auditor", "sre"])
         tenant_a.user(company_roles=["sre"])
-        role_id = str(tenant_a.company.roles.get(name="auditor").pk)
+        role_id = gid(tenant_a.company.roles.get(name="auditor"))
         payload = gql.data(
             """mutation { deleteCompanyRole(name: "auditor") {
                  ok deletedId users { id username companyRoles } errors { code } } }""",
@@ -229,7 +237,7 @@ class TestDeletesAnswerWhatTheyRemoved:
         assert payload == {
             "ok": True,
             "deletedId": role_id,
-            "users": [{"id": str(holder.pk), "username": holder.username, "companyRoles": ["sre"]}],
+            "users": [{"id": gid(holder), "username": holder.username, "companyRoles": ["sre"]}],
             "errors": [],
         }
 

@@ -5,11 +5,13 @@ from django.contrib.auth.models import Group
 from guardian.models import GroupObjectPermission
 
 from conftest import PASSWORD
+from kernel.global_ids import global_id
 from tests.builders import build_ticket_definition, build_workflow
+from tests.support.ids import gid
 from users.models import Company, CompanyRole
 
-USERS = "{ users { totalCount results { username company { name } systemRoles companyRoles } } }"
-ROLES = "{ companyRoles { totalCount results { name description } } }"
+USERS = "{ users { totalCount edges { node { username company { name } systemRoles companyRoles } } } }"
+ROLES = "{ companyRoles { totalCount edges { node { name description } } } }"
 CREATE_USER = """
 mutation($input: CreateUserInput!) {
   createUser(input: $input) { user { id username systemRoles companyRoles } errors { code message path } }
@@ -65,7 +67,7 @@ class TestAdminOperations:
         }
         listed = gql.data(USERS, token=tenant_a.token)["users"]
         assert listed["totalCount"] == 2
-        assert {u["username"] for u in listed["results"]} == {tenant_a.admin.username, "agent"}
+        assert {edge["node"]["username"] for edge in listed["edges"]} == {tenant_a.admin.username, "agent"}
 
     def test_unknown_roles_are_located(self, gql, tenant_a):
         created = new_user(gql, tenant_a, systemRoles=["workflow_creator", "root"], companyRoles=["ghost"])
@@ -86,7 +88,7 @@ class TestAdminOperations:
 
     def test_admin_cannot_remove_own_admin_role(self, gql, tenant_a):
         payload = gql.data(
-            UPDATE_ROLES, {"id": str(tenant_a.admin.pk), "system": [], "company": []}, token=tenant_a.token
+            UPDATE_ROLES, {"id": gid(tenant_a.admin), "system": [], "company": []}, token=tenant_a.token
         )["updateUserRoles"]
         assert payload["errors"][0]["code"] == "FORBIDDEN"
 
@@ -122,23 +124,24 @@ class TestCompanyIsolation:
         tenant_b.user(company_roles=["globex_only"])
         users = gql.data(USERS, token=tenant_a.token)["users"]
         assert users["totalCount"] == 1
-        assert [u["company"]["name"] for u in users["results"]] == ["Acme"]
-        assert gql.data(ROLES, token=tenant_a.token)["companyRoles"] == {"totalCount": 0, "results": []}
+        assert [edge["node"]["company"]["name"] for edge in users["edges"]] == ["Acme"]
+        assert gql.data(ROLES, token=tenant_a.token)["companyRoles"] == {"totalCount": 0, "edges": []}
 
     def test_admin_cannot_touch_another_companys_user_or_role(self, gql, tenant_a, tenant_b):
         gql.data(CREATE_ROLE, {"name": "globex_only"}, token=tenant_b.token)
         victim, _ = tenant_b.user(company_roles=["globex_only"])
 
+        unused = global_id("User", 999999)
         other_company = gql.data(
-            UPDATE_ROLES, {"id": str(victim.pk), "system": ["company_admin"], "company": []}, token=tenant_a.token
+            UPDATE_ROLES, {"id": gid(victim), "system": ["company_admin"], "company": []}, token=tenant_a.token
         )["updateUserRoles"]
         nonexistent = gql.data(
-            UPDATE_ROLES, {"id": "999999", "system": ["company_admin"], "company": []}, token=tenant_a.token
+            UPDATE_ROLES, {"id": unused, "system": ["company_admin"], "company": []}, token=tenant_a.token
         )["updateUserRoles"]
         assert other_company["errors"][0]["code"] == nonexistent["errors"][0]["code"] == "NOT_FOUND"
-        assert other_company["errors"][0]["message"].replace(str(victim.pk), "N") == nonexistent["errors"][0][
+        assert other_company["errors"][0]["message"].replace(gid(victim), "N") == nonexistent["errors"][0][
             "message"
-        ].replace("999999", "N")
+        ].replace(unused, "N")
         victim.refresh_from_db()
         assert [g.name for g in victim.groups.all()] == [f"company:{tenant_b.company.pk}:globex_only"]
 

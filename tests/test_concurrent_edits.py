@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 
 from tests.support.documents import example
+from tests.support.ids import gid
 from workflow_design.models import WorkflowVersion
 from workflow_design.services import workflow_upload
 
@@ -28,13 +29,13 @@ def post(url: str, token: str, variables: dict) -> tuple[int, dict]:
         return response.status, json.loads(response.read())
 
 
-def race(url: str, token: str, workflow_id: int, expected_version: int, titles: list[str]) -> dict:
+def race(url: str, token: str, workflow_id: str, expected_version: int, titles: list[str]) -> dict:
     """Sends one edit per title at the same moment; the answers by title."""
     barrier = threading.Barrier(len(titles))
     results: dict[str, tuple[int, dict]] = {}
 
     def edit(title: str) -> None:
-        document = {**example(), "id": str(workflow_id), "expectedVersion": expected_version, "title": title}
+        document = {**example(), "id": workflow_id, "expectedVersion": expected_version, "title": title}
         barrier.wait()
         results[title] = post(url, token, {"input": document})
 
@@ -59,7 +60,7 @@ def test_same_expected_version_one_wins_one_conflicts(live_server):
     winners = []
     for round_number in range(1, ROUNDS + 1):
         titles = [f"round {round_number} {side}" for side in "ab"]
-        results = race(url, tenant.token, workflow.pk, round_number, titles)
+        results = race(url, tenant.token, gid(workflow), round_number, titles)
         assert {status for status, _ in results.values()} == {200}
         payloads = {title: body["data"]["uploadWorkflow"] for title, (_, body) in results.items()}
         won = [title for title, p in payloads.items() if p["errors"] == []]

@@ -5,7 +5,9 @@ import json
 
 import pytest
 
+from kernel.global_ids import global_id
 from tests.support.documents import FORM_LAYOUT, example
+from tests.support.ids import gid
 from workflow_design.models import TicketDefinition, WorkflowDefinition
 from workflow_design.services import workflow_upload
 
@@ -43,7 +45,7 @@ def incident(tenant_a) -> WorkflowDefinition:
 def ticket_input(workflow: WorkflowDefinition, **changes) -> dict:
     return {
         "title": "Service outage",
-        "workflowId": str(workflow.pk),
+        "workflowId": gid(workflow),
         "fields": {"service": "checkout"},
         "companyRoleAccess": ["support_agent"],
     } | changes
@@ -55,7 +57,7 @@ class TestUploadTaskDefinition:
         task = copy.deepcopy(example()["tasks"][2])  # resolve
         task["title"] = "Resolve the incident"
         payload = gql.data(
-            UPLOAD_TASK, {"workflowId": str(incident.pk), "expectedVersion": 1, "input": task}, token=tenant_a.token
+            UPLOAD_TASK, {"workflowId": gid(incident), "expectedVersion": 1, "input": task}, token=tenant_a.token
         )["uploadTaskDefinition"]
         assert payload["errors"] == []
         assert payload["task"]["title"] == "Resolve the incident"
@@ -73,7 +75,7 @@ class TestUploadTaskDefinition:
         task["timeoutSeconds"] = 9000
         task["inputTransform"] = {"service": {"var": "ticket.servce"}}
         payload = gql.data(
-            UPLOAD_TASK, {"workflowId": str(incident.pk), "expectedVersion": 1, "input": task}, token=tenant_a.token
+            UPLOAD_TASK, {"workflowId": gid(incident), "expectedVersion": 1, "input": task}, token=tenant_a.token
         )["uploadTaskDefinition"]
         assert payload["task"] is None
         assert located(payload["errors"]) == [
@@ -90,14 +92,14 @@ class TestUploadTaskDefinition:
             "outputSchema": {"type": "object", "properties": {}},
         }
         payload = gql.data(
-            UPLOAD_TASK, {"workflowId": str(incident.pk), "expectedVersion": 1, "input": task}, token=tenant_a.token
+            UPLOAD_TASK, {"workflowId": gid(incident), "expectedVersion": 1, "input": task}, token=tenant_a.token
         )["uploadTaskDefinition"]
         assert located(payload["errors"]) == [("UNREACHABLE_TASK", "")]
 
     def test_stale_version(self, gql, tenant_a, incident):
         payload = gql.data(
             UPLOAD_TASK,
-            {"workflowId": str(incident.pk), "expectedVersion": 3, "input": example()["tasks"][0]},
+            {"workflowId": gid(incident), "expectedVersion": 3, "input": example()["tasks"][0]},
             token=tenant_a.token,
         )["uploadTaskDefinition"]
         assert located(payload["errors"]) == [("VERSION_CONFLICT", "/expectedVersion")]
@@ -107,7 +109,7 @@ class TestUploadTaskDefinition:
         del task["outputSchema"]["properties"]["severity"]
         task["outputSchema"]["required"] = []
         payload = gql.data(
-            UPLOAD_TASK, {"workflowId": str(incident.pk), "expectedVersion": 1, "input": task}, token=tenant_a.token
+            UPLOAD_TASK, {"workflowId": gid(incident), "expectedVersion": 1, "input": task}, token=tenant_a.token
         )["uploadTaskDefinition"]
         assert {(p["code"], p["path"]) for p in payload["errors"]} == {("UNKNOWN_VARIABLE", "")}
         where = sorted(p["message"].split(":")[0] for p in payload["errors"])
@@ -152,7 +154,9 @@ class TestTicketDefinitions:
             ({"fields": {"servic": "checkout"}}, [("UNKNOWN_FIELD", "/fields/servic")]),
             ({"fields": {"reporterEmail": "not-an-email"}}, [("INVALID_FIELD_VALUE", "/fields/reporterEmail")]),
             ({"companyRoleAccess": ["support_agent", "suport"]}, [("UNKNOWN_ROLE", "/companyRoleAccess/1")]),
-            ({"workflowId": "987654321"}, [("NOT_FOUND", "/workflowId")]),
+            ({"workflowId": global_id("WorkflowDefinition", 987654321)}, [("NOT_FOUND", "/workflowId")]),
+            ({"workflowId": "987654321"}, [("NOT_FOUND", "/workflowId")]),  # an id from before global ids
+            ({"workflowId": "not/an id!"}, [("INVALID_TYPE", "/workflowId")]),
             ({"title": ""}, [("REQUIRED", "/title")]),
         ],
     )
@@ -184,7 +188,7 @@ class TestDeletes:
         ticket = gql.data(UPLOAD_TICKET, {"input": ticket_input(incident)}, token=tenant_a.token)[
             "uploadTicketDefinition"
         ]["ticketDefinition"]
-        in_use = gql.data(DELETE_WORKFLOW, {"id": str(incident.pk), "v": 1}, token=tenant_a.token)
+        in_use = gql.data(DELETE_WORKFLOW, {"id": gid(incident), "v": 1}, token=tenant_a.token)
         assert in_use["deleteWorkflowDefinition"] == {"ok": False, "errors": [{"code": "IN_USE", "path": "/id"}]}
 
         stale = gql.data(DELETE_TICKET, {"id": ticket["id"], "v": 2}, token=tenant_a.token)
@@ -192,7 +196,7 @@ class TestDeletes:
         assert gql.data(DELETE_TICKET, {"id": ticket["id"], "v": 1}, token=tenant_a.token)[
             "deleteTicketDefinition"
         ] == {"ok": True, "errors": []}
-        assert gql.data(DELETE_WORKFLOW, {"id": str(incident.pk), "v": 1}, token=tenant_a.token)[
+        assert gql.data(DELETE_WORKFLOW, {"id": gid(incident), "v": 1}, token=tenant_a.token)[
             "deleteWorkflowDefinition"
         ] == {"ok": True, "errors": []}
         assert not WorkflowDefinition.objects.exists()
@@ -205,7 +209,7 @@ class TestDeletes:
 @pytest.mark.django_db
 class TestImportExportCommands:
     def test_demo_files_import_and_export_round_trip(self, tenant_a, tmp_path, capsys):
-        from django.core.management import call_command
+        from django.core.management import CommandError, call_command
 
         from workflow_design.management.commands.seed_demo import DEMO_DIR
 
@@ -218,15 +222,19 @@ class TestImportExportCommands:
 
         workflow = WorkflowDefinition.objects.get(title="IT incident")
         capsys.readouterr()
-        call_command("export_workflow", str(workflow.pk), "--version", "1")
+        call_command("export_workflow", gid(workflow), "--version", "1")
         exported = json.loads(capsys.readouterr().out)
-        assert exported == {"id": str(workflow.pk), "expectedVersion": 1, **example()}
+        assert exported == {"id": gid(workflow), "expectedVersion": 1, **example()}
         # Re-importing the export is a no-op edit.
         file = tmp_path / "again.workflow.json"
         file.write_text(json.dumps(exported))
         call_command("import_workflows", str(file), company=str(tenant_a.company.pk))
         workflow.refresh_from_db()
         assert workflow.version == 1
+        # A file exported before global ids holds the workflow's number: not an id any more.
+        file.write_text(json.dumps({**exported, "id": str(workflow.pk)}))
+        with pytest.raises(CommandError, match=rf"NOT_FOUND at /id: no workflow with id {workflow.pk}"):
+            call_command("import_workflows", str(file), company=tenant_a.company.name)
 
     def test_one_bad_file_imports_nothing(self, tenant_a, tmp_path):
         from django.core.management import CommandError, call_command

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 import pytest
 
 from tests.support.documents import FORM_LAYOUT, small_workflow
+from tests.support.ids import gid
 from workflow_design.preview import MAX_ANSWER_BYTES, Outcome, preview_workflow
 from workflow_design.services import workflow_upload
 from workflow_design.validation.budget import Budget, budget_scope
@@ -163,7 +164,7 @@ def test_a_crafted_email_is_checked_in_linear_time(gql, tenant_a):
         data = gql.data(
             """mutation($input: TicketDefinitionInput!) {
                  uploadTicketDefinition(input: $input) { errors { code path } } }""",
-            {"input": {"title": "T", "workflowId": str(workflow.pk), "fields": {"contact": crafted}}},
+            {"input": {"title": "T", "workflowId": gid(workflow), "fields": {"contact": crafted}}},
             token=tenant_a.token,
         )
     assert data["uploadTicketDefinition"]["errors"] == [{"code": "INVALID_FIELD_VALUE", "path": "/fields/contact"}]

@@ -17,7 +17,8 @@ EVERYTHING = """
 query($withTasks: Boolean!) {
   workflowDefinitions(order: {id: ASC}) {
     totalCount
-    results {
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node {
       __typename id title description displayLayout version createdAt updatedAt
       company { id name }
       createdBy { id username company { name } }
@@ -35,8 +36,13 @@ query($withTasks: Boolean!) {
         toTask { id key createdBy { username } }
         workflow { title }
       }
-      ticketDefinitions { id title fields companyRoleAccess workflow { id } createdBy { username } }
-    }
+      ticketDefinitions(first: 5) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        edges { cursor node { id title fields companyRoleAccess workflow { id } createdBy { username } } }
+      }
+      versions { edges { node { id version document { title tasks { key } } } } }
+    } }
   }
 }
 fragment TaskParts on TaskDefinition {
@@ -93,7 +99,7 @@ class TestShortPathsAnswerLikeGraphqlCore:
         short, general = both_answers(gql, tenant_a.token, monkeypatch, {"withTasks": with_tasks})
         assert "errors" not in short
         assert json.dumps(short) == json.dumps(general)  # same keys, same order, same values
-        results = short["data"]["workflowDefinitions"]["results"]
+        results = [edge["node"] for edge in short["data"]["workflowDefinitions"]["edges"]]
         assert [w["title"] for w in results] == ["IT incident", "Second"]
         assert ("tasks" in results[0]) is with_tasks
         assert results[0]["transitions"][0]["fromTask"] is None
@@ -106,7 +112,7 @@ class TestShortPathsAnswerLikeGraphqlCore:
         assert short["data"] == {"workflowDefinitions": None}  # null propagates up to the nullable root field
         # A server-side failure: masked for the client (the log has "Cannot return null...").
         assert short["errors"][0]["message"] == "Unexpected error."
-        assert short["errors"][0]["path"] == ["workflowDefinitions", "results", 0, "tasks", 1, "title"]
+        assert short["errors"][0]["path"] == ["workflowDefinitions", "edges", 0, "node", "tasks", 1, "title"]
 
     def test_value_the_scalar_refuses(self, gql, tenant_a, workflows, monkeypatch):
         transition = WorkflowTransition.objects.filter(workflow=workflows[1]).order_by("position")[2]
@@ -114,7 +120,7 @@ class TestShortPathsAnswerLikeGraphqlCore:
         short, general = both_answers(gql, tenant_a.token, monkeypatch, {"withTasks": False})
         assert short == general
         assert short["data"] == {"workflowDefinitions": None}
-        assert short["errors"][0]["path"] == ["workflowDefinitions", "results", 1, "transitions", 2, "priority"]
+        assert short["errors"][0]["path"] == ["workflowDefinitions", "edges", 1, "node", "transitions", 2, "priority"]
         assert short["errors"][0]["message"] == "Int cannot represent non 32-bit signed integer value: 1099511627776"
 
     def test_null_in_a_nullable_column_and_a_related_row(self, gql, tenant_a, workflows, monkeypatch):
@@ -123,5 +129,5 @@ class TestShortPathsAnswerLikeGraphqlCore:
         short, general = both_answers(gql, tenant_a.token, monkeypatch, {"withTasks": True})
         assert "errors" not in short
         assert short == general
-        tasks = short["data"]["workflowDefinitions"]["results"][0]["tasks"]
+        tasks = short["data"]["workflowDefinitions"]["edges"][0]["node"]["tasks"]
         assert tasks[0]["description"] is None

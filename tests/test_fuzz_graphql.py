@@ -41,8 +41,10 @@ from hypothesis import strategies as st
 from schemathesis.generation.modes import GenerationMode
 
 from conftest import Tenant
+from kernel.global_ids import global_id
 from schema.persisted_queries import sha256_hex
 from tests.support.documents import EXAMPLE, TICKET, example
+from tests.support.ids import gid
 from tests.support.operations import fan_out
 from tests.support.strategies import JSON_VALUES, mutate, retext_somewhere
 from users import services as user_services
@@ -186,7 +188,7 @@ def seed(tenant: Tenant) -> None:
     acting user's workflow_creator role, and deletes may remove the seeded rows."""
     user_services.user_set_roles(
         acting_user=tenant.admin,
-        user_id=str(tenant.admin.pk),
+        user_id=gid(tenant.admin),
         system_roles=[COMPANY_ADMIN, WORKFLOW_CREATOR],
         company_roles=[],
     )
@@ -197,24 +199,35 @@ def seed(tenant: Tenant) -> None:
         return
     workflow = workflow_services.workflow_upload(acting_user=tenant.admin, document=example()).row
     workflow_services.ticket_definition_upload(
-        acting_user=tenant.admin, document={**copy.deepcopy(TICKET), "workflowId": str(workflow.pk)}
+        acting_user=tenant.admin, document={**copy.deepcopy(TICKET), "workflowId": gid(workflow)}
     )
 
 
-# IDs: besides schemathesis' random strings and integers, the ids of rows that exist (so
-# that reads, edits and deletes hit data) and forms an id parser can stumble over.
-# "\u00b2" (superscript two), "\u0661" (Arabic-Indic one) and "\uff11" (fullwidth one) pass str.isdigit().
+# IDs: besides schemathesis' random strings and integers, the global ids of rows that exist (so
+# that reads, edits and deletes hit data, also with an id of another type) and forms an id parser
+# can stumble over. "\u00b2" (superscript two), "\u0661" (Arabic-Indic one) and "\uff11" (fullwidth
+# one) pass str.isdigit(); the others are base64 that decodes to almost an id, or to no text.
 ODD_IDS = ["", "0", "-1", "01", " 1", "1 ", "1.0", "1e3", "+1", "1\x00", "9" * 19, "9" * 30]
 ODD_IDS += ["\u00b2", "\u0661", "\uff11"]
+ODD_IDS += ["V29ya2Zsb3dEZWZpbml0aW9uOjE", "V29ya2Zsb3dEZWZpbml0aW9uOjF=", "V29ya2Zsb3dEZWZpbml0aW9uOjAx", "//79"]
 
 
 def register_id_scalar(tenant: Tenant) -> None:
-    from users.models import User
-    from workflow_design.models import TaskDefinition, TicketDefinition
+    from users.models import Company, CompanyRole, User
+    from workflow_design.models import TaskDefinition, TicketDefinition, WorkflowTransition, WorkflowVersion
 
-    known = [str(tenant.admin.pk), str(tenant.company.pk)]
-    for model in (WorkflowDefinition, TaskDefinition, TicketDefinition, User):
-        known += [str(pk) for pk in model.objects.values_list("pk", flat=True)]
+    known = []
+    for model in (
+        WorkflowDefinition,
+        TaskDefinition,
+        WorkflowTransition,
+        TicketDefinition,
+        WorkflowVersion,
+        User,
+        Company,
+        CompanyRole,
+    ):
+        known += [global_id(model, pk) for pk in model.objects.values_list("pk", flat=True)]
     ids = st.sampled_from(sorted(set(known))) | st.sampled_from(ODD_IDS) | st.text() | st.integers(0, 2**31 - 1)
     schemathesis.graphql.scalar("ID", ids.map(_id_node))
 
@@ -342,11 +355,11 @@ _TASK_OUTPUTS = {"triage": {"severity": "high", "notes": "x"}, "page_oncall": {"
 def _document_request(operation: str, data: st.DataObject, workflow: WorkflowDefinition) -> dict:
     """The variables of one operation: a mutated example, sometimes as an edit of the stored workflow."""
     if operation == "uploadTicketDefinition":
-        ticket = mutate({**copy.deepcopy(TICKET), "workflowId": str(workflow.pk)}, data, max_mutations=2)
+        ticket = mutate({**copy.deepcopy(TICKET), "workflowId": gid(workflow)}, data, max_mutations=2)
         return {"input": ticket}
     document = example()
     if data.draw(st.booleans(), label="edit the stored workflow"):
-        document = {"id": str(workflow.pk), "expectedVersion": workflow.version, **document}
+        document = {"id": gid(workflow), "expectedVersion": workflow.version, **document}
     how = data.draw(st.sampled_from(["keep", "retext", "mutate", "mutate"]), label="change")
     if how == "retext":  # mostly still valid, with any text where a string was: uploads that write
         document = retext_somewhere(document, data)
@@ -355,7 +368,7 @@ def _document_request(operation: str, data: st.DataObject, workflow: WorkflowDef
     if operation == "uploadTaskDefinition":
         tasks = document.get("tasks") if isinstance(document.get("tasks"), list) else []
         task = data.draw(st.sampled_from(tasks), label="task") if tasks else data.draw(JSON_VALUES, label="task")
-        return {"workflowId": str(workflow.pk), "expectedVersion": workflow.version, "input": task}
+        return {"workflowId": gid(workflow), "expectedVersion": workflow.version, "input": task}
     if operation == "previewWorkflow":
         ticket = data.draw(st.just({"service": "web", "summary": "down"}) | JSON_VALUES, label="ticket")
         outputs = data.draw(st.just(_TASK_OUTPUTS) | JSON_VALUES, label="taskOutputs")
@@ -440,7 +453,7 @@ HOSTILE_EXAMPLES = int(os.environ.get("FUZZ_HOSTILE_EXAMPLES", "150"))
 HOSTILE_QUERIES = [
     "{ ...F0 } " + fan_out(40, on="Query", body="SPREADS", leaf="__typename"),
     "{ ...F0 } " + fan_out(40, on="Query", body="SPREADS", leaf="a: __typename b: me { id }"),
-    "{ taskDefinitions { results { ...F0 } } } "
+    "{ taskDefinitions { edges { node { ...F0 } } } } "
     + fan_out(40, on="TaskDefinition", body="workflow { tasks { SPREADS } }", leaf="id"),
     "{ "
     + " ".join(f"...G{i}" for i in range(380))

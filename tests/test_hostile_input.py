@@ -1,5 +1,6 @@
 """Inputs the fuzzers (or reviews) found crashing the service once; each now gets a clear answer."""
 
+import base64
 import json
 import sys
 from datetime import timedelta
@@ -9,13 +10,42 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from kernel.values import parse_id
+from kernel.global_ids import global_id
 from tests.support.documents import example
+from tests.support.ids import gid
 from users.tokens import ACCESS_TOKEN_TYPE
 from workflow_design import services as workflow_services
 from workflow_design.validation import validate_workflow
 
-UNUSUAL_IDS = ["²", "99999999999999999999", "", "-1", "1.0", " 1", "1\n"]
+
+def encoded(text: str | bytes) -> str:
+    """Base64 text, as global ids and cursors are written."""
+    return base64.b64encode(text.encode() if isinstance(text, str) else text).decode()
+
+
+WORKFLOW_1 = global_id("WorkflowDefinition", 1)
+UNUSUAL_IDS = [
+    "²",
+    "99999999999999999999",
+    "",
+    "-1",
+    "1.0",
+    " 1",
+    "1\n",
+    "1",  # an id from before global ids
+    WORKFLOW_1.rstrip("="),  # without its padding
+    WORKFLOW_1[:-2] + "F=",  # other padding bits: the same bytes, another spelling
+    encoded("WorkflowDefinition:²"),
+    encoded("WorkflowDefinition:-1"),
+    encoded("WorkflowDefinition:01"),
+    encoded("WorkflowDefinition:1\n"),
+    encoded("WorkflowDefinition:" + "9" * 19),
+    encoded("WorkflowDefinition"),
+    encoded(b"\xff\xfe:1"),  # not text
+    global_id("Problem", 1),  # a type without identity
+    global_id("Query", 1),
+    "A" * 10_000,
+]
 # More digits than Python converts to an int (its guard against quadratic conversions): ValueError.
 OVERLONG_INTEGER = "9" * (sys.get_int_max_str_digits() + 1)
 ME = "{ me { id } }"
@@ -26,11 +56,17 @@ ME = "{ me { id } }"
 def test_malformed_ids_find_nothing(gql, tenant_a, object_id):
     data = gql.data(
         """query($id: ID!) { workflowDefinition(id: $id) { id } exportWorkflow(id: $id)
-             workflowVersions(id: $id) { version } }""",
+             workflowVersions(id: $id) { totalCount } node(id: $id) { id } nodes(ids: [$id, $id]) { id } }""",
         {"id": object_id},
         token=tenant_a.token,
     )
-    assert data == {"workflowDefinition": None, "exportWorkflow": None, "workflowVersions": []}
+    assert data == {
+        "workflowDefinition": None,
+        "exportWorkflow": None,
+        "workflowVersions": {"totalCount": 0},
+        "node": None,
+        "nodes": [None, None],
+    }
     deleted = gql.data(
         "mutation($id: ID!) { deleteWorkflowDefinition(id: $id, expectedVersion: 1) { errors { code path } } }",
         {"id": object_id},
@@ -52,10 +88,47 @@ def test_malformed_ids_in_filters_match_nothing(gql, tenant_a, object_id):
 
 
 @pytest.mark.django_db
-def test_negative_page_offset_is_bad_input(gql, tenant_a):
-    body = gql.post("{ companyRoles(pagination: {offset: -1}) { totalCount } }", token=tenant_a.token)
-    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-    assert "offset" in body["errors"][0]["message"]
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"first": -1},
+        {"last": -5},
+        {"first": 2**31 - 1},
+        {"after": "²"},
+        {"after": ""},
+        {"before": "A" * 100_000},
+        {"after": encoded("arrayconnection:" + "9" * 19)},
+        {"after": encoded("arrayconnection:1e5")},
+        {"after": encoded("arrayconnection:-1")},
+        {"before": encoded("arrayconnection:")},
+        {"after": encoded('orderedcursor:["1"]')},
+        {"after": global_id("WorkflowDefinition", 1)},
+    ],
+)
+def test_unusable_connection_arguments_are_bad_input(gql, tenant_a, arguments, caplog):
+    query = """query($first: Int, $last: Int, $after: String, $before: String) {
+      companyRoles(first: $first, last: $last, after: $after, before: $before) { totalCount } }"""
+    body = gql.post(query, arguments, token=tenant_a.token)
+    (error,) = body["errors"]
+    (argument,) = arguments
+    assert error["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "argument": argument,
+        "variable": argument,
+        "path": f"/variables/{argument}",
+    }
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+@pytest.mark.django_db
+def test_too_many_ids_for_nodes_is_bad_input(gql, tenant_a, settings):
+    ids = [gid(tenant_a.admin)] * (settings.PAGINATION_MAX_LIMIT + 1)
+    body = gql.post(
+        "query($ids: [ID!]!) { me { username } nodes(ids: $ids) { id } }", {"ids": ids}, token=tenant_a.token
+    )
+    assert body["data"] == {"me": {"username": tenant_a.admin.username}, "nodes": None}
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": "ids"}
+    assert body["errors"][0]["path"] == ["nodes"]
 
 
 @pytest.mark.django_db
@@ -139,9 +212,9 @@ def test_an_id_with_a_trailing_newline_names_nothing(gql, tenant_a):
     """`^[0-9]+$` with re.match took "4\\n" for 4 ("$" also matches before a final newline)."""
     workflow = workflow_services.workflow_upload(acting_user=tenant_a.admin, document=example()).row
     query = "query($id: ID!) { workflowDefinition(id: $id) { id } }"
-    assert gql.data(query, {"id": str(workflow.pk)}, token=tenant_a.token)["workflowDefinition"] is not None
-    assert gql.data(query, {"id": f"{workflow.pk}\n"}, token=tenant_a.token)["workflowDefinition"] is None
-    assert parse_id(f"{workflow.pk}\n") is None
+    assert gql.data(query, {"id": gid(workflow)}, token=tenant_a.token)["workflowDefinition"] is not None
+    for spelling in (f"{gid(workflow)}\n", encoded(f"WorkflowDefinition:{workflow.pk}\n")):
+        assert gql.data(query, {"id": spelling}, token=tenant_a.token)["workflowDefinition"] is None
 
 
 @pytest.mark.django_db

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from bench.documents import edited, generated_workflow
 from tests.support.documents import FORM_LAYOUT, TICKET, example
+from tests.support.ids import gid
 from tests.support.uploads import EXPORT, UPLOAD, located
 from workflow_design import layout_contract as contract
 from workflow_design.models import WorkflowDefinition
@@ -106,11 +107,11 @@ class TestWhereLayoutsAreSent:
     def test_a_task_upload_relocates_layout_problems_into_the_task_sent(self, gql, tenant_a):
         workflow = workflow_upload(acting_user=tenant_a.admin, document=example()).row
         action = {**example()["tasks"][1], "key": "page_again", "editLayout": FORM_LAYOUT}
-        variables = {"workflowId": str(workflow.pk), "expectedVersion": 1, "input": action}
+        variables = {"workflowId": gid(workflow), "expectedVersion": 1, "input": action}
         payload = gql.data(UPLOAD_TASK, variables, token=tenant_a.token)["uploadTaskDefinition"]
         assert ("NOT_ALLOWED_FOR_TASK_TYPE", "/editLayout") in located(payload["errors"])
         form = {**example()["tasks"][2], "editLayout": UNCLOSED}
-        variables = {"workflowId": str(workflow.pk), "expectedVersion": 1, "input": form}
+        variables = {"workflowId": gid(workflow), "expectedVersion": 1, "input": form}
         payload = gql.data(UPLOAD_TASK, variables, token=tenant_a.token)["uploadTaskDefinition"]
         assert payload["errors"] == [{"code": "INVALID_LAYOUT", "message": UNCLOSED_MESSAGE, "path": "/editLayout"}]
 
@@ -118,7 +119,7 @@ class TestWhereLayoutsAreSent:
         workflow = workflow_upload(acting_user=tenant_a.admin, document=example()).row
         tenant_a.user(company_roles=["support_agent", "sre"])
         display = "export default function Outage({ fields }) {\n  return <b>{fields.servce}</b>;\n}\n"
-        ticket = {**TICKET, "workflowId": str(workflow.pk), "editLayout": "<TicketForm />", "displayLayout": display}
+        ticket = {**TICKET, "workflowId": gid(workflow), "editLayout": "<TicketForm />", "displayLayout": display}
         payload = gql.data(UPLOAD_TICKET, {"input": ticket}, token=tenant_a.token)["uploadTicketDefinition"]
         assert payload["ticketDefinition"] is None
         assert payload["errors"] == [

@@ -9,10 +9,12 @@ from importlib import metadata
 
 import pytest
 from graphql import GraphQLObjectType
+from strawberry import relay
 
+from kernel.global_ids import global_id
 from schema import library_internals as internals
 from schema import schema as strawberry_schema
-from schema.execution import _model_of
+from schema.execution import _row_class_of
 from workflow_design.models import WorkflowDefinition
 
 UPGRADE = "see the README's 'Upgrading the GraphQL libraries' and schema/library_internals.py"
@@ -53,7 +55,23 @@ def test_the_schema_holds_what_the_short_paths_read():
     assert getattr(title, "_is_default", False) is True, UPGRADE
     assert title.__name__ == internals.BASIC_FIELD_RESOLVER, UPGRADE
     # strawberry-django's is_type_of, from the module the execution context recognises it by.
-    assert _model_of(workflow) is WorkflowDefinition, UPGRADE
+    assert _row_class_of(workflow) is WorkflowDefinition, UPGRADE
+    # A connection's edges have no is_type_of: graphql-core completes any value as one.
+    assert CORE.get_type("WorkflowDefinitionEdge").is_type_of is None, UPGRADE
+    assert _row_class_of(CORE.get_type("WorkflowDefinitionEdge")) is object, UPGRADE
+
+
+def test_the_node_id_the_short_path_writes():
+    """The `id` of every model type is strawberry's Node id, made by strawberry-django's resolve_model_id and
+    Node's resolve_typename, whose GlobalID text is what kernel.global_ids writes."""
+    for type_name in ("Company", "User", "CompanyRole", "WorkflowDefinition", "TaskDefinition", "WorkflowVersion"):
+        object_type = CORE.get_type(type_name)
+        assert internals.is_node_id_field(object_type.fields["id"].extensions[internals.STRAWBERRY_DEFINITION])
+        assert internals.node_id_of_model_pk(object_type) == "id", (type_name, UPGRADE)
+    assert "resolve_typename(root, info)" in inspect.getsource(internals.NODE_ID_RESOLVER), UPGRADE
+    assert "GlobalID(type_name=type_name, node_id=str(node_id))" in inspect.getsource(internals.NODE_ID_RESOLVER)
+    assert "return str(root.__dict__[id_attr])" in inspect.getsource(internals.MODEL_NODE_ID_RESOLVER), UPGRADE
+    assert str(relay.GlobalID("WorkflowDefinition", "12")) == global_id("WorkflowDefinition", 12), UPGRADE
 
 
 def test_the_executor_keeps_its_middleware_and_the_overlap_rule_its_budget():

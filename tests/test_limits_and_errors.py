@@ -13,6 +13,7 @@ from django.db import connection
 from graphql import get_introspection_query, parse
 
 from bench import queries as bench_queries
+from kernel.global_ids import global_id
 from schema import schema
 from schema.extensions import COSTLY_ROOT_FIELDS, parsed_document_bytes
 from schema.library_internals import graphql_core_schema
@@ -75,7 +76,7 @@ class TestOperationLimits:
         nested = "id"
         for _ in range(settings.GRAPHQL_MAX_DEPTH):
             nested = f"workflow {{ tasks {{ {nested} }} }}"
-        body = gql.post(f"{{ taskDefinitions {{ results {{ {nested} }} }} }}", token=tenant_a.token)
+        body = gql.post(f"{{ taskDefinitions {{ edges {{ node {{ {nested} }} }} }} }}", token=tenant_a.token)
         assert "exceeds maximum operation depth" in top_error(body)["message"]
 
     def test_graphiql_introspection_fits_the_limits(self, gql, tenant_a):
@@ -111,11 +112,11 @@ class TestOperationLimits:
         assert error["message"].startswith(f"{2**40} aliases found. Allowed: 30")
 
     def test_depth_through_a_fragment_fan_out_is_measured_not_walked(self, gql, tenant_a):
-        query = "{ taskDefinitions { results { ...F0 } } } " + fan_out(
+        query = "{ taskDefinitions { edges { node { ...F0 } } } } " + fan_out(
             40, on="TaskDefinition", body="workflow { tasks { SPREADS } }", leaf="id"
         )
         error = top_error(post_within_call_budget(gql, query, token=tenant_a.token))
-        assert error["message"] == "'anonymous' exceeds maximum operation depth of 15: its fields nest 82 levels deep."
+        assert error["message"] == "'anonymous' exceeds maximum operation depth of 15: its fields nest 83 levels deep."
         assert error["locations"] == [{"line": 1, "column": 1}]
 
     def test_nested_lists(self, gql, tenant_a):
@@ -131,7 +132,7 @@ class TestOperationLimits:
     @pytest.mark.parametrize("query", [bench_queries.R1, bench_queries.R3], ids=["R1", "R3"])
     def test_the_designer_queries_fit_the_list_nesting_limit(self, gql, tenant_a, query):
         """R3 nests the most lists of the real queries: a page of workflows, their tasks, each task's extRef."""
-        assert gql.data(query, {"id": "1", "limit": 20, "offset": 0}, token=tenant_a.token)
+        assert gql.data(query, {"id": global_id("WorkflowDefinition", 1), "first": 20}, token=tenant_a.token)
 
     def test_list_nesting_through_a_fragment_fan_out_is_measured_not_walked(self, gql, tenant_a):
         query = '{ workflowDefinition(id: "1") { tasks { outgoing { ...F0 } } } } ' + fan_out(

@@ -7,22 +7,25 @@ from strawberry.permission import PermissionExtension
 from strawberry.utils.str_converters import to_camel_case
 
 from conftest import PASSWORD
+from kernel.global_ids import global_id
 from schema import Mutation, schema
 from tests.builders import build_ticket_definition
 from tests.support.documents import example
+from tests.support.ids import gid
 from workflow_design.services import workflow_upload
 
 MUTATIONS = sorted(schema._schema.mutation_type.fields.items())
 STRAWBERRY_MUTATIONS = {to_camel_case(f.python_name): f for f in Mutation.__strawberry_definition__.fields}
 PUBLIC = {"createCompany", "login", "refreshToken"}
-UNUSED_ID = "987654321"
+UNUSED_PK = 987654321
+UNUSED_WORKFLOW_ID = global_id("WorkflowDefinition", UNUSED_PK)
 SAMPLES = {
-    "ID": UNUSED_ID,
+    "ID": UNUSED_WORKFLOW_ID,
     "Int": 1,
     "String": "sample",
     "WorkflowInput": example(),
     "TaskInput": example()["tasks"][0],
-    "TicketDefinitionInput": {"title": "T", "workflowId": UNUSED_ID},
+    "TicketDefinitionInput": {"title": "T", "workflowId": UNUSED_WORKFLOW_ID},
     "CreateUserInput": {"username": "someone", "email": "s@example.com", "password": PASSWORD},
     "CreateCompanyInput": {"companyName": "C", "username": "u", "email": "u@example.com", "password": PASSWORD},
 }
@@ -99,11 +102,11 @@ class TestAnotherCompanysObjectsAreNotFound:
             gql,
             tenant_b,
             query,
-            {"input": {**example(), "id": str(workflow.pk), "expectedVersion": 1}},
-            {"input": {**example(), "id": UNUSED_ID, "expectedVersion": 1}},
+            {"input": {**example(), "id": gid(workflow), "expectedVersion": 1}},
+            {"input": {**example(), "id": UNUSED_WORKFLOW_ID, "expectedVersion": 1}},
         )
         assert foreign["data"]["uploadWorkflow"]["errors"][0]["code"] == "NOT_FOUND"
-        assert_same_answer(foreign, nonexistent, str(workflow.pk))
+        assert_same_answer(foreign, nonexistent, gid(workflow), UNUSED_WORKFLOW_ID)
 
     def test_upload_task(self, gql, tenant_b, company_a):
         workflow, _ = company_a
@@ -112,12 +115,12 @@ class TestAnotherCompanysObjectsAreNotFound:
             task { id } errors { code message path } } }"""
         task = example()["tasks"][0]
         foreign, nonexistent = both_answers(
-            gql, tenant_b, query, {"id": str(workflow.pk), "task": task}, {"id": UNUSED_ID, "task": task}
+            gql, tenant_b, query, {"id": gid(workflow), "task": task}, {"id": UNUSED_WORKFLOW_ID, "task": task}
         )
         assert foreign["data"]["uploadTaskDefinition"]["errors"] == [
-            {"code": "NOT_FOUND", "message": f"no workflow with id {workflow.pk}", "path": "/workflowId"}
+            {"code": "NOT_FOUND", "message": f"no workflow with id {gid(workflow)}", "path": "/workflowId"}
         ]
-        assert_same_answer(foreign, nonexistent, str(workflow.pk))
+        assert_same_answer(foreign, nonexistent, gid(workflow), UNUSED_WORKFLOW_ID)
 
     def test_ticket_definition_on_another_companys_workflow(self, gql, tenant_b, company_a):
         workflow, _ = company_a
@@ -127,26 +130,65 @@ class TestAnotherCompanysObjectsAreNotFound:
             gql,
             tenant_b,
             query,
-            {"input": {"title": "Outage", "workflowId": str(workflow.pk)}},
-            {"input": {"title": "Outage", "workflowId": UNUSED_ID}},
+            {"input": {"title": "Outage", "workflowId": gid(workflow)}},
+            {"input": {"title": "Outage", "workflowId": UNUSED_WORKFLOW_ID}},
         )
         assert foreign["data"]["uploadTicketDefinition"]["errors"][0]["code"] == "NOT_FOUND"
         assert foreign["data"]["uploadTicketDefinition"]["errors"][0]["path"] == "/workflowId"
-        assert_same_answer(foreign, nonexistent, str(workflow.pk))
+        assert_same_answer(foreign, nonexistent, gid(workflow), UNUSED_WORKFLOW_ID)
 
     @pytest.mark.parametrize("mutation", ["deleteWorkflowDefinition", "deleteTicketDefinition"])
     def test_delete(self, gql, tenant_b, company_a, mutation):
         workflow, ticket = company_a
         target = workflow if mutation == "deleteWorkflowDefinition" else ticket
+        unused = global_id(type(target), UNUSED_PK)
         query = (
             f"mutation($id: ID!) {{ {mutation}(id: $id, expectedVersion: 1) {{ ok errors {{ code message path }} }} }}"
         )
-        foreign, nonexistent = both_answers(gql, tenant_b, query, {"id": str(target.pk)}, {"id": UNUSED_ID})
+        foreign, nonexistent = both_answers(gql, tenant_b, query, {"id": gid(target)}, {"id": unused})
         assert foreign["data"][mutation]["errors"][0]["code"] == "NOT_FOUND"
-        assert_same_answer(foreign, nonexistent, str(target.pk))
+        assert_same_answer(foreign, nonexistent, gid(target), unused)
         target.refresh_from_db()  # still there
 
 
-def assert_same_answer(foreign: dict, nonexistent: dict, foreign_id: str) -> None:
+@pytest.mark.django_db
+class TestAnIdOfAnotherTypeIsNotFound:
+    """A global id of another type answers like an unknown id of the right type, at its pointer."""
+
+    def test_upload_task_with_a_tasks_id_for_the_workflow(self, gql, tenant_a, company_a):
+        workflow, _ = company_a
+        task_id = gid(workflow.tasks.first())
+        query = """mutation($id: ID!, $task: TaskInput!) {
+          uploadTaskDefinition(workflowId: $id, expectedVersion: 1, input: $task) { errors { code message path } } }"""
+        task = example()["tasks"][0]
+        wrong, unknown = both_answers(
+            gql, tenant_a, query, {"id": task_id, "task": task}, {"id": UNUSED_WORKFLOW_ID, "task": task}
+        )
+        assert wrong["data"]["uploadTaskDefinition"]["errors"][0]["path"] == "/workflowId"
+        assert_same_answer(wrong, unknown, task_id, UNUSED_WORKFLOW_ID)
+
+    def test_edit_a_ticket_definition_with_its_workflows_id(self, gql, tenant_a, company_a):
+        workflow, _ = company_a
+        query = """mutation($input: TicketDefinitionInput!) {
+          uploadTicketDefinition(input: $input) { errors { code message path } } }"""
+        edit = {"title": "Outage", "workflowId": gid(workflow), "expectedVersion": 1}
+        unused = global_id("TicketDefinition", UNUSED_PK)
+        wrong, unknown = both_answers(
+            gql, tenant_a, query, {"input": edit | {"id": gid(workflow)}}, {"input": edit | {"id": unused}}
+        )
+        assert wrong["data"]["uploadTicketDefinition"]["errors"] == [
+            {"code": "NOT_FOUND", "message": f"no ticket definition with id {gid(workflow)}", "path": "/id"}
+        ]
+        assert_same_answer(wrong, unknown, gid(workflow), unused)
+
+    def test_delete_a_workflow_by_a_users_id(self, gql, tenant_a, company_a):
+        user_id = gid(tenant_a.admin)
+        query = "mutation($id: ID!) { deleteWorkflowDefinition(id: $id, expectedVersion: 1) { errors { code path } } }"
+        wrong, unknown = both_answers(gql, tenant_a, query, {"id": user_id}, {"id": UNUSED_WORKFLOW_ID})
+        assert wrong["data"]["deleteWorkflowDefinition"]["errors"] == [{"code": "NOT_FOUND", "path": "/id"}]
+        assert wrong == unknown
+
+
+def assert_same_answer(foreign: dict, nonexistent: dict, foreign_id: str, nonexistent_id: str) -> None:
     """Identical but for the id the caller sent themselves."""
-    assert str(foreign).replace(foreign_id, "<id>") == str(nonexistent).replace(UNUSED_ID, "<id>")
+    assert str(foreign).replace(foreign_id, "<id>") == str(nonexistent).replace(nonexistent_id, "<id>")

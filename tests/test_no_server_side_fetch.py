@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tests.support.documents import example
+from tests.support.ids import gid
 from workflow_design.models import WorkflowDefinition, WorkflowVersion
 from workflow_design.services import workflow_upload
 from workflow_design.validation.budget import Budget, budget_scope
@@ -109,7 +110,7 @@ class TestThroughTheApi:
         stored["tasks"][0]["outputSchema"]["properties"]["severity"] = {"$ref": remote_ref}
         WorkflowVersion.objects.filter(pk=version.pk).update(document=stored)
 
-        data = gql.data(PREVIEW, {"id": str(workflow.pk)}, token=tenant_a.token)["previewWorkflow"]
+        data = gql.data(PREVIEW, {"id": gid(workflow)}, token=tenant_a.token)["previewWorkflow"]
         assert data["outcome"] == "INVALID"
         assert refusal(data["problems"]) == [("INVALID_JSON_SCHEMA", "/workflowId")]
         assert listener.requests == []

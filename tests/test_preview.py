@@ -10,11 +10,14 @@ from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from kernel.global_ids import global_id
 from tests.support.documents import small_workflow
+from tests.support.ids import gid
 from workflow_design.preview import MAX_STEPS_LIMIT, Outcome, preview_workflow
 from workflow_design.services import workflow_upload
 
 DEMO = Path(__file__).resolve().parents[1] / "workflow_design" / "demo"
+UNUSED_WORKFLOW_ID = global_id("WorkflowDefinition", 987654321)
 
 
 def demo(name: str) -> dict:
@@ -498,14 +501,14 @@ class TestGraphQL:
             finance_review={"decision": "approve"},
         )
         with CaptureQueriesContext(connection) as captured:
-            by_id = preview(gql, tenant_a, workflowId=str(workflow.pk), ticket=EXPENSE_TICKET, taskOutputs=outputs)
+            by_id = preview(gql, tenant_a, workflowId=gid(workflow), ticket=EXPENSE_TICKET, taskOutputs=outputs)
             by_input = preview(
                 gql, tenant_a, input=demo("expense-approval"), ticket=EXPENSE_TICKET, taskOutputs=outputs
             )
             looping = preview(
                 gql,
                 tenant_a,
-                workflowId=str(workflow.pk),
+                workflowId=gid(workflow),
                 version=1,
                 ticket=EXPENSE_TICKET,
                 taskOutputs={**outputs, "manager_review": {"decision": "rework"}},
@@ -556,23 +559,24 @@ class TestGraphQL:
     def test_another_companys_workflow_is_not_found(self, gql, tenant_a, tenant_b):
         workflow = workflow_upload(acting_user=tenant_a.admin, document=demo("it-incident")).row
         arguments = {"ticket": INCIDENT_TICKET, "taskOutputs": incident_outputs("low")}
-        own = preview(gql, tenant_a, workflowId=str(workflow.pk), **arguments)
+        own = preview(gql, tenant_a, workflowId=gid(workflow), **arguments)
         assert own["outcome"] == "ENDED", "company A cannot preview its own workflow: the check would be vacuous"
-        foreign = gql.post(PREVIEW, {"workflowId": str(workflow.pk), **arguments}, token=tenant_b.token)
-        nonexistent = gql.post(PREVIEW, {"workflowId": "987654321", **arguments}, token=tenant_b.token)
+        foreign = gql.post(PREVIEW, {"workflowId": gid(workflow), **arguments}, token=tenant_b.token)
+        nonexistent = gql.post(PREVIEW, {"workflowId": UNUSED_WORKFLOW_ID, **arguments}, token=tenant_b.token)
         malformed = gql.post(PREVIEW, {"workflowId": "abc", **arguments}, token=tenant_b.token)
-        assert foreign == nonexistent == malformed
+        of_a_task = gql.post(PREVIEW, {"workflowId": gid(workflow.tasks.first()), **arguments}, token=tenant_b.token)
+        assert foreign == nonexistent == malformed == of_a_task
         result = foreign["data"]["previewWorkflow"]
         assert (result["outcome"], result["steps"]) == ("INVALID", [])
         assert [(p["code"], p["path"]) for p in result["problems"]] == [("NOT_FOUND", "/workflowId")]
         # Another company's versions are just as invisible.
-        assert gql.post(PREVIEW, {"workflowId": str(workflow.pk), "version": 1, **arguments}, token=tenant_b.token) == (
-            gql.post(PREVIEW, {"workflowId": "987654321", "version": 1, **arguments}, token=tenant_b.token)
+        assert gql.post(PREVIEW, {"workflowId": gid(workflow), "version": 1, **arguments}, token=tenant_b.token) == (
+            gql.post(PREVIEW, {"workflowId": UNUSED_WORKFLOW_ID, "version": 1, **arguments}, token=tenant_b.token)
         )
 
     def test_an_unknown_version_of_an_own_workflow(self, gql, tenant_a):
         workflow = workflow_upload(acting_user=tenant_a.admin, document=demo("it-incident")).row
-        result = preview(gql, tenant_a, workflowId=str(workflow.pk), version=7, ticket={}, taskOutputs={})
+        result = preview(gql, tenant_a, workflowId=gid(workflow), version=7, ticket={}, taskOutputs={})
         assert [(p["code"], p["path"]) for p in result["problems"]] == [("NOT_FOUND", "/version")]
 
     def test_sample_data_problems_over_http(self, gql, tenant_a):

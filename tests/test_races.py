@@ -12,6 +12,7 @@ from django.db import OperationalError, connection
 from conftest import PASSWORD, Tenant
 from tests.support.documents import example
 from tests.support.http import Reply, post_graphql
+from tests.support.ids import gid
 from users import services
 from users.models import CompanyRole, RefreshToken, User
 from users.tokens import refresh_token_hash
@@ -126,11 +127,11 @@ def test_a_workflow_deleted_while_ticket_definitions_are_uploaded_onto_it(races)
     tenant, url = races
     for round_number in range(ROUNDS):
         workflow = workflow_upload(acting_user=tenant.admin, document=example()).row
-        ticket = {"title": f"Ticket {round_number}", "workflowId": str(workflow.pk), "fields": {"service": "x"}}
+        ticket = {"title": f"Ticket {round_number}", "workflowId": gid(workflow), "fields": {"service": "x"}}
         replies = at_once(
             url,
             [
-                (DELETE_WORKFLOW, {"id": str(workflow.pk)}, tenant.token),
+                (DELETE_WORKFLOW, {"id": gid(workflow)}, tenant.token),
                 (UPLOAD_TICKET, {"input": ticket}, tenant.token),
                 (UPLOAD_TICKET, {"input": ticket | {"title": "Another"}}, tenant.token),
             ],
@@ -158,7 +159,7 @@ def test_a_role_deleted_while_ticket_definitions_grant_it(races):
     for round_number in range(ROUNDS):
         name = f"agent_{round_number}"
         tenant.user(company_roles=[name])
-        ticket = {"title": f"Ticket {round_number}", "workflowId": str(workflow.pk), "companyRoleAccess": [name]}
+        ticket = {"title": f"Ticket {round_number}", "workflowId": gid(workflow), "companyRoleAccess": [name]}
         replies = at_once(
             url,
             [(DELETE_ROLE, {"name": name}, tenant.token), (UPLOAD_TICKET, {"input": ticket}, tenant.token)],
@@ -185,7 +186,7 @@ def test_a_role_deleted_while_it_is_given_to_a_user(races):
             url,
             [
                 (DELETE_ROLE, {"name": name}, tenant.token),
-                (UPDATE_ROLES, {"id": str(user.pk), "roles": [name]}, tenant.token),
+                (UPDATE_ROLES, {"id": gid(user), "roles": [name]}, tenant.token),
             ],
         )
         deleted = payloads(replies[:1], "deleteCompanyRole")[0]

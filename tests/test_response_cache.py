@@ -10,6 +10,7 @@ from django.test import Client
 from conftest import PASSWORD
 from tests.builders import build_ticket_definition
 from tests.support.documents import example
+from tests.support.ids import gid
 from users.models import Company, User
 from workflow_design.services import workflow_upload
 
@@ -18,12 +19,12 @@ query($id: ID!) {
   workflowDefinition(id: $id) {
     title version company { name } createdBy { username }
     tasks { key title }
-    ticketDefinitions { title }
+    ticketDefinitions { edges { node { title } } }
   }
-  companyRoles { results { name } }
-  users { results { username } }
+  companyRoles { edges { node { name } } }
+  users { edges { node { username } } }
 }"""
-TICKETS = "{ ticketDefinitions { totalCount results { title } } }"
+TICKETS = "{ ticketDefinitions { totalCount edges { node { title } } } }"
 WORKFLOW = "query($id: ID!) { workflowDefinition(id: $id) { title tasks { key } } }"
 
 
@@ -48,7 +49,7 @@ def incident(tenant_a):
 @pytest.mark.django_db
 class TestRepeatedReads:
     def test_a_repeated_read_is_a_hit_with_the_same_answer(self, client, tenant_a, incident):
-        variables = {"id": str(incident.pk)}
+        variables = {"id": gid(incident)}
         first = read(client, DESIGN_VIEW, variables, token=tenant_a.token)
         again = read(client, DESIGN_VIEW, variables, token=tenant_a.token)
         assert first[0] == "miss"
@@ -57,8 +58,22 @@ class TestRepeatedReads:
         assert "errors" not in first[1]
         assert first[1]["data"]["workflowDefinition"]["title"] == "IT incident"
 
+    def test_node_reads_are_cached_and_see_every_write(self, client, tenant_a, incident):
+        query = """query($id: ID!, $ids: [ID!]!) {
+          node(id: $id) { ... on WorkflowDefinition { title } } nodes(ids: $ids) { id } }"""
+        variables = {"id": gid(incident), "ids": [gid(incident), gid(tenant_a.admin)]}
+        assert read(client, query, variables, token=tenant_a.token)[0] == "miss"
+        status, body = read(client, query, variables, token=tenant_a.token)
+        assert status == "hit"
+        assert body["data"]["node"] == {"title": "IT incident"}
+        workflow_upload(
+            acting_user=tenant_a.admin, document=example() | {"id": gid(incident), "expectedVersion": 1, "title": "New"}
+        )
+        status, body = read(client, query, variables, token=tenant_a.token)
+        assert (status, body["data"]["node"]) == ("miss", {"title": "New"})
+
     def test_no_cache_computes_afresh(self, client, tenant_a, incident):
-        variables = {"id": str(incident.pk)}
+        variables = {"id": gid(incident)}
         read(client, DESIGN_VIEW, variables, token=tenant_a.token)
         fresh = read(client, DESIGN_VIEW, variables, token=tenant_a.token, HTTP_CACHE_CONTROL="no-cache")
         assert fresh[0] == "miss"
@@ -66,15 +81,15 @@ class TestRepeatedReads:
 
     def test_other_variables_are_another_entry(self, client, tenant_a, incident):
         other = workflow_upload(acting_user=tenant_a.admin, document=example() | {"title": "Second"}).row
-        read(client, DESIGN_VIEW, {"id": str(incident.pk)}, token=tenant_a.token)
-        status, body = read(client, DESIGN_VIEW, {"id": str(other.pk)}, token=tenant_a.token)
+        read(client, DESIGN_VIEW, {"id": gid(incident)}, token=tenant_a.token)
+        status, body = read(client, DESIGN_VIEW, {"id": gid(other)}, token=tenant_a.token)
         assert status == "miss"
         assert body["data"]["workflowDefinition"]["title"] == "Second"
 
     def test_errors_are_never_kept(self, client, tenant_a, incident):
         _reader, token = tenant_a.user()  # no role: FORBIDDEN
         for _ in range(2):
-            status, body = read(client, DESIGN_VIEW, {"id": str(incident.pk)}, token=token)
+            status, body = read(client, DESIGN_VIEW, {"id": gid(incident)}, token=token)
             assert status == "miss"
             assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
@@ -94,14 +109,14 @@ class TestEveryWriteIsSeen:
     """After each kind of write, the next identical read is computed again and shows it."""
 
     def cached_view(self, client, tenant, workflow) -> dict:
-        variables = {"id": str(workflow.pk)}
+        variables = {"id": gid(workflow)}
         read(client, DESIGN_VIEW, variables, token=tenant.token)
         status, body = read(client, DESIGN_VIEW, variables, token=tenant.token)
         assert status == "hit"
         return body["data"]
 
     def fresh_view(self, client, tenant, workflow) -> dict:
-        status, body = read(client, DESIGN_VIEW, {"id": str(workflow.pk)}, token=tenant.token)
+        status, body = read(client, DESIGN_VIEW, {"id": gid(workflow)}, token=tenant.token)
         assert status == "miss", "the read after a write came from the cache"
         assert "errors" not in body, body
         return body["data"]
@@ -114,7 +129,7 @@ class TestEveryWriteIsSeen:
 
     def test_workflow_upload(self, client, tenant_a, incident):
         self.cached_view(client, tenant_a, incident)
-        document = example() | {"id": str(incident.pk), "expectedVersion": 1, "title": "Renamed"}
+        document = example() | {"id": gid(incident), "expectedVersion": 1, "title": "Renamed"}
         self.mutate(
             client,
             tenant_a,
@@ -133,7 +148,7 @@ class TestEveryWriteIsSeen:
             tenant_a,
             "mutation($w: ID!, $input: TaskInput!) { uploadTaskDefinition(workflowId: $w, expectedVersion: 1, "
             "input: $input) { errors { code } } }",
-            {"w": str(incident.pk), "input": task},
+            {"w": gid(incident), "input": task},
             "uploadTaskDefinition",
         )
         tasks = self.fresh_view(client, tenant_a, incident)["workflowDefinition"]["tasks"]
@@ -146,12 +161,12 @@ class TestEveryWriteIsSeen:
             tenant_a,
             "mutation($input: TicketDefinitionInput!) { uploadTicketDefinition(input: $input) "
             "{ ticketDefinition { id version } errors { code } } }",
-            {"input": {"title": "Outage", "workflowId": str(incident.pk), "fields": {"service": "checkout"}}},
+            {"input": {"title": "Outage", "workflowId": gid(incident), "fields": {"service": "checkout"}}},
             "uploadTicketDefinition",
         )["ticketDefinition"]
-        assert self.fresh_view(client, tenant_a, incident)["workflowDefinition"]["ticketDefinitions"] == [
-            {"title": "Outage"}
-        ]
+        assert self.fresh_view(client, tenant_a, incident)["workflowDefinition"]["ticketDefinitions"] == {
+            "edges": [{"node": {"title": "Outage"}}]
+        }
         self.cached_view(client, tenant_a, incident)
         self.mutate(
             client,
@@ -160,7 +175,7 @@ class TestEveryWriteIsSeen:
             {"id": created["id"], "v": created["version"]},
             "deleteTicketDefinition",
         )
-        assert self.fresh_view(client, tenant_a, incident)["workflowDefinition"]["ticketDefinitions"] == []
+        assert self.fresh_view(client, tenant_a, incident)["workflowDefinition"]["ticketDefinitions"] == {"edges": []}
 
     def test_workflow_delete(self, client, tenant_a, incident):
         self.cached_view(client, tenant_a, incident)
@@ -168,7 +183,7 @@ class TestEveryWriteIsSeen:
             client,
             tenant_a,
             "mutation($id: ID!) { deleteWorkflowDefinition(id: $id, expectedVersion: 1) { errors { code } } }",
-            {"id": str(incident.pk)},
+            {"id": gid(incident)},
             "deleteWorkflowDefinition",
         )
         assert self.fresh_view(client, tenant_a, incident)["workflowDefinition"] is None
@@ -182,7 +197,7 @@ class TestEveryWriteIsSeen:
             {},
             "createCompanyRole",
         )
-        assert {"name": "auditor"} in self.fresh_view(client, tenant_a, incident)["companyRoles"]["results"]
+        assert {"node": {"name": "auditor"}} in self.fresh_view(client, tenant_a, incident)["companyRoles"]["edges"]
         self.cached_view(client, tenant_a, incident)
         self.mutate(
             client,
@@ -191,7 +206,7 @@ class TestEveryWriteIsSeen:
             {"input": {"username": "newcomer", "email": "n@example.com", "password": "a-long-passphrase-9"}},
             "createUser",
         )
-        assert {"username": "newcomer"} in self.fresh_view(client, tenant_a, incident)["users"]["results"]
+        assert {"node": {"username": "newcomer"}} in self.fresh_view(client, tenant_a, incident)["users"]["edges"]
         self.cached_view(client, tenant_a, incident)
         self.mutate(
             client,
@@ -200,7 +215,7 @@ class TestEveryWriteIsSeen:
             {},
             "deleteCompanyRole",
         )
-        assert {"name": "auditor"} not in self.fresh_view(client, tenant_a, incident)["companyRoles"]["results"]
+        assert {"node": {"name": "auditor"}} not in self.fresh_view(client, tenant_a, incident)["companyRoles"]["edges"]
 
     def test_names_changed_outside_the_api(self, client, tenant_a, incident):
         """The Django admin saves through the ORM: the model signals move the generation."""
@@ -220,21 +235,21 @@ class TestEveryWriteIsSeen:
         self.cached_view(client, tenant_a, incident)
         login = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { errors { code } } }"
         self.mutate(client, tenant_a, login, {"u": tenant_a.admin.username, "p": PASSWORD}, "login")
-        assert read(client, DESIGN_VIEW, {"id": str(incident.pk)}, token=tenant_a.token)[0] == "hit"
+        assert read(client, DESIGN_VIEW, {"id": gid(incident)}, token=tenant_a.token)[0] == "hit"
 
 
 @pytest.mark.django_db
 class TestScopes:
     def test_a_revoked_role_is_refused_not_served_from_the_cache(self, client, tenant_a, incident):
         designer, token = tenant_a.user(system_roles=["workflow_creator"])
-        variables = {"id": str(incident.pk)}
+        variables = {"id": gid(incident)}
         read(client, WORKFLOW, variables, token=token)
         assert read(client, WORKFLOW, variables, token=token)[0] == "hit"
         _, body = read(
             client,
             "mutation($id: ID!) { updateUserRoles(userId: $id, systemRoles: [], companyRoles: []) "
             "{ errors { code } } }",
-            {"id": str(designer.pk)},
+            {"id": gid(designer)},
             token=tenant_a.token,
         )
         assert body["data"]["updateUserRoles"]["errors"] == []
@@ -251,7 +266,7 @@ class TestScopes:
             read(client, TICKETS, token=token)
             status, body = read(client, TICKETS, token=token)
             assert status == "hit", name
-            answers[name] = sorted(t["title"] for t in body["data"]["ticketDefinitions"]["results"])
+            answers[name] = sorted(e["node"]["title"] for e in body["data"]["ticketDefinitions"]["edges"])
         assert answers == {"designer": ["For agents", "Internal"], "agent": ["For agents"], "other company": []}
 
     def test_a_granted_role_is_seen_at_once(self, client, tenant_a, incident):
@@ -264,13 +279,13 @@ class TestScopes:
             client,
             'mutation($id: ID!) { updateUserRoles(userId: $id, systemRoles: [], companyRoles: ["support_agent"]) '
             "{ errors { code } } }",
-            {"id": str(user.pk)},
+            {"id": gid(user)},
             token=tenant_a.token,
         )
         assert body["data"]["updateUserRoles"]["errors"] == []
         status, body = read(client, TICKETS, token=token)
         assert status == "miss"
-        assert body["data"]["ticketDefinitions"]["results"] == [{"title": "For agents"}]
+        assert body["data"]["ticketDefinitions"]["edges"] == [{"node": {"title": "For agents"}}]
 
 
 @pytest.mark.django_db

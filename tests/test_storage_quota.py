@@ -10,6 +10,7 @@ from django.db.models import F
 
 from kernel.problems import ServiceError
 from tests.support.documents import example
+from tests.support.ids import pk_of
 from tests.support.uploads import database_state, export, located, upload
 from users.models import Company, User
 from workflow_design.models import TicketDefinition, WorkflowVersion
@@ -65,13 +66,13 @@ class TestUsage:
         workflow = upload(gql, tenant_a, example())["workflow"]
         versions = stored(tenant_a.company)
         ticket = upload_ticket(gql, tenant_a, workflow["id"])["ticketDefinition"]
-        small = TicketDefinition.objects.get(pk=ticket["id"]).size_bytes
+        small = TicketDefinition.objects.get(pk=pk_of(ticket["id"])).size_bytes
         assert small > 20
         assert stored(tenant_a.company) == versions + small
         edited = upload_ticket(
             gql, tenant_a, workflow["id"], id=ticket["id"], expectedVersion=1, description="d" * 5000
         )
-        large = TicketDefinition.objects.get(pk=ticket["id"]).size_bytes
+        large = TicketDefinition.objects.get(pk=pk_of(ticket["id"])).size_bytes
         assert large > small + 5000
         assert stored(tenant_a.company) == versions + large
         gql.data(TICKET_DELETE, {"id": ticket["id"], "v": edited["ticketDefinition"]["version"]}, token=tenant_a.token)

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.support.documents import ERROR_CASES, FORM_LAYOUT, WARNING_CASES, example
+from tests.support.ids import pk_of
 from tests.support.uploads import UPLOAD, database_state, export, located, upload
 from workflow_design.models import TaskDefinition, WorkflowDefinition, WorkflowTransition, WorkflowVersion
 
@@ -136,11 +137,50 @@ class TestVersions:
         }
         assert export(gql, tenant_a, created["id"]) == {**edited, "expectedVersion": 2}
         versions = gql.data(
-            "query($id: ID!) { workflowVersions(id: $id) { version createdBy { username } } }",
+            """query($id: ID!) {
+              workflowVersions(id: $id) { totalCount edges { node { version createdBy { username } } } } }""",
             {"id": created["id"]},
             token=tenant_a.token,
         )["workflowVersions"]
-        assert versions == [{"version": v, "createdBy": {"username": tenant_a.admin.username}} for v in (1, 2)]
+        assert versions["totalCount"] == 2
+        assert [edge["node"] for edge in versions["edges"]] == [
+            {"version": v, "createdBy": {"username": tenant_a.admin.username}} for v in (1, 2)
+        ]
+
+    def test_an_edit_keeps_the_transitions_it_leaves_alone(self, gql, tenant_a):
+        """Transitions are matched by their ends, condition and priority, as tasks are by key: their
+        ids survive an edit of a task's title; a changed, removed or added one is another row."""
+        created = upload(gql, tenant_a, example())["workflow"]
+        before = transition_ids(gql, tenant_a, created["id"])
+        edited = export(gql, tenant_a, created["id"])
+        edited["tasks"][2]["title"] = "Resolve the incident"  # resolve: its transitions are untouched
+        assert upload(gql, tenant_a, edited)["workflow"]["version"] == 2
+        assert transition_ids(gql, tenant_a, created["id"]) == before
+
+        edited = export(gql, tenant_a, created["id"])
+        edited["transitions"][1]["condition"] = {"==": [{"var": "tasks.triage.severity"}, "medium"]}
+        moved = edited["transitions"].pop(5)  # notify_reporter -> end, now listed first
+        edited["transitions"].insert(0, moved)
+        assert upload(gql, tenant_a, edited)["workflow"]["version"] == 3
+        after = transition_ids(gql, tenant_a, created["id"])
+        changed = ("triage", "page_oncall")
+        assert {ends: row for ends, row in after.items() if ends != changed} == {
+            ends: row for ends, row in before.items() if ends != changed
+        }
+        assert after[changed] != before[changed]
+        assert WorkflowTransition.objects.get(pk=pk_of(after[("notify_reporter", None)])).position == 0
+
+    def test_a_json_value_of_another_type_is_a_change(self, gql, tenant_a):
+        """true and 1 are different JSON values, which Python's == takes for one another."""
+        document = example()
+        document["tasks"][0]["inputSchema"]["properties"]["urgent"] = {"const": True}
+        created = upload(gql, tenant_a, document)["workflow"]
+        document["tasks"][0]["inputSchema"]["properties"]["urgent"] = {"const": 1}
+        edited = upload(gql, tenant_a, {**document, "id": created["id"], "expectedVersion": 1})["workflow"]
+        assert edited["version"] == 2
+        assert {t["key"]: t["version"] for t in edited["tasks"]}["triage"] == 2
+        exported = export(gql, tenant_a, created["id"])
+        assert exported["tasks"][0]["inputSchema"]["properties"]["urgent"] == {"const": 1}
 
     def test_stale_expected_version_is_a_conflict_and_writes_nothing(self, gql, tenant_a):
         created = upload(gql, tenant_a, example())["workflow"]
@@ -217,18 +257,41 @@ def generated_workflow(tasks: int, transitions_per_task: int = 3) -> dict:
     return document
 
 
+def transition_ids(gql, tenant, workflow_id: str) -> dict[tuple, str]:
+    """The ids of a workflow's transitions, by their ends (the example has one transition per pair)."""
+    query = "query($id: ID!) { workflowDefinition(id: $id) { transitions { id fromTask { key } toTask { key } } } }"
+    transitions = gql.data(query, {"id": workflow_id}, token=tenant.token)["workflowDefinition"]["transitions"]
+    return {tuple(end and end["key"] for end in (t["fromTask"], t["toTask"])): t["id"] for t in transitions}
+
+
 @pytest.mark.django_db
 def test_statements_of_an_upload_do_not_grow_with_its_size(gql, tenant_a):
-    def statements(document: dict) -> int:
+    def statements(document: dict) -> tuple[int, str]:
+        """The statements of its upload, and the id of the workflow written."""
         with CaptureQueriesContext(connection) as captured:
             payload = upload(gql, tenant_a, document)
         assert payload["errors"] == [], payload["errors"][:3]
-        return len(captured)
+        return len(captured), payload["workflow"]["id"]
+
+    def edit(document: dict, workflow_id: str) -> dict:
+        """10 titles changed, a transition's condition changed, one transition removed, one added."""
+        edited = {**copy.deepcopy(document), "id": workflow_id, "expectedVersion": 1}
+        for task in edited["tasks"][:10]:
+            task["title"] += " (edited)"
+        edited["transitions"][2]["priority"] = 7
+        del edited["transitions"][3]
+        edited["transitions"].append(
+            {"fromTask": "t1", "toTask": "t0", "priority": 9, "condition": {"==": [{"var": "ticket.n"}, 3]}}
+        )
+        return edited
 
     small, large = generated_workflow(50), generated_workflow(500)
     assert len(large["transitions"]) == 1501
-    small_count, large_count = statements(small), statements(large)
+    (small_count, small_id), (large_count, large_id) = statements(small), statements(large)
+    (small_edit, _), (large_edit, _) = statements(edit(small, small_id)), statements(edit(large, large_id))
     # SQLite caps one statement at 999 parameters, so its bulk inserts come in batches.
     slack = 0 if connection.vendor == "postgresql" else 25
     assert large_count <= small_count + slack, (small_count, large_count)
+    assert large_edit <= small_edit + slack, (small_edit, large_edit)
     assert large_count < 60
+    assert large_edit < 60

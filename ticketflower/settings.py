@@ -339,9 +339,10 @@ CACHES = {
     ),
 }
 
+# Nodes per page of a connection (first/last), and the page without either; ids per nodes(ids:).
+PAGINATION_MAX_LIMIT = env_int("PAGINATION_MAX_LIMIT", 100)
+
 STRAWBERRY_DJANGO = {
-    "PAGINATION_DEFAULT_LIMIT": env_int("PAGINATION_DEFAULT_LIMIT", 50),
-    "PAGINATION_MAX_LIMIT": env_int("PAGINATION_MAX_LIMIT", 100),
     # GraphQL descriptions of model types and their columns: the models' docstrings and help texts,
     # written for API readers (tests/test_descriptions.py).
     "FIELD_DESCRIPTION_FROM_HELP_TEXT": True,

@@ -25,7 +25,13 @@ def _company_members(queryset: QuerySet[Row], user: User) -> QuerySet[Row]:
 
 
 register_scope(User)(_company_members)
-register_scope(CompanyRole)(_company_members)
+
+
+@register_scope(CompanyRole)
+def _company_roles(queryset: QuerySet[CompanyRole], user: User) -> QuerySet[CompanyRole]:
+    """Company admins see their company's roles: no other field shows a role (node(id:) answers what
+    the rules let its caller see). A user reads the names of their own roles on User.companyRoles."""
+    return _company_members(queryset, user) if user.has_perm(MANAGE_COMPANY) else queryset.none()
 
 
 def user_list(*, acting_user: User) -> QuerySet[User]:

@@ -8,6 +8,7 @@ definition in `document.py`.
 
 from typing import Any
 
+from kernel.global_ids import global_id, pk_of
 from workflow_design import document as doc
 
 EXT_REF_KEYS = {"label": "Label", "desc": "Desc", "uri": "URI"}
@@ -47,8 +48,6 @@ def canonical(obj: doc.DocObject, value: dict[str, Any]) -> dict[str, Any]:
             continue
         if prop.kind == doc.OBJECT_LIST:
             item = [canonical(prop.item_object, entry) for entry in item]
-        elif prop.kind == doc.ID:
-            item = str(item)  # an import file may hold a number
         result[prop.name] = item
     return result
 
@@ -77,6 +76,8 @@ def row_values(obj: doc.DocObject, content: dict[str, Any], *, skip: tuple[str, 
             value = _EMPTY[prop.kind]()
         elif value is None and prop.content == doc.FIELD_VALUES:
             value = {}
+        elif prop.kind == doc.ID and value is not None:
+            value = pk_of(value, prop.named_type)  # the foreign key; the write checked what it names
         values[prop.python_name] = value
     return values
 
@@ -93,6 +94,6 @@ def row_document(obj: doc.DocObject, row: Any, *, skip: tuple[str, ...] = ()) ->
         elif (obj.name, prop.name) in _STORAGE_KEYS:
             value = _unrename(value, _STORAGE_KEYS[(obj.name, prop.name)])
         elif prop.kind == doc.ID and value is not None:
-            value = str(value)
+            value = global_id(prop.named_type, value)
         content[prop.name] = value
     return canonical(obj, content)

@@ -37,7 +37,9 @@ FIELD_TYPES = ("string", "text", "integer", "number", "boolean", "date", "dateti
 TASK_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 # A field is read as ticket.<fieldName> in JsonLogic, where "." separates names.
 FIELD_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
-ID_PATTERN = r"^[0-9]+$"
+# A global id (kernel/global_ids): base64 text. Which object it names, if any, the write decides
+# (NOT_FOUND, as for an id that does not exist).
+ID_PATTERN = r"^[A-Za-z0-9+/]+={0,2}$"
 
 MAX_TASKS = 1000
 MAX_TRANSITIONS = 5000
@@ -108,7 +110,7 @@ TASK_TYPES = tuple(TASK_TYPE_RULES)
 STRING = "string"  # short single-line string
 TEXT = "text"  # long string (descriptions, React layout source)
 INTEGER = "integer"
-ID = "id"  # GraphQL ID: a string of digits (an integer is accepted too)
+ID = "id"  # GraphQL ID: the global id of an object of the type `names`
 ENUM = "enum"  # a string out of `values`
 URL = "url"  # an absolute http(s) URL
 JSON = "json"  # free JSON (schemas, JsonLogic, ticket field values)
@@ -161,16 +163,26 @@ class Prop:
         None  # JSON: what the value means (JSON_SCHEMA, ...); TEXT: which layout (TASK_EDIT_LAYOUT, ...)
     )
     invalid_code: str = "INVALID_TYPE"  # code for a value of the wrong type or form
+    names: str | None = None  # for ID: the type of the object named (WorkflowDefinition, ...)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown kind {self.kind!r} for {self.name!r}")
         if (self.kind == OBJECT_LIST) != (self.item is not None):
             raise ValueError(f"{self.name!r}: `item` goes with kind object_list, and only with it")
+        if (self.kind == ID) != (self.names is not None):
+            raise ValueError(f"{self.name!r}: `names` goes with kind id, and only with it")
 
     @property
     def python_name(self) -> str:
         return snake_case(self.name)
+
+    @property
+    def named_type(self) -> str:
+        """`names` of an ID prop, which always has one (__post_init__)."""
+        if self.names is None:
+            raise TypeError(f"{self.name!r} is not an id")
+        return self.names
 
     @property
     def item_object(self) -> DocObject:
@@ -355,10 +367,16 @@ TRANSITION = DocObject(
 )
 
 
-def _edit_target_props(noun: str) -> tuple[Prop, Prop]:
+def _edit_target_props(noun: str, type_name: str) -> tuple[Prop, Prop]:
     """`id` and `expectedVersion`: which stored object an upload edits, and which version of it."""
     return (
-        Prop("id", ID, f"Id of the {noun} to edit; omit to create a new one.", pattern=ID_PATTERN),
+        Prop(
+            "id",
+            ID,
+            f"Global id of the {noun} to edit (its `id`, as the API answers it); omit to create a new one.",
+            pattern=ID_PATTERN,
+            names=type_name,
+        ),
         Prop(
             "expectedVersion",
             INTEGER,
@@ -373,7 +391,7 @@ WORKFLOW = DocObject(
     "WorkflowInput",
     "A workflow document: the input of uploadWorkflow, the output of exportWorkflow and the import/export file.",
     (
-        *_edit_target_props("workflow"),
+        *_edit_target_props("workflow", "WorkflowDefinition"),
         Prop("title", STRING, "Title of the workflow (at most 255 characters).", required=True, max_length=MAX_TITLE),
         _description_prop("What the workflow is for"),
         _ext_ref_prop(),
@@ -400,7 +418,7 @@ TICKET_DEFINITION = DocObject(
     "TicketDefinitionInput",
     "A ticket definition: a kind of ticket that runs a workflow.",
     (
-        *_edit_target_props("ticket definition"),
+        *_edit_target_props("ticket definition", "TicketDefinition"),
         Prop(
             "title",
             STRING,
@@ -410,7 +428,14 @@ TICKET_DEFINITION = DocObject(
         ),
         _description_prop("What this kind of ticket is for"),
         _ext_ref_prop(),
-        Prop("workflowId", ID, "Id of the workflow tickets of this kind run.", required=True, pattern=ID_PATTERN),
+        Prop(
+            "workflowId",
+            ID,
+            "Global id of the workflow tickets of this kind run.",
+            required=True,
+            pattern=ID_PATTERN,
+            names="WorkflowDefinition",
+        ),
         Prop(
             "fields",
             JSON,
@@ -445,7 +470,7 @@ def _prop_json_schema(prop: Prop) -> dict[str, Any]:
     elif prop.kind == INTEGER:
         schema = {"type": ["integer", _NULL]}
     elif prop.kind == ID:
-        schema = {"type": ["string", "integer", _NULL]}
+        schema = {"type": ["string", _NULL]}
     elif prop.kind == ENUM:
         schema = {"type": ["string", _NULL], "enum": [*prop.values, None]}
     elif prop.kind == URL:

@@ -143,7 +143,9 @@ class TaskDefinition(Authored):
 class WorkflowTransition(CompanyOwned):
     """An edge of a workflow's graph, from a task (or the start) to a task (or the end)."""
 
-    id = described_id("Id of the transition; every upload that changes the workflow writes its transitions anew.")
+    id = described_id(
+        "Id of the transition; it stays the same while uploads keep a transition with its ends, condition and priority."
+    )
     workflow = models.ForeignKey(
         WorkflowDefinition,
         on_delete=models.CASCADE,

@@ -15,9 +15,9 @@ from django.conf import settings
 from django.db.models import F, QuerySet
 from guardian.shortcuts import get_objects_for_group, get_objects_for_user
 
+from kernel.global_ids import global_id, pk_of
 from kernel.problems import Problem
 from kernel.scoping import Row, register_scope, visible_to
-from kernel.values import parse_id
 from users.models import CompanyRole, User
 from users.role_uses import register_company_role_use
 from users.roles import DESIGN_WORKFLOWS
@@ -88,13 +88,13 @@ def _ticket_definitions_granting_role(role: CompanyRole, limit: int) -> list[str
     return [f"ticket definition '{title}'" for title in granting.values_list("title", flat=True)[:limit]]
 
 
-def workflow_get(*, acting_user: User, workflow_id: Any) -> WorkflowDefinition | None:
-    pk = parse_id(workflow_id)
-    return None if pk is None else visible_to(WorkflowDefinition.objects.filter(pk=pk), acting_user).first()
+def workflow_get(*, acting_user: User, pk: int) -> WorkflowDefinition | None:
+    return visible_to(WorkflowDefinition.objects.filter(pk=pk), acting_user).first()
 
 
 def workflow_versions(*, acting_user: User, workflow_id: str) -> QuerySet[WorkflowVersion]:
-    pk = parse_id(workflow_id)
+    """The versions of the workflow with that global id, oldest first; none for another company's."""
+    pk = pk_of(workflow_id, WorkflowDefinition)
     if pk is None:
         return WorkflowVersion.objects.none()
     return visible_to(WorkflowVersion.objects.filter(workflow_id=pk), acting_user).order_by("version")
@@ -114,8 +114,13 @@ def workflow_export(*, acting_user: User, workflow_id: str, version: int | None 
 
 
 def workflow_document_of(snapshot: WorkflowVersion, *, current_version: int) -> dict[str, Any]:
-    """A version's document as exported: with the workflow's id and current version, so that uploading it is an edit."""
-    return {"id": str(snapshot.workflow_id), "expectedVersion": current_version, **snapshot.document}
+    """A version's document as exported: with the workflow's global id and current version, so that uploading it
+    is an edit."""
+    return {
+        "id": global_id(WorkflowDefinition, snapshot.workflow_id),
+        "expectedVersion": current_version,
+        **snapshot.document,
+    }
 
 
 def workflow_preview(

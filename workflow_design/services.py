@@ -19,9 +19,10 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermission
 from guardian.shortcuts import assign_perm
 
+from kernel.global_ids import global_id, pk_of
 from kernel.problems import Problem, ServiceError, errors, warnings
 from kernel.scoping import own_row, visible_to
-from kernel.values import json_bytes, parse_id
+from kernel.values import json_bytes, json_text
 from users.generations import writes_company_data
 from users.models import Company, CompanyRole, User
 from workflow_design import document as doc
@@ -131,7 +132,7 @@ def _workflow_write(*, acting_user: User, document: dict[str, Any]) -> WorkflowD
     previous: dict[str, Any] = {}
     if workflow.pk is not None:
         previous = workflow.versions.get(version=workflow.version).document
-        if previous == content:
+        if json_text(previous) == json_text(content):
             return workflow  # identical upload: nothing changes
         # Under the row lock _row_to_write took. A ticket definition's write takes the same lock before
         # it writes, so it has either committed by now (and is read here) or waits, and then checks its
@@ -148,7 +149,7 @@ def _workflow_write(*, acting_user: User, document: dict[str, Any]) -> WorkflowD
     workflow.version += 1
     workflow.save()
     tasks_by_key = _tasks_write(workflow, content.get("tasks", []), previous.get("tasks", []), acting_user)
-    _transitions_write(workflow, content.get("transitions", []), tasks_by_key)
+    _transitions_write(workflow, content.get("transitions", []), tasks_by_key, edited=bool(previous))
     WorkflowVersion.objects.create(
         company_id=workflow.company_id,
         workflow=workflow,
@@ -241,7 +242,8 @@ def _tasks_write(
     workflow: WorkflowDefinition, tasks: list[dict[str, Any]], previous_tasks: list[dict[str, Any]], acting_user: User
 ) -> dict[str, TaskDefinition]:
     """Matches tasks by key: a changed task gets version + 1, an unchanged one keeps its
-    row and version, a removed one is deleted, a new one starts at version 1."""
+    row and version, a removed one is deleted (with the transitions touching it), a new one
+    starts at version 1."""
     existing = {task.key: task for task in workflow.tasks.all()} if previous_tasks else {}
     previous = {task["key"]: task for task in previous_tasks}
     now = timezone.now()
@@ -258,7 +260,7 @@ def _tasks_write(
                 **row_values(doc.TASK, task_content),
             )
             created.append(row)
-        elif previous.get(key) != task_content:
+        elif json_text(previous.get(key)) != json_text(task_content):
             for name, value in row_values(doc.TASK, task_content).items():
                 setattr(row, name, value)
             row.position, row.version, row.updated_at = position, row.version + 1, now
@@ -267,8 +269,6 @@ def _tasks_write(
             row.position = position
             moved.append(row)
         by_key[key] = row
-    # Transitions are rewritten as a whole, so removed tasks leave no dangling edge.
-    WorkflowTransition.objects.filter(workflow=workflow).delete()
     if existing:
         TaskDefinition.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
     TaskDefinition.objects.bulk_create(created)
@@ -280,21 +280,63 @@ def _tasks_write(
     return by_key
 
 
+# What makes a transition the same one across uploads: its ends (task keys), condition and priority.
+_TransitionIdentity = tuple[str | None, str | None, bytes, int]
+
+
 def _transitions_write(
-    workflow: WorkflowDefinition, transitions: list[dict[str, Any]], tasks_by_key: dict[str, TaskDefinition]
+    workflow: WorkflowDefinition,
+    transitions: list[dict[str, Any]],
+    tasks_by_key: dict[str, TaskDefinition],
+    *,
+    edited: bool,
 ) -> None:
-    WorkflowTransition.objects.bulk_create(
-        WorkflowTransition(
-            company_id=workflow.company_id,
-            workflow=workflow,
-            from_task=tasks_by_key.get(transition["fromTask"]),
-            to_task=tasks_by_key.get(transition["toTask"]),
-            condition=transition.get("condition"),
-            priority=transition.get("priority", 0),
-            position=position,
+    """Matches transitions by their ends, condition and priority, as tasks are matched by key: an
+    unchanged one keeps its row (and id) and takes its new position, a removed one is deleted, a
+    new one is inserted. Client caches and the designer's graph keep their keys for the edges an
+    edit leaves alone. A constant number of statements, whatever the number of transitions."""
+    stored: dict[_TransitionIdentity, list[WorkflowTransition]] = {}
+    if edited:  # (the transitions of removed tasks went with them, in _tasks_write)
+        key_of: dict[int | None, str | None] = {row.pk: key for key, row in tasks_by_key.items()}
+        key_of[None] = None  # a start (from nowhere) or an end (to nowhere)
+        rows = WorkflowTransition.objects.filter(workflow=workflow).only(
+            "id", "from_task_id", "to_task_id", "condition", "priority", "position"
         )
-        for position, transition in enumerate(transitions)
-    )
+        for row in rows.order_by("position"):
+            identity = (
+                key_of[row.from_task_id],
+                key_of[row.to_task_id],
+                json_text(row.condition),
+                row.priority,
+            )
+            stored.setdefault(identity, []).append(row)
+    created, moved = [], []
+    for position, transition in enumerate(transitions):
+        condition, priority = transition.get("condition"), transition.get("priority", 0)
+        kept = stored.get((transition["fromTask"], transition["toTask"], json_text(condition), priority))
+        if kept:
+            row = kept.pop(0)
+            if row.position != position:
+                row.position = position
+                moved.append(row)
+            continue
+        created.append(
+            WorkflowTransition(
+                company_id=workflow.company_id,
+                workflow=workflow,
+                from_task=tasks_by_key.get(transition["fromTask"]),
+                to_task=tasks_by_key.get(transition["toTask"]),
+                condition=condition,
+                priority=priority,
+                position=position,
+            )
+        )
+    removed = [row.pk for rows in stored.values() for row in rows]
+    if removed:
+        WorkflowTransition.objects.filter(pk__in=removed).delete()
+    if moved:
+        WorkflowTransition.objects.bulk_update(moved, ["position"])
+    WorkflowTransition.objects.bulk_create(created)
 
 
 def task_upload(
@@ -313,7 +355,7 @@ def task_upload(
         path="/workflowId",
         lock=False,
     )
-    document: dict[str, Any] = {"id": str(workflow.pk), "expectedVersion": expected_version}
+    document: dict[str, Any] = {"id": global_id(WorkflowDefinition, workflow.pk), "expectedVersion": expected_version}
     document |= workflow.versions.get(version=workflow.version).document
     tasks = list(document.get("tasks", []))
     key = task_document.get("key") if isinstance(task_document, dict) else None
@@ -366,7 +408,7 @@ def workflow_delete(*, acting_user: User, workflow_id: Any, expected_version: in
 def ticket_definition_upload(*, acting_user: User, document: Any) -> Written[TicketDefinition]:
     """Creates or edits a ticket definition; its role access becomes guardian permissions."""
     workflow_id = document.get("workflowId") if isinstance(document, dict) else None
-    pk = parse_id(workflow_id)
+    pk = pk_of(workflow_id, WorkflowDefinition)
     workflow = None if pk is None else visible_to(WorkflowDefinition.objects.all(), acting_user).filter(pk=pk).first()
     roles = set(CompanyRole.objects.filter(company_id=acting_user.company_id).values_list("name", flat=True))
     problems = validate_ticket_definition(

@@ -3,6 +3,7 @@ from typing import Annotated, cast
 import strawberry
 from strawberry.types import Info
 
+from kernel.global_ids import global_id
 from schema.base import OkPayload, acting_user, answers_refusals, company_admin_required, login_required
 from schema.users.inputs import CreateCompanyInput, CreateUserInput
 from schema.users.types import (
@@ -15,6 +16,7 @@ from schema.users.types import (
     UserType,
 )
 from users import services
+from users.models import CompanyRole
 from users.selectors import user_list
 
 # strawberry-django answers a model row as its type: the casts below say so to the type checker (its documented way).
@@ -124,7 +126,7 @@ class UsersMutation:
     def update_user_roles(
         self,
         info: Info,
-        user_id: Annotated[strawberry.ID, strawberry.argument(description="Id of a user of your company.")],
+        user_id: Annotated[strawberry.ID, strawberry.argument(description="Global id of a user of your company.")],
         system_roles: Annotated[
             list[str],
             strawberry.argument(description="The user's system roles from now on: company_admin, workflow_creator."),
@@ -174,5 +176,5 @@ class UsersMutation:
         deleted = services.company_role_delete(company_id=user.company_id, name=name)
         holders = user_list(acting_user=user).filter(pk__in=deleted.holder_ids).order_by("username")
         return DeleteCompanyRolePayload(
-            ok=True, deleted_id=strawberry.ID(str(deleted.id)), users=cast(list[UserType], holders)
+            ok=True, deleted_id=strawberry.ID(global_id(CompanyRole, deleted.id)), users=cast(list[UserType], holders)
         )

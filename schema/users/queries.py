@@ -1,11 +1,16 @@
+from collections.abc import Iterable
+from typing import cast
+
 import strawberry
 import strawberry_django
 from strawberry.types import Info
-from strawberry_django.pagination import OffsetPaginated
+from strawberry_django.relay import DjangoListConnection
 
-from schema.base import acting_user, company_admin_required, login_required, paginated_list
+from schema.base import acting_user, company_admin_required, connection, login_required
 from schema.users.types import CompanyRoleType, UserType
 from users.selectors import company_role_list, user_list
+
+# strawberry-django answers a queryset as its rows: the casts below say so to the type checker (its documented way).
 
 
 @strawberry.type
@@ -14,18 +19,18 @@ class UsersQuery:
     def me(self, info: Info) -> UserType | None:
         return acting_user(info)
 
-    @paginated_list(
-        OffsetPaginated[UserType] | None,
+    @connection(
+        DjangoListConnection[UserType] | None,
         extensions=company_admin_required(),
         description="The users of your company, by username.",
     )
-    def users(self, info: Info):
-        return user_list(acting_user=acting_user(info)).order_by("username")
+    def users(self, info: Info) -> Iterable[UserType]:
+        return cast(Iterable[UserType], user_list(acting_user=acting_user(info)).order_by("username"))
 
-    @paginated_list(
-        OffsetPaginated[CompanyRoleType] | None,
+    @connection(
+        DjangoListConnection[CompanyRoleType] | None,
         extensions=company_admin_required(),
         description="The company roles of your company, by name.",
     )
-    def company_roles(self, info: Info):
-        return company_role_list(acting_user=acting_user(info)).order_by("name")
+    def company_roles(self, info: Info) -> Iterable[CompanyRoleType]:
+        return cast(Iterable[CompanyRoleType], company_role_list(acting_user=acting_user(info)).order_by("name"))

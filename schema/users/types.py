@@ -14,13 +14,11 @@ _ROLE_GROUPS = Prefetch("groups", queryset=Group.objects.select_related("company
 
 @model_type(models.Company, name="Company")
 class CompanyType(CompanyScopedType):
-    id: strawberry.ID
     name: str
 
 
 @model_type(models.CompanyRole, name="CompanyRole")
 class CompanyRoleType(CompanyScopedType):
-    id: strawberry.ID
     name: str
     description: str
 
@@ -46,7 +44,6 @@ def _details_visible(info: Info, user: models.User) -> bool:
 
 @model_type(models.User, name="User", description="A user of your company.")
 class UserType(CompanyScopedType):
-    id: strawberry.ID
     username: str
     is_active: bool
     company: CompanyType
@@ -108,7 +105,7 @@ class CompanyRolePayload:
 class DeleteCompanyRolePayload:
     ok: bool = strawberry.field(default=False, description="Whether the role was deleted.")
     deleted_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The id of the deleted role, to evict from a cache."
+        default=None, description="The global id of the deleted role, to evict from a cache."
     )
     users: list[UserType] = strawberry.field(
         default_factory=list, description="The users who held the role, as they are now: without it."

@@ -17,7 +17,7 @@ from graphql import GraphQLError
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from schema.base import described_enum
+from schema.base import VALUE_WITHOUT_IDENTITY, described_enum
 from workflow_design import document as doc
 from workflow_design.models import WorkflowVersion
 from workflow_design.validation.ticket import FIELD_VALUE_RULES
@@ -73,7 +73,8 @@ def _build(obj: doc.DocObject, built: dict[str, type]) -> type:
     }
     namespace["__annotations__"] = annotations
     name = graphql_output_name(obj)
-    built[obj.name] = strawberry.type(type(name, (), namespace), name=name, description=obj.description)
+    description = f"{obj.description} {VALUE_WITHOUT_IDENTITY}"
+    built[obj.name] = strawberry.type(type(name, (), namespace), name=name, description=description)
     return built[obj.name]
 
 

@@ -1,15 +1,16 @@
 import strawberry
 import strawberry_django
-from django.db.models import Q
+from django.db.models import Model, Q
 
-from kernel.values import parse_id
+from kernel.global_ids import pk_of
 from schema.workflow_design.documents import TaskType
 from workflow_design import models
 
 
-def id_match(prefix: str, field: str, value: str) -> Q:
-    """Rows whose `field` is the id given; a malformed id matches nothing, like an unknown one."""
-    pk = parse_id(value)
+def id_match(prefix: str, field: str, value: str, model: type[Model]) -> Q:
+    """Rows whose `field` is the row of `model` with the global id given; an id that is malformed or of
+    another type matches nothing, like an unknown one."""
+    pk = pk_of(value, model)
     return Q(**{f"{prefix}{field}": pk}) if pk is not None else Q(pk__in=[])
 
 
@@ -22,9 +23,9 @@ _TITLE = "Conditions on the title."
 class WorkflowDefinitionFilter:
     title: strawberry.auto = strawberry_django.filter_field(description=_TITLE)
 
-    @strawberry_django.filter_field(description="The workflow with this id.")
+    @strawberry_django.filter_field(description="The workflow with this global id.")
     def id(self, value: strawberry.ID, prefix: str) -> Q:
-        return id_match(prefix, "id", value)
+        return id_match(prefix, "id", value, models.WorkflowDefinition)
 
 
 @strawberry_django.filter_type(models.TaskDefinition, lookups=True, description=f"Which tasks to list{_FILTER}")
@@ -35,13 +36,13 @@ class TaskDefinitionFilter:
         description="Tasks of this type."
     )
 
-    @strawberry_django.filter_field(description="The task with this id.")
+    @strawberry_django.filter_field(description="The task with this global id.")
     def id(self, value: strawberry.ID, prefix: str) -> Q:
-        return id_match(prefix, "id", value)
+        return id_match(prefix, "id", value, models.TaskDefinition)
 
-    @strawberry_django.filter_field(description="Tasks of this workflow.")
+    @strawberry_django.filter_field(description="Tasks of the workflow with this global id.")
     def workflow_id(self, value: strawberry.ID, prefix: str) -> Q:
-        return id_match(prefix, "workflow_id", value)
+        return id_match(prefix, "workflow_id", value, models.WorkflowDefinition)
 
 
 @strawberry_django.filter_type(
@@ -50,16 +51,16 @@ class TaskDefinitionFilter:
 class TicketDefinitionFilter:
     title: strawberry.auto = strawberry_django.filter_field(description=_TITLE)
 
-    @strawberry_django.filter_field(description="The ticket definition with this id.")
+    @strawberry_django.filter_field(description="The ticket definition with this global id.")
     def id(self, value: strawberry.ID, prefix: str) -> Q:
-        return id_match(prefix, "id", value)
+        return id_match(prefix, "id", value, models.TicketDefinition)
 
-    @strawberry_django.filter_field(description="Ticket definitions using this workflow.")
+    @strawberry_django.filter_field(description="Ticket definitions using the workflow with this global id.")
     def workflow_id(self, value: strawberry.ID, prefix: str) -> Q:
-        return id_match(prefix, "workflow_id", value)
+        return id_match(prefix, "workflow_id", value, models.WorkflowDefinition)
 
 
-_BY_ID = "By id: the order they were created in."
+_BY_ID = "By primary key: the order they were created in."
 _BY_TITLE = "By title."
 _BY_CREATED_AT = "By when they were created."
 _BY_UPDATED_AT = "By when an upload last changed them."

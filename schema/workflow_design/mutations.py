@@ -3,6 +3,7 @@ from typing import Annotated, cast
 import strawberry
 from strawberry.types import Info
 
+from kernel.global_ids import global_id
 from schema.base import ProblemType, acting_user, answers_refusals, workflow_creator_required
 from schema.workflow_design.inputs import TaskInput, TicketDefinitionInput, WorkflowInput, input_to_document
 from schema.workflow_design.types import (
@@ -16,7 +17,7 @@ from schema.workflow_design.types import (
     WorkflowDefinitionType,
 )
 from workflow_design import document as doc
-from workflow_design import selectors, services
+from workflow_design import models, selectors, services
 
 # strawberry-django answers a model row as its type: the casts below say so to the type checker (its documented way).
 # The input types are classes generated at run time (inputs.py), which a type checker cannot know.
@@ -58,7 +59,7 @@ class WorkflowDesignMutation:
         self,
         info: Info,
         workflow_id: Annotated[
-            strawberry.ID, strawberry.argument(description="Id of the workflow the task is part of.")
+            strawberry.ID, strawberry.argument(description="Global id of the workflow the task is part of.")
         ],
         expected_version: Annotated[int, strawberry.argument(description=_expected_version("workflow", "written"))],
         input: Annotated[  # type: ignore[valid-type]
@@ -107,20 +108,22 @@ class WorkflowDesignMutation:
     def delete_workflow_definition(
         self,
         info: Info,
-        id: Annotated[strawberry.ID, strawberry.argument(description="Id of the workflow to delete.")],
+        id: Annotated[strawberry.ID, strawberry.argument(description="Global id of the workflow to delete.")],
         expected_version: Annotated[int, strawberry.argument(description=_expected_version("workflow", "deleted"))],
     ) -> DeleteWorkflowDefinitionPayload | None:
         deleted_id = services.workflow_delete(
             acting_user=acting_user(info), workflow_id=id, expected_version=expected_version
         )
-        return DeleteWorkflowDefinitionPayload(ok=True, deleted_id=strawberry.ID(str(deleted_id)))
+        return DeleteWorkflowDefinitionPayload(
+            ok=True, deleted_id=strawberry.ID(global_id(models.WorkflowDefinition, deleted_id))
+        )
 
     @strawberry.mutation(extensions=workflow_creator_required(), description="Delete a ticket definition.")
     @answers_refusals(DeleteTicketDefinitionPayload, current="ticket_definition")
     def delete_ticket_definition(
         self,
         info: Info,
-        id: Annotated[strawberry.ID, strawberry.argument(description="Id of the ticket definition to delete.")],
+        id: Annotated[strawberry.ID, strawberry.argument(description="Global id of the ticket definition to delete.")],
         expected_version: Annotated[
             int, strawberry.argument(description=_expected_version("ticket definition", "deleted"))
         ],
@@ -131,8 +134,6 @@ class WorkflowDesignMutation:
         )
         return DeleteTicketDefinitionPayload(
             ok=True,
-            deleted_id=strawberry.ID(str(deleted.id)),
-            workflow=cast(
-                WorkflowDefinitionType, selectors.workflow_get(acting_user=user, workflow_id=deleted.workflow_id)
-            ),
+            deleted_id=strawberry.ID(global_id(models.TicketDefinition, deleted.id)),
+            workflow=cast(WorkflowDefinitionType, selectors.workflow_get(acting_user=user, pk=deleted.workflow_id)),
         )

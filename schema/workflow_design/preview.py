@@ -169,7 +169,8 @@ class PreviewQuery:
             WorkflowInput | None, strawberry.argument(description="The workflow document to preview.")
         ] = None,
         workflow_id: Annotated[
-            strawberry.ID | None, strawberry.argument(description="A stored workflow to preview (instead of input).")
+            strawberry.ID | None,
+            strawberry.argument(description="Global id of a stored workflow to preview (instead of input)."),
         ] = None,
         version: Annotated[
             int | None, strawberry.argument(description="With workflowId: the version; default the current one.")

@@ -1,16 +1,19 @@
+from collections.abc import Iterable
 from typing import Annotated, cast
 
 import strawberry
 import strawberry_django
+from django.db.models import QuerySet
+from graphql import GraphQLError
 from strawberry.scalars import JSON
 from strawberry.types import Info
-from strawberry_django.pagination import OffsetPaginated
 
+from kernel.global_ids import pk_of
 from schema.base import (
     ProblemType,
     acting_user,
+    connection,
     login_required,
-    paginated_list,
     rows_with_id,
     workflow_creator_required,
 )
@@ -24,10 +27,14 @@ from schema.workflow_design.filters import (
 )
 from schema.workflow_design.inputs import WorkflowInput, input_to_document
 from schema.workflow_design.types import (
+    TaskDefinitionConnection,
     TaskDefinitionType,
+    TicketDefinitionConnection,
     TicketDefinitionType,
     ValidationReport,
+    WorkflowDefinitionConnection,
     WorkflowDefinitionType,
+    WorkflowVersionConnection,
     WorkflowVersionType,
 )
 from workflow_design import document as doc
@@ -35,15 +42,22 @@ from workflow_design import language, models, selectors
 from workflow_design.validation import errors, validate_workflow, warnings
 
 _NOT_FOUND_IS_NULL = "null when it does not exist or belongs to another company."
-_WORKFLOW_ID = Annotated[strawberry.ID, strawberry.argument(description="Id of the workflow.")]
+_WORKFLOW_ID = Annotated[strawberry.ID, strawberry.argument(description="Global id of the workflow.")]
 
 # strawberry-django answers a queryset as its type (one row, or the list): the casts below say so to the type
 # checker (its documented way). WorkflowInput is a class generated at run time (inputs.py), unknown to it.
 
 
+def _task_with_key(workflow_id: str, key: str) -> QuerySet[models.TaskDefinition]:
+    """The task with that key of the workflow with that global id (none for an id of another type)."""
+    pk = pk_of(workflow_id, models.WorkflowDefinition)
+    tasks = models.TaskDefinition.objects
+    return tasks.none() if pk is None else tasks.filter(workflow_id=pk, key=key)
+
+
 @strawberry.type
 class WorkflowDesignQuery:
-    workflow_definitions: OffsetPaginated[WorkflowDefinitionType] | None = paginated_list(
+    workflow_definitions: WorkflowDefinitionConnection | None = connection(
         filters=WorkflowDefinitionFilter,
         order=WorkflowDefinitionOrder,
         extensions=workflow_creator_required(),
@@ -54,20 +68,35 @@ class WorkflowDesignQuery:
     def workflow_definition(self, id: _WORKFLOW_ID) -> WorkflowDefinitionType | None:
         return cast(WorkflowDefinitionType | None, rows_with_id(models.WorkflowDefinition, id))
 
-    task_definitions: OffsetPaginated[TaskDefinitionType] | None = paginated_list(
+    task_definitions: TaskDefinitionConnection | None = connection(
         filters=TaskDefinitionFilter,
         order=TaskDefinitionOrder,
         extensions=workflow_creator_required(),
         description="The tasks of your company's workflows; by default by workflow, then in document order.",
     )
 
-    @strawberry_django.field(extensions=workflow_creator_required(), description=f"One task; {_NOT_FOUND_IS_NULL}")
+    @strawberry_django.field(
+        extensions=workflow_creator_required(),
+        description="One task, by its id or by its workflow's id and its key (give one or the other: BAD_USER_INPUT "
+        f"otherwise); {_NOT_FOUND_IS_NULL}",
+    )
     def task_definition(
-        self, id: Annotated[strawberry.ID, strawberry.argument(description="Id of the task.")]
+        self,
+        id: Annotated[strawberry.ID | None, strawberry.argument(description="Global id of the task.")] = None,
+        workflow_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="With key: global id of the task's workflow.")
+        ] = None,
+        key: Annotated[
+            str | None, strawberry.argument(description="With workflowId: the task's key in the workflow.")
+        ] = None,
     ) -> TaskDefinitionType | None:
-        return cast(TaskDefinitionType | None, rows_with_id(models.TaskDefinition, id))
+        if id is not None and workflow_id is None and key is None:
+            return cast(TaskDefinitionType | None, rows_with_id(models.TaskDefinition, id))
+        if id is None and workflow_id is not None and key is not None:
+            return cast(TaskDefinitionType | None, _task_with_key(workflow_id, key))
+        raise GraphQLError("Give either id, or workflowId and key.", extensions={"code": "BAD_USER_INPUT"})
 
-    ticket_definitions: OffsetPaginated[TicketDefinitionType] | None = paginated_list(
+    ticket_definitions: TicketDefinitionConnection | None = connection(
         filters=TicketDefinitionFilter,
         order=TicketDefinitionOrder,
         extensions=login_required(),
@@ -77,7 +106,7 @@ class WorkflowDesignQuery:
 
     @strawberry_django.field(extensions=login_required(), description=f"One ticket definition; {_NOT_FOUND_IS_NULL}")
     def ticket_definition(
-        self, id: Annotated[strawberry.ID, strawberry.argument(description="Id of the ticket definition.")]
+        self, id: Annotated[strawberry.ID, strawberry.argument(description="Global id of the ticket definition.")]
     ) -> TicketDefinitionType | None:
         return cast(TicketDefinitionType | None, rows_with_id(models.TicketDefinition, id))
 
@@ -113,14 +142,15 @@ class WorkflowDesignQuery:
         document = selectors.workflow_export(acting_user=acting_user(info), workflow_id=id, version=version)
         return None if document is None else JSON(document)
 
-    @strawberry_django.field(
+    @connection(
+        WorkflowVersionConnection | None,
         extensions=workflow_creator_required(),
-        description="Every version of a workflow, oldest first; empty when the workflow does not exist or belongs to "
-        "another company.",
+        description="Every version of a workflow, oldest first (as its `versions`); empty when the workflow does not "
+        "exist or belongs to another company.",
     )
-    def workflow_versions(self, info: Info, id: _WORKFLOW_ID) -> list[WorkflowVersionType] | None:
+    def workflow_versions(self, info: Info, id: _WORKFLOW_ID) -> Iterable[WorkflowVersionType]:
         return cast(
-            list[WorkflowVersionType], selectors.workflow_versions(acting_user=acting_user(info), workflow_id=id)
+            Iterable[WorkflowVersionType], selectors.workflow_versions(acting_user=acting_user(info), workflow_id=id)
         )
 
     @strawberry.field(

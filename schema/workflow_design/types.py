@@ -3,16 +3,22 @@
 JSON columns whose shape the seed fixes (`extRef`, workflow `fields`) are typed
 objects; free JSON (schemas, transforms, conditions, ticket field values) is
 `JSON`. Every type derives from CompanyScopedType, so each list, single
-object and nested relation is scoped to the acting user's company.
+object and nested relation is scoped to the acting user's company. A workflow's
+own tasks and transitions are plain lists (the designer loads the whole graph at
+once; a document holds at most 1,000 and 5,000); its ticket definitions and
+versions, which grow without bound, are connections.
 """
+
+from typing import Annotated, cast
 
 import strawberry
 import strawberry_django
 from django.db.models import F, Prefetch
 from strawberry.scalars import JSON
 from strawberry.types import Info
+from strawberry_django.relay import DjangoListConnection
 
-from schema.base import ERRORS, WARNINGS, CompanyScopedType, ProblemType, model_field, model_type
+from schema.base import ERRORS, WARNINGS, CompanyScopedType, ProblemType, connection, model_field, model_type
 from schema.users.types import CompanyType, UserType
 from schema.workflow_design.documents import (
     ExtRef,
@@ -54,7 +60,6 @@ _BUDGET = (
 
 @model_type(models.WorkflowDefinition, name="WorkflowDefinition")
 class WorkflowDefinitionType(CompanyScopedType):
-    id: strawberry.ID
     company: CompanyType
     title: str
     description: str | None
@@ -65,9 +70,26 @@ class WorkflowDefinitionType(CompanyScopedType):
     created_by: UserType | None
     tasks: list["TaskDefinitionType"] = model_field(description="Its tasks, in document order.")
     transitions: list["WorkflowTransitionType"] = model_field(description="Its transitions, in document order.")
-    ticket_definitions: list["TicketDefinitionType"] = model_field(
-        description="The ticket definitions whose tickets run it; while there is one, it cannot be deleted."
+    ticket_definitions: "TicketDefinitionConnection" = connection(
+        extensions=[],
+        description="The ticket definitions whose tickets run it, in the order they were created; while there is "
+        "one, it cannot be deleted.",
     )
+    versions: "WorkflowVersionConnection" = connection(
+        extensions=[],
+        description="Every version of the workflow, oldest first (empty for users without workflow_creator).",
+    )
+
+    @strawberry_django.field(description="Its task with this key; null when it has none.")
+    def task(
+        self,
+        root: models.WorkflowDefinition,
+        key: Annotated[str, strawberry.argument(description="The task's key, as in the workflow document.")],
+    ) -> "TaskDefinitionType | None":
+        # strawberry-django answers the queryset as its one row (or null), scoped and optimized for what is
+        # selected of it: one statement per workflow asked. (Not root.tasks: when the workflow's tasks are
+        # prefetched, its manager would filter that prefetch, with only the columns its selection read.)
+        return cast("TaskDefinitionType | None", models.TaskDefinition.objects.filter(workflow_id=root.pk, key=key))
 
     ext_ref: list[ExtRef] = ext_ref_field()  # type: ignore[valid-type]
 
@@ -89,7 +111,6 @@ class WorkflowDefinitionType(CompanyScopedType):
 
 @model_type(models.TaskDefinition, name="TaskDefinition")
 class TaskDefinitionType(CompanyScopedType):
-    id: strawberry.ID
     company: CompanyType
     workflow: WorkflowDefinitionType = model_field(description="The workflow it is part of.")
     key: str
@@ -117,7 +138,6 @@ class TaskDefinitionType(CompanyScopedType):
 
 @model_type(models.WorkflowTransition, name="WorkflowTransition")
 class WorkflowTransitionType(CompanyScopedType):
-    id: strawberry.ID
     company: CompanyType
     workflow: WorkflowDefinitionType = model_field(description="The workflow it is part of.")
     from_task: TaskDefinitionType | None = model_field(description="null: a start transition.")
@@ -129,7 +149,6 @@ class WorkflowTransitionType(CompanyScopedType):
 
 @model_type(models.TicketDefinition, name="TicketDefinition")
 class TicketDefinitionType(CompanyScopedType):
-    id: strawberry.ID
     company: CompanyType
     title: str
     description: str | None
@@ -150,7 +169,6 @@ class TicketDefinitionType(CompanyScopedType):
 
 @model_type(models.WorkflowVersion, name="WorkflowVersion")
 class WorkflowVersionType(CompanyScopedType):
-    id: strawberry.ID
     version: int
     created_at: strawberry.auto
     created_by: UserType | None
@@ -163,6 +181,13 @@ class WorkflowVersionType(CompanyScopedType):
     )
     def document(self, root: models.WorkflowVersion, info: Info) -> WorkflowDocument | None:  # type: ignore[valid-type]
         return budgeted_document(info, root)
+
+
+# The connections of workflow design, by the names the schema gives them.
+WorkflowDefinitionConnection = DjangoListConnection[WorkflowDefinitionType]
+TaskDefinitionConnection = DjangoListConnection[TaskDefinitionType]
+TicketDefinitionConnection = DjangoListConnection[TicketDefinitionType]
+WorkflowVersionConnection = DjangoListConnection[WorkflowVersionType]
 
 
 @strawberry.type(description="What validateWorkflow found; nothing was written.")
@@ -210,7 +235,7 @@ class DeleteWorkflowDefinitionPayload:
     ok: bool = strawberry.field(default=False, description="Whether the workflow was deleted.")
     deleted_id: strawberry.ID | None = strawberry.field(
         default=None,
-        description="The id of the deleted workflow (with its tasks and transitions), to evict from a cache.",
+        description="The global id of the deleted workflow (with its tasks and transitions), to evict from a cache.",
     )
     workflow: WorkflowDefinitionType | None = strawberry.field(
         default=None, description="On VERSION_CONFLICT, the workflow as it now stands (nothing was deleted); else null."
@@ -222,10 +247,10 @@ class DeleteWorkflowDefinitionPayload:
 class DeleteTicketDefinitionPayload:
     ok: bool = strawberry.field(default=False, description="Whether the ticket definition was deleted.")
     deleted_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The id of the deleted ticket definition, to evict from a cache."
+        default=None, description="The global id of the deleted ticket definition, to evict from a cache."
     )
     workflow: WorkflowDefinitionType | None = strawberry.field(
-        default=None, description="The workflow it used, whose ticketDefinitions no longer list it."
+        default=None, description="The workflow it used, whose ticketDefinitions no longer count it."
     )
     ticket_definition: TicketDefinitionType | None = strawberry.field(
         default=None,

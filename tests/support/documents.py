@@ -11,7 +11,8 @@ from workflow_design.document import MAX_TASKS
 DEMO = Path(__file__).resolve().parents[2] / "workflow_design" / "demo"
 # The contract's example, as the demo data ships it.
 EXAMPLE = json.loads((DEMO / "it-incident.workflow.json").read_text())
-TICKET = {**json.loads((DEMO / "it-incident.ticket.json").read_text()), "workflowId": "12"}
+# The contract's ticket definition, for a workflow (its id a global id: kernel/global_ids).
+TICKET = {**json.loads((DEMO / "it-incident.ticket.json").read_text()), "workflowId": "V29ya2Zsb3dEZWZpbml0aW9uOjEy"}
 ROLES = {"support_agent", "sre", "manager"}
 FALLBACK = "could not be validated"
 # A FORM's editLayout that follows the layout contract: every FORM of a document that must be clean has one.
@@ -93,7 +94,7 @@ ERROR_CASES = [
     ("REQUIRED", "/transitions/3/fromTask", delete_at("/transitions/3/fromTask")),
     ("REQUIRED", "/fields/0/fieldType", delete_at("/fields/0/fieldType")),
     ("REQUIRED", "/extRef/0/uri", delete_at("/extRef/0/uri")),
-    ("REQUIRED", "/expectedVersion", set_at("/id", "12")),
+    ("REQUIRED", "/expectedVersion", set_at("/id", "V29ya2Zsb3dEZWZpbml0aW9uOjEy")),
     ("REQUIRED", "/tasks/0/outputSchema", delete_at("/tasks/0/outputSchema")),
     ("TOO_LONG", "/title", set_at("/title", "x" * 256)),
     ("TOO_LONG", "/displayLayout", set_at("/displayLayout", "é" * (128 * 1024 + 1))),

@@ -9,10 +9,10 @@ UPLOAD = """mutation($input: WorkflowInput!) {
   uploadWorkflow(input: $input) { workflow { id version title } errors { code path } } }"""
 DELETE = """mutation($id: ID!, $version: Int!) {
   deleteWorkflowDefinition(id: $id, expectedVersion: $version) { ok errors { code path } } }"""
-LIST = "{ workflowDefinitions(pagination: {limit: 100}) { totalCount results { id version title } } }"
+LIST = "{ workflowDefinitions(first: 100) { totalCount edges { node { id version title } } } }"
 ONE = "query($id: ID!) { workflowDefinition(id: $id) { id version } }"
 EXPORT = "query($id: ID!) { exportWorkflow(id: $id) }"
-VERSIONS = "query($id: ID!) { workflowVersions(id: $id) { version } }"
+VERSIONS = "query($id: ID!) { workflowVersions(id: $id) { edges { node { version } } } }"
 
 
 def fan_out(levels: int, *, on: str, body: str, leaf: str) -> str:

@@ -124,7 +124,7 @@ TICKET_CASES = [
     ("REQUIRED", "/title", {"title": None}),
     ("REQUIRED", "/workflowId", {"workflowId": ""}),
     ("TOO_LONG", "/title", {"title": "t" * 256}),
-    ("INVALID_TYPE", "/workflowId", {"workflowId": "abc"}),
+    ("INVALID_TYPE", "/workflowId", {"workflowId": "not a global id"}),
     ("UNKNOWN_FIELD", "/fields/servic", {"fields": {"servic": "checkout"}}),
     ("UNKNOWN_FIELD", "/fields/a~1b", {"fields": {"a/b": 1}}),
     ("INVALID_FIELD_VALUE", "/fields/reporterEmail", {"fields": {"reporterEmail": "not an email"}}),

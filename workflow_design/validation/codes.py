@@ -355,9 +355,10 @@ PROBLEM_CODES = _registry(
     ProblemCode(
         "NOT_FOUND",
         ERROR,
-        "An id names no object of the caller's company (another company's objects alike), or a version that "
-        "does not exist.",
-        "Use an id from a list query of your company, e.g. workflowDefinitions.",
+        "A global id names no object of its type in the caller's company (another company's objects, ids of "
+        "another type and malformed ids alike), or a version that does not exist.",
+        "Use the id the API answered for the object (e.g. from workflowDefinitions); a file exported before "
+        "global ids holds a number there: export it again.",
     ),
     ProblemCode(
         "VERSION_CONFLICT",

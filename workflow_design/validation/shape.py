@@ -108,11 +108,15 @@ def _check_integer(value: Any, prop: doc.Prop, path: str) -> list[Problem]:
 
 
 def _check_id(value: Any, prop: doc.Prop, path: str) -> list[Problem]:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return []  # GraphQL ID accepts integers
     if isinstance(value, str) and _regex(doc.ID_PATTERN).fullmatch(value):
         return []
-    return [error(prop.invalid_code, path, f"'{prop.name}' must be an id (a string of digits), got {got(value)}.")]
+    return [
+        error(
+            prop.invalid_code,
+            path,
+            f"'{prop.name}' must be a global id, the `id` the API answers for the {prop.named_type}, got {got(value)}.",
+        )
+    ]
 
 
 def _check_enum(value: Any, prop: doc.Prop, path: str) -> list[Problem]:

@@ -3,25 +3,47 @@
  * A graphql-codegen plugin: what Apollo Client must know of the schema's conventions, read from
  * the SDL, so that none of it is written by hand (src/client.ts uses it).
  *
- * - An object with a non-null `id: ID!` is an entity, normalised as `<__typename>:<id>` (Apollo's
- *   default). Its lists of objects (a workflow's tasks, transitions, ticketDefinitions, fields,
- *   extRef, ...) are always answered whole (the only pages are the root `...OffsetPaginated`
- *   fields): a newer list replaces the cached one. The roots (Query, Mutation) count as entities.
- * - Any other object (a payload, a page, a preview, a typed workflow document) is a value: part of
- *   the object that holds it, never normalised, even should it have a nullable `id` (Apollo's
- *   default would key it by that id: when WorkflowDocument had one, the workflow's, every
- *   version's document became one cache object); two answers for the same parent field are one
- *   value, their fields merged.
+ * - An object with a non-null `id: ID!` is an entity (every one implements Node: its id is a global
+ *   id, unique across types), normalised as `<__typename>:<id>` (Apollo's default). Its lists of
+ *   objects (a workflow's tasks, transitions, fields, extRef, ...) are always answered whole: a
+ *   newer list replaces the cached one. The roots (Query, Mutation) count as entities.
+ * - A field answering a Relay connection (`edges { cursor node }` and `pageInfo`: the root lists,
+ *   a workflow's ticketDefinitions and versions) is paged: Apollo's relayStylePagination merges
+ *   its pages into one list, one per value of its other arguments (filters, order, id).
+ * - Any other object (a payload, a connection and its edges and pageInfo, a preview, a typed
+ *   workflow document) is a value: part of the object that holds it, never normalised, even should
+ *   it have a nullable `id` (Apollo's default would key it by that id: when WorkflowDocument had
+ *   one, the workflow's, every version's document became one cache object); two answers for the
+ *   same parent field are one value, their fields merged.
+ * - An interface (`Node`) lists the types that implement it, so that a fragment on one of them
+ *   matches in `node(id:)`'s answer (Apollo's `possibleTypes`).
  * - A JSON scalar is the user's data: a `__typename` key in it is theirs, kept when the link that
  *   strips Apollo's `__typename` from variables (an output document sent back as input) runs.
  */
-import { getNamedType, isInputObjectType, isListType, isNonNullType, isObjectType, isScalarType } from "graphql";
+import {
+  getNamedType,
+  isInputObjectType,
+  isInterfaceType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isScalarType,
+} from "graphql";
 
 /** @param {import("graphql").GraphQLOutputType} type */
 function isListOfObjects(type) {
   const nullable = isNonNullType(type) ? type.ofType : type;
   return isListType(nullable) && isObjectType(getNamedType(nullable));
 }
+
+/** @param {import("graphql").GraphQLOutputType} type */
+function isConnection(type) {
+  const named = getNamedType(type);
+  return isObjectType(named) && "edges" in named.getFields() && "pageInfo" in named.getFields();
+}
+
+/** The arguments that tell a connection's lists apart: all but the paging ones. */
+const PAGING_ARGUMENTS = new Set(["first", "after", "last", "before"]);
 
 /** @param {import("graphql").GraphQLObjectType} type */
 function isEntity(type) {
@@ -61,11 +83,22 @@ export const plugin = (schema) => {
     .sort((a, b) => a.name.localeCompare(b.name));
   /** @type {Record<string, string[]>} */
   const wholeLists = {};
+  /** @type {Record<string, Record<string, string[]>>} */
+  const connections = {};
   /** @type {string[]} */
   const values = [];
   /** @type {Record<string, KeepConfig>} */
   const keepTypename = {};
+  /** @type {Record<string, string[]>} */
+  const possibleTypes = {};
   for (const type of types) {
+    if (isInterfaceType(type)) {
+      possibleTypes[type.name] = schema
+        .getPossibleTypes(type)
+        .map((implementation) => implementation.name)
+        .sort();
+      continue;
+    }
     if (isInputObjectType(type)) {
       const paths = jsonPaths(type, new Set());
       if (paths) keepTypename[type.name] = paths;
@@ -76,10 +109,17 @@ export const plugin = (schema) => {
       values.push(type.name);
       continue;
     }
-    const lists = Object.values(type.getFields())
-      .filter((field) => isListOfObjects(field.type))
-      .map((field) => field.name);
+    const fields = Object.values(type.getFields());
+    const lists = fields.filter((field) => isListOfObjects(field.type)).map((field) => field.name);
     if (lists.length) wholeLists[type.name] = lists.sort();
+    const paged = fields.filter((field) => isConnection(field.type));
+    if (paged.length) {
+      connections[type.name] = Object.fromEntries(
+        paged
+          .sort((a, b) => a.name.localeCompare(b.name))
+          .map((field) => [field.name, field.args.map((arg) => arg.name).filter((arg) => !PAGING_ARGUMENTS.has(arg))]),
+      );
+    }
   }
   const json = (/** @type {unknown} */ value) => JSON.stringify(value, null, 2);
   return [
@@ -88,6 +128,13 @@ export const plugin = (schema) => {
     "",
     "/** Per entity type (and root): its fields whose value is a list of objects, always answered whole. */",
     `export const wholeListFields: Readonly<Record<string, readonly string[]>> = ${json(wholeLists)};`,
+    "",
+    "/** Per entity type (and root): its connection fields, with the arguments that tell their lists apart. */",
+    "export const connectionFields: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = " +
+      `${json(connections)};`,
+    "",
+    "/** Per interface, the types that implement it (InMemoryCache's possibleTypes). */",
+    `export const possibleTypes: Readonly<Record<string, readonly string[]>> = ${json(possibleTypes)};`,
     "",
     "/** Object types that are values (no `id: ID!`): parts of the object that holds them, never normalised. */",
     `export const valueTypes: readonly string[] = ${json(values)};`,

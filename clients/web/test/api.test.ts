@@ -19,8 +19,10 @@ import {
   LoginDocument,
   MeAndUserCountDocument,
   MeDocument,
+  NodeByIdDocument,
   PreviewWorkflowDocument,
   RefreshTokenDocument,
+  TaskByKeyDocument,
   TicketDefinitionDocument,
   TicketDefinitionsDocument,
   UpdateUserRolesDocument,
@@ -210,21 +212,36 @@ describe("a designer UI on Apollo Client", () => {
     assertProblems(duplicate.errors, [["DUPLICATE", "/name"]]);
   });
 
-  it("pages through users and company roles", async () => {
-    const first = await ask(admin.client, UsersDocument, { offset: 0, limit: 2 }, "users");
-    const second = await ask(admin.client, UsersDocument, { offset: 2, limit: 2 }, "users");
+  it("pages through users and company roles by cursor, the cache merging the pages", async () => {
+    const first = await ask(admin.client, UsersDocument, { first: 2 }, "users");
     assert.equal(first.totalCount, 3);
-    assert.deepEqual(first.pageInfo, { __typename: "OffsetPaginationInfo", offset: 0, limit: 2 });
-    assert.equal(first.results.length, 2);
-    assert.equal(second.results.length, 1);
-    const usernames = [...first.results, ...second.results].map((user) => user.username).sort();
+    assert.equal(first.edges.length, 2);
+    assert.equal(first.pageInfo.hasNextPage, true);
+    assert.equal(first.pageInfo.endCursor, first.edges[1]?.cursor);
+    const merged = await ask(admin.client, UsersDocument, { first: 2, after: first.pageInfo.endCursor }, "users");
+    // relayStylePagination answers the list so far: the first page, then the second.
+    assert.equal(merged.edges.length, 3);
+    assert.equal(merged.pageInfo.hasNextPage, false);
+    assert.deepEqual(
+      merged.edges.slice(0, 2).map((edge) => edge.node.id),
+      first.edges.map((edge) => edge.node.id),
+    );
+    const usernames = merged.edges.map((edge) => edge.node.username).sort();
     assert.deepEqual(usernames, [ADMIN.username, people.agent, people.designer].sort());
 
-    const companyRoles = await ask(admin.client, CompanyRolesDocument, { offset: 0, limit: 1 }, "companyRoles");
+    const companyRoles = await ask(admin.client, CompanyRolesDocument, { first: 1 }, "companyRoles");
     assert.equal(companyRoles.totalCount, 2);
-    assert.equal(companyRoles.results.length, 1);
-    // Each page is its own cache entry (keyed by its arguments); the users in it are shared objects.
+    assert.equal(companyRoles.edges.length, 1);
+    // The users in the pages are shared cache objects, keyed by their global ids.
     assert.equal(admin.cachedUser(state.agentId)?.username, people.agent);
+  });
+
+  it("refetches any object by its global id through node", async () => {
+    const { node } = await query(admin.client, NodeByIdDocument, { id: state.agentId });
+    assert.equal(node?.__typename, "User");
+    assert.equal(node?.id, state.agentId);
+    const missing = await query(admin.client, NodeByIdDocument, { id: "bm90IGFuIGlk" });
+    assert.equal(missing.node, null);
   });
 
   it("uploads a workflow, then reads it with its tasks and transitions", async () => {
@@ -256,7 +273,11 @@ describe("a designer UI on Apollo Client", () => {
     const { workflowDefinition } = await query(admin.client, WorkflowDocument, { id: state.workflowId });
     assert.ok(workflowDefinition);
     assert.equal(workflowDefinition.version, 1);
-    assert.deepEqual(workflowDefinition.ticketDefinitions, []);
+    assert.deepEqual(workflowDefinition.ticketDefinitions, {
+      __typename: "TicketDefinitionConnection",
+      totalCount: 0,
+      edges: [],
+    });
     assert.deepEqual(
       workflowDefinition.fields.map((field) => [field.fieldName, field.fieldType]),
       [
@@ -297,11 +318,24 @@ describe("a designer UI on Apollo Client", () => {
       priority: 10,
     });
 
-    const workflowVersions = await ask(admin.client, WorkflowVersionsDocument, { id: state.workflowId }, "workflowVersions");
+    const workflowVersions = await ask(
+      admin.client,
+      WorkflowVersionsDocument,
+      { id: state.workflowId, first: 10 },
+      "workflowVersions",
+    );
     assert.deepEqual(
-      workflowVersions.map((version) => version.version),
+      workflowVersions.edges.map((edge) => edge.node.version),
       [1],
     );
+    // A task by its key: the document's references are keys. (Not cached: a root field holding the
+    // task would keep the deleted workflow's graph reachable in the last test.)
+    const byKey = await admin.client.query({
+      query: TaskByKeyDocument,
+      variables: { workflowId: state.workflowId, key: "triage" },
+      fetchPolicy: "no-cache",
+    });
+    assert.equal(byKey.data?.taskDefinition?.id, triage.id);
   });
 
   it("exports the document it uploaded", async () => {
@@ -329,22 +363,26 @@ describe("a designer UI on Apollo Client", () => {
     assert.deepEqual(other.errors, []);
     state.otherWorkflowId = other.workflow?.id ?? "";
 
-    const page = (offset: number) =>
-      ask(admin.client, WorkflowDefinitionsDocument, { offset, limit: 1 }, "workflowDefinitions");
-    const [first, second] = [await page(0), await page(1)];
+    const first = await ask(admin.client, WorkflowDefinitionsDocument, { first: 1 }, "workflowDefinitions");
     assert.equal(first.totalCount, 2);
+    const both = await ask(
+      admin.client,
+      WorkflowDefinitionsDocument,
+      { first: 1, after: first.pageInfo.endCursor },
+      "workflowDefinitions",
+    );
     assert.deepEqual(
-      [...first.results, ...second.results].map((w) => w.id),
+      both.edges.map((edge) => edge.node.id),
       [state.workflowId, state.otherWorkflowId],
     );
     const filtered = await ask(
       admin.client,
       WorkflowDefinitionsDocument,
-      { offset: 0, limit: 10, titleContains: "expense" },
+      { first: 10, titleContains: "expense" },
       "workflowDefinitions",
     );
     assert.deepEqual(
-      filtered.results.map((w) => w.id),
+      filtered.edges.map((edge) => edge.node.id),
       [state.otherWorkflowId],
     );
   });
@@ -404,24 +442,25 @@ describe("a designer UI on Apollo Client", () => {
   });
 
   it("keeps each version's typed document apart", async () => {
-    const versions = await ask(admin.client, WorkflowVersionsDocument, { id: state.workflowId }, "workflowVersions");
+    const variables = { id: state.workflowId, first: 10 };
+    const versions = await ask(admin.client, WorkflowVersionsDocument, variables, "workflowVersions");
     const expected = [
       [1, state.firstTitle],
       [2, "IT incident v2"],
       [3, "IT incident v3"],
     ];
     assert.deepEqual(
-      versions.map((version) => [version.version, version.document?.title]),
+      versions.edges.map((edge) => [edge.node.version, edge.node.document?.title]),
       expected,
     );
     // Read back from the cache: each version's document is a value inside its version, not one
     // normalised object (as WorkflowDocument:<id> was while documents carried the workflow's id).
-    const cached = admin.cache.readQuery({ query: WorkflowVersionsDocument, variables: { id: state.workflowId } });
+    const cached = admin.cache.readQuery({ query: WorkflowVersionsDocument, variables });
     assert.deepEqual(
-      cached?.workflowVersions?.map((version) => [version.version, version.document?.title]),
+      cached?.workflowVersions?.edges.map((edge) => [edge.node.version, edge.node.document?.title]),
       expected,
     );
-    assert.equal(versions[2]?.createdBy?.username, people.designer);
+    assert.equal(versions.edges[2]?.node.createdBy?.username, people.designer);
   });
 
   it("validates a document without writing it", async () => {
@@ -497,16 +536,16 @@ describe("a designer UI on Apollo Client", () => {
     const list = await ask(
       admin.client,
       TicketDefinitionsDocument,
-      { offset: 0, limit: 10, workflowId: state.workflowId },
+      { first: 10, workflowId: state.workflowId },
       "ticketDefinitions",
     );
     assert.deepEqual(
-      list.results.map((t) => t.id),
+      list.edges.map((edge) => edge.node.id),
       [ticketDefinition.id],
     );
     const { workflowDefinition } = await query(admin.client, WorkflowDocument, { id: state.workflowId });
     assert.deepEqual(
-      workflowDefinition?.ticketDefinitions.map((t) => t.id),
+      workflowDefinition?.ticketDefinitions.edges.map((edge) => edge.node.id),
       [ticketDefinition.id],
     );
   });
@@ -528,8 +567,8 @@ describe("a designer UI on Apollo Client", () => {
     assertProblems(inUse.errors, [["IN_USE", "/name"]]);
     assert.equal(inUse.deletedId, null);
 
-    const roleList = await ask(admin.client, CompanyRolesDocument, { offset: 0, limit: 10 }, "companyRoles");
-    const reviewer = roleList.results.find((role) => role.name === roles.reviewer);
+    const roleList = await ask(admin.client, CompanyRolesDocument, { first: 10 }, "companyRoles");
+    const reviewer = roleList.edges.map((edge) => edge.node).find((role) => role.name === roles.reviewer);
     assert.ok(reviewer);
     const deleted = await remove(roles.reviewer);
     assert.deepEqual(deleted.errors, []);
@@ -547,9 +586,10 @@ describe("a designer UI on Apollo Client", () => {
       admin.cache.readFragment({ id: admin.cacheId("CompanyRole", reviewer.id), fragment: CompanyRoleFieldsFragmentDoc }),
       null,
     );
-    const cachedRoles = admin.cache.readQuery({ query: CompanyRolesDocument, variables: { offset: 0, limit: 10 } });
+    // The cached list leaves the evicted role out (relayStylePagination reads only edges whose node is there).
+    const cachedRoles = admin.cache.readQuery({ query: CompanyRolesDocument, variables: { first: 10 } });
     assert.deepEqual(
-      cachedRoles?.companyRoles?.results.map((role) => role.name),
+      cachedRoles?.companyRoles?.edges.map((edge) => edge.node.name),
       [roles.agent],
     );
   });
@@ -590,9 +630,10 @@ describe("a designer UI on Apollo Client", () => {
     assert.deepEqual(ticket.errors, []);
     assert.equal(ticket.deletedId, state.ticketDefinitionId);
     // The workflow it used comes back without it: the cached workflow no longer lists it.
-    assert.deepEqual(ticket.workflow?.ticketDefinitions, []);
+    assert.equal(ticket.workflow?.ticketDefinitions.totalCount, 0);
+    assert.deepEqual(ticket.workflow?.ticketDefinitions.edges, []);
     const cachedWorkflow = admin.cache.readQuery({ query: WorkflowDocument, variables: { id: state.workflowId } });
-    assert.deepEqual(cachedWorkflow?.workflowDefinition?.ticketDefinitions, []);
+    assert.deepEqual(cachedWorkflow?.workflowDefinition?.ticketDefinitions.edges, []);
     assert.ok(admin.cache.evict({ id: admin.cacheId("TicketDefinition", ticket.deletedId ?? "") }));
 
     const staleWorkflow = await deleteWorkflow(2);
@@ -612,13 +653,10 @@ describe("a designer UI on Apollo Client", () => {
     );
 
     // The cached list no longer shows it (a dangling reference is left out of a list).
-    const cachedPage = admin.cache.readQuery({
-      query: WorkflowDefinitionsDocument,
-      variables: { offset: 0, limit: 1 },
-    });
+    const cachedPage = admin.cache.readQuery({ query: WorkflowDefinitionsDocument, variables: { first: 1 } });
     assert.deepEqual(
-      cachedPage?.workflowDefinitions?.results.map((w) => w.id),
-      [],
+      cachedPage?.workflowDefinitions?.edges.map((edge) => edge.node.id),
+      [state.otherWorkflowId],
     );
     const { workflowDefinition } = await query(admin.client, WorkflowDocument, { id: state.workflowId });
     assert.equal(workflowDefinition, null);

@@ -5,7 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from workflow_design.models import WorkflowVersion
+from kernel.global_ids import pk_of
+from workflow_design.models import WorkflowDefinition, WorkflowVersion
 from workflow_design.selectors import workflow_document_of
 
 
@@ -17,11 +18,13 @@ class Command(BaseCommand):
         return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("workflow_id", type=int)
+        parser.add_argument("workflow_id", help="the workflow's global id (its `id`; import_workflows prints it)")
         parser.add_argument("--version", type=int, help="a past version (default: the current one)")
 
-    def handle(self, *args: Any, workflow_id: int, version: int | None, **options: Any) -> None:
-        snapshots = WorkflowVersion.objects.select_related("workflow").filter(workflow_id=workflow_id)
+    def handle(self, *args: Any, workflow_id: str, version: int | None, **options: Any) -> None:
+        snapshots = WorkflowVersion.objects.select_related("workflow").filter(
+            workflow_id=pk_of(workflow_id, WorkflowDefinition)
+        )
         snapshot = (
             snapshots.filter(version=version).first() if version is not None else snapshots.order_by("-version").first()
         )

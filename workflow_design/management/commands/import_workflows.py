@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from kernel.global_ids import global_id
 from kernel.problems import Problem, ServiceError
 from kernel.values import parse_id
 from users.models import Company, User
@@ -33,7 +34,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, files: list[Path], company: str, user: str | None, **options: Any) -> None:
         acting_user = _acting_user(company, user)
-        imported: dict[str, str] = {}  # name prefix -> workflow id
+        imported: dict[str, str] = {}  # name prefix -> the workflow's global id
         with transaction.atomic():
             for path in sorted(files, key=lambda p: not p.name.endswith(WORKFLOW_SUFFIX)):
                 document = _read(path)
@@ -45,7 +46,9 @@ class Command(BaseCommand):
                     raise CommandError("nothing imported:\n" + "\n".join(lines)) from refusal
                 self._warn(path, written.warnings)
                 row = written.row
-                self.stdout.write(f"{path}: {type(row)._meta.verbose_name} {row.pk}, version {row.version}")
+                self.stdout.write(
+                    f"{path}: {type(row)._meta.verbose_name} {global_id(type(row), row.pk)}, version {row.version}"
+                )
 
     def _upload(
         self, path: Path, document: Any, acting_user: User, imported: dict[str, str]
@@ -56,7 +59,7 @@ class Command(BaseCommand):
                 document["workflowId"] = imported[prefix]
             return services.ticket_definition_upload(acting_user=acting_user, document=document)
         written = services.workflow_upload(acting_user=acting_user, document=document)
-        imported[path.name.removesuffix(WORKFLOW_SUFFIX)] = str(written.row.pk)
+        imported[path.name.removesuffix(WORKFLOW_SUFFIX)] = global_id(WorkflowDefinition, written.row.pk)
         return written
 
     def _warn(self, path: Path, warnings: list[Problem]) -> None:
