@@ -10,6 +10,7 @@ from django.core.cache import caches
 from django.test import Client
 
 import ticketflower.settings as production_settings
+from tests.support.row_security import requests_as_application_role
 from users import services
 from users.models import User
 
@@ -54,6 +55,14 @@ def _empty_caches():
     table or Redis: the tests that count clear it themselves, with database access.)"""
     caches["graphql-responses"].clear()
     caches["default"].clear()
+
+
+@pytest.fixture(autouse=True)
+def _requests_under_row_level_security():
+    """On PostgreSQL every request a test sends through Django's test client runs as the application's role, as
+    in production: row-level security decides what it sees (tests/support/row_security.py)."""
+    with requests_as_application_role():
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -87,9 +87,13 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Row-level security (ticketflower/tenancy.py): users and companies of every company while the user is being
+    # found, then the user's company's rows only.
+    "ticketflower.tenancy.AuthenticationScopeMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After the session user is known: a bearer token, when present, replaces it.
     "users.middleware.BearerTokenMiddleware",
+    "ticketflower.tenancy.CompanyScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -123,13 +127,28 @@ DATABASES = {
     )
 }
 
+# A runaway statement cannot hold a worker (or locks) for long.
+DATABASE_STATEMENT_TIMEOUT_MS = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 15000)
+# The role the application connects as in production, which does not own the tables: PostgreSQL's row-level security
+# then shows each request only its company's rows (kernel/row_security.py). `migrate` makes it (without LOGIN) unless
+# it exists and grants it what the service does to rows; migrations and management commands run as the owner.
+DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "ticketflower_app")
+# DATABASE_URL names a transaction pooler (PgBouncer, pool_mode = transaction): consecutive transactions of one
+# connection may run on different server sessions, so nothing may rely on session state (README "Production").
+DATABASE_TRANSACTION_POOLING = env_bool("DATABASE_TRANSACTION_POOLING", False)
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A runaway statement cannot hold a worker (or locks) for long; a dead database
-    # is noticed within seconds rather than at the TCP timeout.
-    DATABASES["default"]["OPTIONS"] = {
-        "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 5),
-        "options": f"-c statement_timeout={env_int('DATABASE_STATEMENT_TIMEOUT_MS', 15000)}",
-    }
+    # Django's backend, writing each request's tenant scope (row-level security) into its transactions.
+    DATABASES["default"]["ENGINE"] = "ticketflower.postgresql"
+    # A dead database is noticed within seconds rather than at the TCP timeout.
+    DATABASES["default"]["OPTIONS"] = {"connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 5)}
+    if DATABASE_TRANSACTION_POOLING:
+        # No session state: the statement timeout is set per transaction (ticketflower/postgresql/base.py) and
+        # by the role (ALTER ROLE ... SET statement_timeout); `.iterator()` reads without a server-side cursor,
+        # which would live in a session. Prepared statements are off already (Django's default for psycopg 3).
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        DATABASES["default"]["OPTIONS"]["options"] = f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}"
 
 # Request bodies: at most 10 MiB (HTTP 413 above, see ticketflower.middleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 10 * 1024 * 1024)

@@ -1,0 +1,84 @@
+"""PostgreSQL row-level security of company-owned tables: the policy, the settings it reads, the role it binds.
+
+The application connects as a role that does not own the tables (settings.DATABASE_APP_ROLE, default
+`ticketflower_app`); the owner (who runs migrations and management commands) is not restricted, since
+policies bind only roles other than the owner unless FORCE is set. Each request declares whose rows it
+works on (ticketflower/tenancy.py), and the database backend writes that into every transaction
+(set_config(..., true)) as:
+
+- COMPANY_SETTING: the acting user's company id;
+- CROSS_COMPANY_SETTING: AUTHENTICATION (the users and companies of every company, while the user is
+  being found), ALL (every row: the operator's Django admin), or empty.
+
+Neither set: no row. The migrations of each domain (users/0009, workflow_design/0005) apply `policy_sql` to
+their company-owned tables; tests/test_row_level_security.py checks that every table with a company_id
+column has the policy.
+"""
+
+COMPANY_SETTING = "ticketflower.company_id"
+CROSS_COMPANY_SETTING = "ticketflower.cross_company"
+AUTHENTICATION = "authentication"
+ALL = "all"
+POLICY_NAME = "tenant_isolation"
+
+
+def policy_sql(table: str, company_column: str, *, readable_while_authenticating: bool = False) -> list[str]:
+    """Row-level security on `table`, rows belonging to the company in `company_column`. Each setting is read
+    in a subquery of its own, which PostgreSQL evaluates once per statement (an InitPlan) rather than once per
+    row: `company_id = $0` is then as cheap as a literal, and an index can serve it."""
+    widened_by = [ALL, AUTHENTICATION] if readable_while_authenticating else [ALL]
+    widening = ", ".join(f"'{value}'" for value in widened_by)
+    condition = (
+        f"{company_column} = (SELECT NULLIF(current_setting('{COMPANY_SETTING}', true), '')::bigint) "
+        f"OR (SELECT current_setting('{CROSS_COMPANY_SETTING}', true) IN ({widening}))"
+    )
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"CREATE POLICY {POLICY_NAME} ON {table} USING ({condition})",
+    ]
+
+
+def policy_removal_sql(table: str) -> list[str]:
+    return [f"DROP POLICY IF EXISTS {POLICY_NAME} ON {table}", f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"]
+
+
+def application_role_sql(role: str) -> list[str]:
+    """The application's role, made (without LOGIN: giving it a password and LOGIN is the operator's step) unless
+    it exists, and granted what the service does to rows, never DDL: on today's tables, on those later migrations
+    make (default privileges of the migrating role), and only reading the migration history (/readyz reads it)."""
+    quoted = '"' + role.replace('"', '""') + '"'
+    literal = "'" + role.replace("'", "''") + "'"
+    make_role = f"""
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {literal}) THEN
+        CREATE ROLE {quoted} NOLOGIN;
+    END IF;
+EXCEPTION
+    WHEN duplicate_object OR unique_violation THEN NULL;  -- made by a concurrent migration of another database
+    WHEN insufficient_privilege THEN
+        RAISE EXCEPTION USING
+            MESSAGE = 'the role ' || {literal} || ' does not exist and ' || current_user || ' may not create it',
+            HINT = 'Create it first: CREATE ROLE ' || {literal} || ' LOGIN PASSWORD ...';
+END $$"""
+    return [
+        make_role,
+        f"GRANT USAGE ON SCHEMA public TO {quoted}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {quoted}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {quoted}",
+        f"REVOKE INSERT, UPDATE, DELETE ON django_migrations FROM {quoted}",
+    ]
+
+
+def application_role_removal_sql(role: str) -> list[str]:
+    """The grants taken back; the role stays (roles belong to the whole PostgreSQL server, not one database)."""
+    quoted = '"' + role.replace('"', '""') + '"'
+    return [
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON SEQUENCES FROM {quoted}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM {quoted}",
+        f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {quoted}",
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {quoted}",
+        f"REVOKE USAGE ON SCHEMA public FROM {quoted}",
+    ]
