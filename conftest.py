@@ -7,6 +7,7 @@ import os
 import pytest
 from django.conf import global_settings
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.test import Client
 
 import ticketflower.settings as production_settings
@@ -51,10 +52,13 @@ class GraphQLClient:
 @pytest.fixture(autouse=True)
 def _empty_caches():
     """Test databases roll back, so ids (and generations) repeat across tests: each test
-    starts with no cached answer. (Throttle counts live in CACHES["throttles"], a database
-    table or Redis: the tests that count clear it themselves, with database access.)"""
-    caches["graphql-responses"].clear()
-    caches["default"].clear()
+    starts with no cached answer. Only per-process caches are cleared: clearing a Redis cache
+    empties its whole Redis database, which other programs may share (tests that use Redis give
+    their entries a key prefix of their own). Throttle counts live in CACHES["throttles"], a
+    database table or Redis: the tests that count clear it themselves, with database access."""
+    for alias in ("graphql-responses", "default"):
+        if isinstance(caches[alias], LocMemCache):
+            caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

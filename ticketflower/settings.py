@@ -294,9 +294,12 @@ PREVIEW_BUDGET_SECONDS = env_int("PREVIEW_BUDGET_MILLISECONDS", 2000) / 1000
 # (UNSAFE_ACTION_URL, workflow_design/validation/action_urls.py); on for local development only.
 ACTION_URLS_ALLOW_PRIVATE_HOSTS = env_bool("ACTION_URLS_ALLOW_PRIVATE_HOSTS", False)
 # Read answers reused per user while the company's data is unchanged (schema/response_cache.py).
-# Per process by default: entries x max bytes bounds each worker's memory (64 x 4 MiB).
+# Per process without REDIS_URL: entries x max bytes bounds each worker's memory (64 x 4 MiB). In Redis, shared by
+# every worker and server: an entry is never stale (keys carry the data generation), so its TTL only bounds how long an
+# answer nobody asks for again takes memory (bound Redis itself with maxmemory).
 GRAPHQL_RESPONSE_CACHE = env_bool("GRAPHQL_RESPONSE_CACHE", True)
 GRAPHQL_RESPONSE_CACHE_MAX_BYTES = env_int("GRAPHQL_RESPONSE_CACHE_MAX_BYTES", 4 * 1024 * 1024)
+GRAPHQL_RESPONSE_CACHE_TTL_SECONDS = env_int("GRAPHQL_RESPONSE_CACHE_TTL_SECONDS", 3600)
 # Automatic persisted queries (schema/persisted_queries.py): query texts registered by their SHA-256, shared by every
 # worker and server like the throttle counts, for a day after registration (a client whose hash is no longer known
 # sends the text again, once). In the database at most PERSISTED_QUERY_ENTRIES texts of at most the query length limit
@@ -309,13 +312,18 @@ PERSISTED_QUERY_ENTRIES = env_int("PERSISTED_QUERY_ENTRIES", 2000)
 GRAPHQL_TRUSTED_DOCUMENTS = env_str("GRAPHQL_TRUSTED_DOCUMENTS", "")
 
 
+def _redis_cache(*, timeout_seconds: float, **more: object) -> dict:
+    """Django's Redis backend on REDIS_URL: one store for every worker and server."""
+    # A Redis that does not answer fails the request using it within this time, not at the worker timeout.
+    timeouts = {"socket_connect_timeout": timeout_seconds, "socket_timeout": timeout_seconds}
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "OPTIONS": timeouts} | more
+
+
 def _shared_cache(*, table: str, max_entries: int, redis_timeout_seconds: float, **more: object) -> dict:
     """A cache every worker and server shares and restarts keep: Redis when REDIS_URL is set, else a database table
     (made by `migrate`), of which the backend deletes the expired rows, then a third of the rest, past max_entries."""
     if REDIS_URL:
-        # A Redis that does not answer fails the request using it within this time, not at the worker timeout.
-        timeouts = {"socket_connect_timeout": redis_timeout_seconds, "socket_timeout": redis_timeout_seconds}
-        backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "OPTIONS": timeouts}
+        backend = _redis_cache(timeout_seconds=redis_timeout_seconds)
     else:
         backend = {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -326,10 +334,18 @@ def _shared_cache(*, table: str, max_entries: int, redis_timeout_seconds: float,
 
 
 CACHES = {
+    # Nothing the service shares lives here (the caches that must be shared have aliases of their own): per process.
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
-    "graphql-responses": {
+    # An answer is worth keeping only while it is quick to fetch: a Redis slower than this is a miss (and is left
+    # alone for a few seconds, schema/response_cache.py), since computing the answer takes about as long.
+    "graphql-responses": _redis_cache(
+        timeout_seconds=0.5, TIMEOUT=GRAPHQL_RESPONSE_CACHE_TTL_SECONDS, KEY_PREFIX="graphql-response"
+    )
+    if REDIS_URL
+    else {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "graphql-responses",
+        "TIMEOUT": None,  # entries are never stale (their keys carry the data generation); MAX_ENTRIES bounds them
         "OPTIONS": {"MAX_ENTRIES": env_int("GRAPHQL_RESPONSE_CACHE_ENTRIES", 64)},
     },
     # Room for 100,000 live counts (client addresses and users within their periods) before any is lost.
