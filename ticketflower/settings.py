@@ -77,7 +77,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz, /readyz, /metrics: before every other middleware (no host check, no HTTPS redirect, no session).
+    "ticketflower.probes.ProbeMiddleware",
     "ticketflower.middleware.RequestIdMiddleware",
+    "ticketflower.middleware.RequestMetricsMiddleware",
     # Before every middleware that answers by itself (413, HTTPS redirect, static files): a browser app can then
     # read those answers too, and preflights are answered without further work.
     "corsheaders.middleware.CorsMiddleware",
@@ -267,6 +270,10 @@ REFRESH_RATE = env_str("REFRESH_RATE", "1200/h")
 RATELIMIT_USE_CACHE = "throttles"
 REDIS_URL = env_str("REDIS_URL", "")
 THROTTLE_CACHE_TABLE = "throttle_counts"
+
+# /metrics (Prometheus text format, ticketflower/probes.py): with no token it does not exist (404); with one, a
+# scrape must send `Authorization: Bearer <token>`.
+METRICS_BEARER_TOKEN = env_str("METRICS_BEARER_TOKEN", "")
 
 # django-guardian: no anonymous user row (every user belongs to a company).
 ANONYMOUS_USER_NAME = None
