@@ -15,6 +15,9 @@ from tests.support.row_security import requests_as_application_role
 from users import services
 from users.models import User
 
+# Every statement the application sends for a company must name it (see the plugin).
+pytest_plugins = ["tests.support.statement_scope"]
+
 PASSWORD = "correct-horse-battery-42"
 _counter = itertools.count(1)
 

@@ -1,19 +1,27 @@
-"""PostgreSQL row-level security of company-owned tables: the policy, the settings it reads, the role it binds.
+"""PostgreSQL row-level security of company-owned tables: the policy, the settings it reads, the role it binds,
+and the scope the work at hand declares.
 
 The application connects as a role that does not own the tables (settings.DATABASE_APP_ROLE, default
 `ticketflower_app`); the owner (who runs migrations and management commands) is not restricted, since
-policies bind only roles other than the owner unless FORCE is set. Each request declares whose rows it
-works on (ticketflower/tenancy.py), and the database backend writes that into every transaction
-(set_config(..., true)) as:
+policies bind only roles other than the owner unless FORCE is set. The work at hand declares whose rows it
+works on (a request: ticketflower/tenancy.py; the services that find a user by name or token: users/services.py),
+and the database backend (ticketflower/postgresql) writes that into every transaction it runs, with
+set_config(..., true), which lasts until the transaction ends (nothing outlives it: what PgBouncer's
+transaction pooling needs), as:
 
 - COMPANY_SETTING: the acting user's company id;
 - CROSS_COMPANY_SETTING: AUTHENTICATION (the users and companies of every company, while the user is
-  being found), ALL (every row: the operator's Django admin), or empty.
+  being found or for work without one), ALL (every row: the operator's Django admin), or empty.
 
-Neither set: no row. The migrations of each domain (users/0009, workflow_design/0005) apply `policy_sql` to
-their company-owned tables; tests/test_row_level_security.py checks that every table with a company_id
-column has the policy.
+Neither set: no row. So a query that forgot its scoping rule (kernel/scoping.py) still sees only the acting
+company's rows. The migrations of each domain (users/0009, workflow_design/0005) apply `policy_sql` to their
+company-owned tables; tests/test_row_level_security.py checks that every table with a company_id column has it.
 """
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 COMPANY_SETTING = "ticketflower.company_id"
 CROSS_COMPANY_SETTING = "ticketflower.cross_company"
@@ -82,3 +90,44 @@ def application_role_removal_sql(role: str) -> list[str]:
         f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {quoted}",
         f"REVOKE USAGE ON SCHEMA public FROM {quoted}",
     ]
+
+
+# --- the scope of the work at hand -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    company_id: int | None = None
+    cross_company: str = ""  # "", AUTHENTICATION or ALL
+
+
+_scope: ContextVar[Scope | None] = ContextVar("ticketflower_row_scope", default=None)
+
+
+def current_scope() -> Scope | None:
+    """The scope declared for the work at hand; None outside requests (the owner's work)."""
+    return _scope.get()
+
+
+@contextlib.contextmanager
+def _declared(scope: Scope) -> Iterator[None]:
+    token = _scope.set(scope)
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def acting_for_company(company_id: int) -> contextlib.AbstractContextManager[None]:
+    """The acting user's company: its rows only."""
+    return _declared(Scope(company_id=company_id))
+
+
+def authenticating() -> contextlib.AbstractContextManager[None]:
+    """No acting user yet (or none at all): the users and companies of every company, nothing else."""
+    return _declared(Scope(cross_company=AUTHENTICATION))
+
+
+def across_companies() -> contextlib.AbstractContextManager[None]:
+    """Every company's rows: the operator's Django admin only."""
+    return _declared(Scope(cross_company=ALL))

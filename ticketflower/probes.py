@@ -42,8 +42,9 @@ def _latest_migrations() -> dict[tuple[str, str], frozenset[tuple[str, str]]]:
 def _missing_migrations() -> list[str]:
     """Migrations apply in order: an app whose last migration is applied has them all."""
     with transaction.atomic(), connection.cursor() as cursor:
-        # Per transaction, as a connection pooler needs: the probe's budget, not the requests'.
-        cursor.execute(f"SET LOCAL statement_timeout = {READINESS_STATEMENT_TIMEOUT_MS}")
+        if connection.vendor == "postgresql":
+            # Per transaction, as a connection pooler needs: the probe's budget, not the requests'.
+            cursor.execute(f"SET LOCAL statement_timeout = {READINESS_STATEMENT_TIMEOUT_MS}")
         cursor.execute("SELECT app, name FROM django_migrations")
         applied = set(cursor.fetchall())
     return sorted(

@@ -104,7 +104,11 @@ def workflow_export(*, acting_user: User, workflow_id: str, version: int | None 
     """The workflow document of a version (the current one by default), in exactly the
     upload format; `id` and the current version make an edited export re-upload as an
     edit. None when the workflow or version is not there for this user."""
-    versions = workflow_versions(acting_user=acting_user, workflow_id=workflow_id).select_related("workflow")
+    versions = (
+        workflow_versions(acting_user=acting_user, workflow_id=workflow_id)
+        .filter(workflow__company_id=acting_user.company_id)  # the joined workflow, named by its company too
+        .select_related("workflow")
+    )
     snapshot = (
         versions.filter(version=version).first()
         if version is not None

@@ -1,6 +1,6 @@
 """Django's PostgreSQL backend (psycopg 3, client-side binding), with every transaction of scoped work
-(ticketflower/tenancy.py: a request) started by one statement that sets the scope the row-level security
-policies read, with set_config(..., true): for that transaction only.
+(kernel/row_security.py: a request, an authentication) started by one statement that sets the scope the
+row-level security policies read, with set_config(..., true): for that transaction only.
 
 - A statement outside a transaction block (autocommit, how reads run) travels with the scope in the same
   simple-protocol query, `SELECT set_config(...); <statement>`, which PostgreSQL runs as one implicit
@@ -20,8 +20,7 @@ from django.conf import settings
 from django.db.backends.postgresql import base
 from psycopg import pq
 
-from kernel.row_security import COMPANY_SETTING, CROSS_COMPANY_SETTING
-from ticketflower.tenancy import Scope, current_scope
+from kernel.row_security import COMPANY_SETTING, CROSS_COMPANY_SETTING, Scope, current_scope
 
 _IDLE = pq.TransactionStatus.IDLE
 _IN_TRANSACTION = pq.TransactionStatus.INTRANS
@@ -40,23 +39,34 @@ def _scope_statement(scope: Scope) -> str:
     return "SELECT " + ", ".join(parts)
 
 
+_NO_SCOPE = f"SELECT set_config('{COMPANY_SETTING}', '', true), set_config('{CROSS_COMPANY_SETTING}', '', true)"
+
+
 class TenantScopedCursor(base.Cursor):  # type: ignore[name-defined]  # defined for psycopg 3 only, unknown to the stubs
     """Remembers, on its connection, the scope statement the open transaction ran: every transaction's first
     statement comes through a cursor of this class while the connection is idle, which forgets it."""
 
     def _scope(self) -> str | None:
-        """The scope statement of the work at hand, or None; forgets the last transaction's when none is open."""
+        """The scope statement of the work at hand, or None; forgets the last transaction's when none is open.
+        Unscoped work in a transaction that ran scoped work first (a test's, a command's) gets the scope
+        cleared: it never inherits one."""
         connection = self.connection
-        if connection.info.transaction_status == _IDLE:
+        status = connection.info.transaction_status
+        if status == _IDLE:
             connection._ticketflower_scope = None
         scope = current_scope()
+        if scope is None and status == _IN_TRANSACTION and getattr(connection, "_ticketflower_scope", None):
+            super().execute(_NO_SCOPE)
+            connection._ticketflower_scope = None
         return None if scope is None else _scope_statement(scope)
 
     def _scope_this_transaction(self, statement: str) -> None:
         """Sets the scope in the transaction the next statement runs in, unless it is set there already."""
         connection = self.connection
         status = connection.info.transaction_status
-        if status == _IDLE or (status == _IN_TRANSACTION and connection._ticketflower_scope != statement):
+        if status == _IDLE or (
+            status == _IN_TRANSACTION and getattr(connection, "_ticketflower_scope", None) != statement
+        ):
             super().execute(statement)  # in a transaction block, psycopg begins the transaction with it
             connection._ticketflower_scope = statement
 
