@@ -4,6 +4,7 @@ tests/test_two_servers.py."""
 
 import pytest
 from django.db import OperationalError, connection
+from django.db.migrations.loader import MigrationLoader
 from prometheus_client import REGISTRY, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -60,16 +61,12 @@ class TestReadiness:
         assert response.json() == {"status": "ready"}
 
     def test_a_missing_migration_is_not_ready(self, client):
+        app, name = next(leaf for leaf in MigrationLoader(None).graph.leaf_nodes() if leaf[0] == "workflow_design")
         with connection.cursor() as cursor:
-            cursor.execute(
-                "DELETE FROM django_migrations WHERE app = 'workflow_design' AND name = '0005_row_level_security'"
-            )
+            cursor.execute("DELETE FROM django_migrations WHERE app = %s AND name = %s", [app, name])
         response = client.get("/readyz")
         assert response.status_code == 503
-        assert response.json() == {
-            "status": "unavailable",
-            "reason": "migrations not applied: workflow_design.0005_row_level_security",
-        }
+        assert response.json() == {"status": "unavailable", "reason": f"migrations not applied: {app}.{name}"}
 
     def test_a_database_that_does_not_answer_is_not_ready(self, client, monkeypatch):
         def unreachable():
@@ -140,6 +137,17 @@ class TestMetrics:
         assert {key: value for key, value in after.items() if key[0].startswith("ticketflower_requests")} == {
             key: value for key, value in before.items() if key[0].startswith("ticketflower_requests")
         }
+
+
+@pytest.mark.django_db
+def test_hostile_probe_requests_get_plain_answers(client, settings):
+    settings.METRICS_BEARER_TOKEN = TOKEN
+    assert client.get("/healthz?" + "x=1&" * 5000).status_code == 200
+    assert client.options("/readyz").status_code == 405
+    assert client.generic("PROPFIND", "/metrics").status_code == 405
+    for header in ("Bearer " + "é" * 10_000, "Basic " + TOKEN, "Bearer", f"Bearer  {TOKEN}x", "\x00"):
+        assert client.get("/metrics", HTTP_AUTHORIZATION=header).status_code == 401, header
+    assert client.get("/healthz/").status_code != 500  # not a probe: the URLconf's answer
 
 
 def test_operation_names_are_kept_up_to_a_bound(monkeypatch):
