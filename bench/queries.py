@@ -89,4 +89,28 @@ COUNT_QUERIES_HEADER = "X-Bench-Count-Queries"
 QUERY_COUNT_HEADER = "X-Bench-Query-Count"
 QUERY_SUMMARY_HEADER = "X-Bench-Query-Summary"
 PAGE_FAULTS_HEADER = "X-Bench-Page-Faults"
+EXPLAIN_HEADER = "X-Bench-Explain"
 RESPONSE_CACHE_HEADER = "X-Response-Cache"  # schema/response_cache.py: hit or miss
+
+# At tenant scale (bench/scale.py): pages of a company's workflows, shallow fields, with their totalCount.
+SCALE_FIELDS = "totalCount results { id title version updatedAt }"
+SCALE_FIRST_PAGE = (
+    "query FirstPage($limit: Int!) { workflowDefinitions(pagination: {limit: $limit}, order: {updatedAt: DESC}) "
+    f"{{ {SCALE_FIELDS} }} }}"
+)
+SCALE_SEARCH = (
+    "query Search($limit: Int!, $text: String!) { workflowDefinitions(filters: {title: {iContains: $text}}, "
+    f"pagination: {{limit: $limit}}, order: {{updatedAt: DESC}}) {{ {SCALE_FIELDS} }} }}"
+)
+SCALE_BY_TITLE = (
+    "query ByTitle($limit: Int!) { workflowDefinitions(pagination: {limit: $limit}, order: {title: ASC}) "
+    f"{{ {SCALE_FIELDS} }} }}"
+)
+SCALE_DEEP_PAGE = (
+    "query DeepPage($limit: Int!, $offset: Int!) { workflowDefinitions(pagination: {limit: $limit, offset: $offset}, "
+    f"order: {{id: ASC}}) {{ {SCALE_FIELDS} }} }}"
+)
+SCALE_TASKS = (
+    "query Tasks($workflow: ID!) { taskDefinitions(filters: {workflowId: $workflow}, pagination: {limit: 100}, "
+    "order: {position: ASC}) { totalCount results { id key title taskType } } }"
+)
