@@ -19,8 +19,14 @@ from psycopg import pq, sql
 
 def _in_test_transaction() -> bool:
     """A test's transaction is open (SET LOCAL lasts until it ends); outside one (live servers, transactional
-    tests) the role would stay with the connection."""
-    return connection.vendor == "postgresql" and connection.in_atomic_block
+    tests) the role would stay with the connection. A streamed response's end can close the connection
+    (Django closes old connections when a response is closed): then there is no transaction to set it in."""
+    return (
+        connection.vendor == "postgresql"
+        and connection.in_atomic_block
+        and connection.connection is not None
+        and not connection.connection.closed
+    )
 
 
 # On the driver's connection, below Django's cursors: tests that count or capture a request's statements see
