@@ -33,7 +33,9 @@ POLICY_NAME = "tenant_isolation"
 def policy_sql(table: str, company_column: str, *, readable_while_authenticating: bool = False) -> list[str]:
     """Row-level security on `table`, rows belonging to the company in `company_column`. Each setting is read
     in a subquery of its own, which PostgreSQL evaluates once per statement (an InitPlan) rather than once per
-    row: `company_id = $0` is then as cheap as a literal, and an index can serve it."""
+    row: each row then costs a comparison with a parameter, not two function calls (a 100,000-row count took
+    48 ms with current_setting() per row, 25 ms so, 27 ms for the owner). The statements name their company
+    themselves (tests/support/statement_scope.py), so the indexes serve them whatever the policy."""
     widened_by = [ALL, AUTHENTICATION] if readable_while_authenticating else [ALL]
     widening = ", ".join(f"'{value}'" for value in widened_by)
     condition = (
