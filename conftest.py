@@ -7,11 +7,16 @@ import os
 import pytest
 from django.conf import global_settings
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.test import Client
 
 import ticketflower.settings as production_settings
+from tests.support.row_security import requests_as_application_role
 from users import services
 from users.models import User
+
+# Every statement the application sends for a company must name it (see the plugin).
+pytest_plugins = ["tests.support.statement_scope"]
 
 PASSWORD = "correct-horse-battery-42"
 _counter = itertools.count(1)
@@ -50,10 +55,21 @@ class GraphQLClient:
 @pytest.fixture(autouse=True)
 def _empty_caches():
     """Test databases roll back, so ids (and generations) repeat across tests: each test
-    starts with no cached answer. (Throttle counts live in CACHES["throttles"], a database
-    table or Redis: the tests that count clear it themselves, with database access.)"""
-    caches["graphql-responses"].clear()
-    caches["default"].clear()
+    starts with no cached answer. Only per-process caches are cleared: clearing a Redis cache
+    empties its whole Redis database, which other programs may share (tests that use Redis give
+    their entries a key prefix of their own). Throttle counts live in CACHES["throttles"], a
+    database table or Redis: the tests that count clear it themselves, with database access."""
+    for alias in ("graphql-responses", "default"):
+        if isinstance(caches[alias], LocMemCache):
+            caches[alias].clear()
+
+
+@pytest.fixture(autouse=True)
+def _requests_under_row_level_security():
+    """On PostgreSQL every request a test sends through Django's test client runs as the application's role, as
+    in production: row-level security decides what it sees (tests/support/row_security.py)."""
+    with requests_as_application_role():
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -2,14 +2,19 @@
 
     bench/run [--smoke] [--iterations N] [--write-iterations N] [--json out.json]
               [--database-url postgres://.../ticketflower_bench] [--keep-db] [--only V1,W1,...]
+              [--as-owner] [--servers N] [--redis] [--scale]
 
 Steps: drop and create the bench database, `manage.py migrate`, fill it through the
 real services (bench/seed.py), start `bin/serve` (gunicorn, WEB_CONCURRENCY workers as in
-production, DEBUG off) on a free port of 127.0.0.1 with the settings bench/settings.py, then
-measure every scenario against its hand-written baseline (bench/baseline.py) served by
-the same server, and V1 (validateWorkflow) against the upload of the same document, print
-markdown tables, stop the server (also on errors) and drop the database (unless --keep-db).
-Nothing but 127.0.0.1 is contacted.
+production, DEBUG off) on a free port of 127.0.0.1 with the settings bench/settings.py, as
+production is advised to connect: as the application's role, under row-level security (the
+tables' owner with --as-owner), then measure every scenario against its hand-written baseline
+(bench/baseline.py) served by the same server, and V1 (validateWorkflow) against the upload
+of the same document, print markdown tables, stop the server (also on errors) and drop the
+database (unless --keep-db). --servers N splits the workers over N servers (L1's clients take
+turns on them), --redis gives them a private Redis (bin/redis) for the response cache.
+--scale runs the scenario family at tenant scale instead (bench/scale.py: millions of rows,
+generated in bulk SQL by bench/scale_seed.py). Nothing but 127.0.0.1 is contacted.
 """
 
 import argparse
@@ -19,6 +24,7 @@ import math
 import multiprocessing
 import os
 import platform
+import secrets
 import signal
 import statistics
 import subprocess
@@ -29,10 +35,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import client, load, queries
+from bench import client, load, queries, scale
 from bench.documents import edited, generated_workflow
-from tests.support.postgres import LOCAL_HOSTS, PgServer, migrate, run_python
+from tests.support.postgres import LOCAL_HOSTS, PgServer, Unavailable, migrate, run_python
 from tests.support.servers import ROOT, AppServer
+from tests.support.services import RedisServer
+from ticketflower import settings as production_settings
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/ticketflower_bench"
 PASSWORD = "bench-password-not-secret-42"
@@ -495,11 +503,12 @@ class Bench:
             result.sql[kind] = request(f"{kind} counted", True).query_count
         return result
 
-    def l1(self, target: str) -> dict:
+    def l1(self, target: str, ports: list[int]) -> dict:
+        """`ports`: the servers L1's clients take turns on (client i on server i mod n)."""
         sizes = self.sizes
         setup = {
             **self.setup,
-            "port": self.port,
+            "ports": ports,
             "r2_page": sizes.r2_page,
         }
         start_at = time.time() + 1.0
@@ -590,8 +599,10 @@ def render(
         )
         + f"; after: {facts['load_after']:.2f}"
         + (" (includes L1's own load)" if loads else ""),
-        f"- server: bin/serve = gunicorn {facts['gunicorn']}, {facts['workers']} sync workers (WEB_CONCURRENCY), "
-        f"DEBUG off; settings {facts['settings_module']}; commit {facts['commit']}",
+        f"- server: bin/serve = gunicorn {facts['gunicorn']}, {facts['workers']} sync workers (WEB_CONCURRENCY)"
+        + (f" over {facts['servers']} servers" if facts["servers"] > 1 else "")
+        + f", DEBUG off; settings {facts['settings_module']}; commit {facts['commit']}",
+        f"- database role: {facts['role']}; response cache: {facts['response_cache']}",
         f"- reads: {sizes.warmup} warm-up + {sizes.iterations} timed requests per side, alternating GraphQL/baseline; "
         f"writes: {sizes.write_iterations} timed per side; 'first' = first request of the scenario after the "
         "server started (cold code paths in one worker)",
@@ -638,9 +649,15 @@ def _render_results(results: list[Result]) -> list[str]:
 
 
 def _render_loads(loads: list[dict], facts: dict, sizes: Sizes) -> list[str]:
+    servers = facts["servers"]
+    spread = (
+        f" over {servers} servers of {int(facts['workers']) // servers} workers each (clients in turn)"
+        if servers > 1
+        else ""
+    )
     lines = [
         "",
-        f"L1: {sizes.l1_clients} concurrent clients (one process each) for {sizes.l1_seconds:g} s, mix "
+        f"L1: {sizes.l1_clients} concurrent clients (one process each){spread} for {sizes.l1_seconds:g} s, mix "
         + ", ".join(f"{int(share * 100)}% {op}" for op, share in load.MIX)
         + " (r1 = R1 read, r2 = R2 read, edit = export then uploads of 10 changed titles of a shared "
         f"{sizes.r1[0]}-task workflow; VERSION_CONFLICT counted as a conflict, not an error). "
@@ -771,11 +788,118 @@ def parse_args() -> argparse.Namespace:
         help=f"run only these scenarios, comma-separated, of {','.join(SCENARIOS)} (R1, R2 and R3 include their "
         "repeated reads; L1 all its targets); e.g. --only V1",
     )
+    parser.add_argument(
+        "--as-owner",
+        action="store_true",
+        help="serve as the tables' owner (no row-level security) instead of the application's role",
+    )
+    parser.add_argument(
+        "--servers", type=int, default=1, help="split the workers over this many servers (L1's clients take turns)"
+    )
+    parser.add_argument("--redis", action="store_true", help="the servers share a private Redis (response cache)")
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="the scenario family at tenant scale instead (bench/scale.py; with --smoke, tiny sizes)",
+    )
     return parser.parse_args()
+
+
+class Deployment:
+    """The bench database and the servers on it: made on entry, stopped and dropped on exit (also on errors),
+    the database kept with --keep-db."""
+
+    def __init__(self, args: argparse.Namespace, workers: int, workdir: Path, extra_env: dict[str, str]):
+        self.args, self.workers, self.workdir, self.extra_env = args, workers, workdir, extra_env
+        self.database, self.name = bench_database(args.database_url)
+        self.role = self.database.user if args.as_owner else production_settings.DATABASE_APP_ROLE
+        self.servers: list[AppServer] = []
+        self.cache: RedisServer | None = None
+
+    def __enter__(self) -> "Deployment":
+        log(f"fresh database {self.name} (work files in {self.workdir})")
+        self.database.create_database(self.name)
+        migrate(self.args.database_url)
+        return self
+
+    def serve(self) -> list[AppServer]:
+        """bin/serve on the migrated, filled database: --servers of them, sharing the workers."""
+        env = {**SERVER_ENV, **self.extra_env}
+        if not self.args.as_owner:
+            self.database.allow_login(self.role)
+        if self.args.redis:
+            self.cache = RedisServer()
+            try:
+                self.cache.start()
+            except Unavailable as exc:
+                raise BenchError(str(exc)) from exc
+            env["REDIS_URL"] = self.cache.url
+        url = PgServer(self.database.host, self.database.port, self.role).url(self.name)
+        each = max(1, self.workers // self.args.servers)
+        secret_key = secrets.token_urlsafe(50)  # one deployment: each server accepts the others' access tokens
+        for number in range(self.args.servers):
+            server = AppServer(
+                f"server{number + 1}",
+                database_url=url,
+                workdir=self.workdir,
+                workers=each,
+                secret_key=secret_key,
+                env=env,
+            )
+            self.servers.append(server)
+            server.start(timeout=90)
+        log(f"bin/serve up on {', '.join(str(s.port) for s in self.servers)} with {each} workers each, as {self.role}")
+        return self.servers
+
+    def __exit__(self, *exc_info) -> None:
+        for server in self.servers:
+            server.stop()
+        if self.cache is not None:
+            self.cache.destroy()
+        if self.args.keep_db:
+            log(f"kept database {self.name}")
+            return
+        try:
+            self.database.drop_database(self.name)
+        except Exception as exc:
+            log(f"could not drop {self.name}: {exc}")
+
+    def facts(self) -> dict:
+        return {
+            "role": self.role
+            + (" (the tables' owner: no row-level security)" if self.args.as_owner else " (row-level security)"),
+            "servers": self.args.servers,
+            "response_cache": "Redis (shared by the servers)" if self.args.redis else "per worker process",
+        }
 
 
 def main() -> int:
     args = parse_args()
+    # bin/serve's production default; the smoke run only proves the harness works: 2 boot faster.
+    workers = os.environ.get("WEB_CONCURRENCY") or ("2" if args.smoke else "4")
+
+    def interrupted(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, interrupted)
+    started = time.perf_counter()
+    workdir = Path(tempfile.mkdtemp(prefix="ticketflower-bench-"))
+    deployment: Deployment | None = None
+    try:
+        run = _run_scale if args.scale else _run
+        deployment = Deployment(args, int(workers), workdir, {"BENCH_EXPLAIN_DIR": str(workdir)} if args.scale else {})
+        with deployment:
+            run(args, deployment, workers)
+        log(f"done in {time.perf_counter() - started:.0f} s")
+        return 0
+    except (BenchError, RuntimeError) as exc:  # RuntimeError: a program of tests.support failed
+        log(f"FAILED: {exc}")
+        for server in deployment.servers if deployment else []:
+            log(f"server log ({server.log_path}) ends:\n{server.log_tail(15)}")
+        return 1
+
+
+def _run(args: argparse.Namespace, deployment: Deployment, workers: str) -> None:
     sizes = SMOKE if args.smoke else FULL
     overrides = {}
     if args.iterations:
@@ -785,96 +909,104 @@ def main() -> int:
     if args.l1_seconds:
         overrides["l1_seconds"] = args.l1_seconds
     sizes = Sizes(**{**sizes.__dict__, **overrides})
-    # bin/serve's production default; the smoke run only proves the harness works: 2 boot faster.
-    workers = os.environ.get("WEB_CONCURRENCY") or ("2" if args.smoke else "4")
-
-    def interrupted(signum, _frame):
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, interrupted)
-    started = time.perf_counter()
     load_before = os.getloadavg()[0]
-    workdir = Path(tempfile.mkdtemp(prefix="ticketflower-bench-"))
-    server: AppServer | None = None
-    database: PgServer | None = None
-    try:
-        database, database_name = bench_database(args.database_url)
-        log(f"fresh database {database_name} (work files in {workdir})")
-        database.create_database(database_name)
-        migrate(args.database_url)
-        log("migrated; generating data through workflow_upload")
-        out = run_python(args.database_url, "-m", "bench.seed", json.dumps(sizes.seed_spec()), timeout=600)
-        seeded = json.loads(next(line for line in out.splitlines() if line.startswith("BENCH-SEED "))[11:])
-        log(f"data generated in {seeded['seconds']} s")
-        server = AppServer(
-            "server", database_url=args.database_url, workdir=workdir, workers=int(workers), env=SERVER_ENV
-        ).start(timeout=90)
-        log(f"bin/serve up on 127.0.0.1:{server.port} with {workers} workers")
-        setup = {
-            **seeded,
-            "tokens": {name: login(server.port, username) for name, username in seeded["usernames"].items()},
-        }
-        bench = Bench(server.port, setup, sizes)
-        results = []
-        reads = [
-            functools.partial(read, repeated=repeated)
-            for repeated in (False, True)
-            for read in (bench.r1, bench.r2, bench.r3)
-        ]
-        for scenario in (*reads, bench.w1, bench.w2):
-            name = getattr(scenario, "func", scenario).__name__.upper()
-            if name in args.only:
-                log(f"{name} ...")
-                results.append(scenario())
-        validation = None
-        if "V1" in args.only:
-            log("V1 ...")
-            validation = bench.v1()
-            validation.in_process = in_process_validation(args.database_url, sizes)
-        loads = []
-        for target in load.TARGETS if "L1" in args.only else ():
-            log(f"L1 {target}: {sizes.l1_clients} clients for {sizes.l1_seconds:g} s ...")
-            loads.append(bench.l1(target))
-        bench.http.close()
-        facts = {
-            **machine_facts(),
-            **{k: seeded[k] for k in ("postgresql", "django", "strawberry_graphql", "strawberry_graphql_django")},
-            "gunicorn": seeded["gunicorn"],
-            "workers": workers,
-            "settings_module": SERVER_ENV["DJANGO_SETTINGS_MODULE"],
-            "smoke": args.smoke,
-            "load_before": load_before,
-            "load_after": os.getloadavg()[0],
-        }
-        report = render(results, validation, loads, facts, sizes)
-        print(report, flush=True)
-        if args.json:
-            Path(args.json).write_text(
-                json.dumps(
-                    {
-                        "facts": facts,
-                        "sizes": sizes.__dict__,
-                        "scenarios": [r.as_json() for r in results],
-                        "v1": validation.as_json() if validation else None,
-                        "l1": loads,
-                    },
-                    indent=2,
-                )
+    log("migrated; generating data through workflow_upload")
+    out = run_python(args.database_url, "-m", "bench.seed", json.dumps(sizes.seed_spec()), timeout=600)
+    seeded = json.loads(next(line for line in out.splitlines() if line.startswith("BENCH-SEED "))[11:])
+    log(f"data generated in {seeded['seconds']} s")
+    servers = deployment.serve()
+    port = servers[0].port
+    setup = {
+        **seeded,
+        "tokens": {name: login(port, username) for name, username in seeded["usernames"].items()},
+    }
+    bench = Bench(port, setup, sizes)
+    results = []
+    reads = [
+        functools.partial(read, repeated=repeated)
+        for repeated in (False, True)
+        for read in (bench.r1, bench.r2, bench.r3)
+    ]
+    for scenario in (*reads, bench.w1, bench.w2):
+        name = getattr(scenario, "func", scenario).__name__.upper()
+        if name in args.only:
+            log(f"{name} ...")
+            results.append(scenario())
+    validation = None
+    if "V1" in args.only:
+        log("V1 ...")
+        validation = bench.v1()
+        validation.in_process = in_process_validation(args.database_url, sizes)
+    loads = []
+    for target in load.TARGETS if "L1" in args.only else ():
+        log(f"L1 {target}: {sizes.l1_clients} clients for {sizes.l1_seconds:g} s ...")
+        loads.append(bench.l1(target, [server.port for server in servers]))
+    bench.http.close()
+    facts = {
+        **machine_facts(),
+        **{k: seeded[k] for k in ("postgresql", "django", "strawberry_graphql", "strawberry_graphql_django")},
+        **deployment.facts(),
+        "gunicorn": seeded["gunicorn"],
+        "workers": workers,
+        "settings_module": SERVER_ENV["DJANGO_SETTINGS_MODULE"],
+        "smoke": args.smoke,
+        "load_before": load_before,
+        "load_after": os.getloadavg()[0],
+    }
+    report = render(results, validation, loads, facts, sizes)
+    print(report, flush=True)
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "facts": facts,
+                    "sizes": sizes.__dict__,
+                    "scenarios": [r.as_json() for r in results],
+                    "v1": validation.as_json() if validation else None,
+                    "l1": loads,
+                },
+                indent=2,
             )
-        log(f"done in {time.perf_counter() - started:.0f} s")
-        return 0
-    except (BenchError, RuntimeError) as exc:  # RuntimeError: a program of tests.support failed
-        log(f"FAILED: {exc}")
-        if server is not None:
-            log(f"server log ({server.log_path}) ends:\n{server.log_tail(15)}")
-        return 1
+        )
+
+
+def _run_scale(args: argparse.Namespace, deployment: Deployment, workers: str) -> None:
+    sizes = scale.SMOKE_SCALE if args.smoke else scale.FULL_SCALE
+    if args.iterations:
+        sizes = scale.ScaleSizes(**{**sizes.__dict__, "iterations": args.iterations})
+    log("migrated; generating the tenants in bulk SQL")
+    out = run_python(args.database_url, "-m", "bench.scale_seed", json.dumps(sizes.seed_spec(PASSWORD)), timeout=1800)
+    seeded = json.loads(next(line for line in out.splitlines() if line.startswith("BENCH-SCALE-SEED "))[17:])
+    log(f"{seeded['rows']} generated in {seeded['seconds']} s ({seeded['database_size']})")
+    port = deployment.serve()[0].port
+    setup = {**seeded, "tokens": {size: login(port, username) for size, username in seeded["usernames"].items()}}
+    http = client.Http(port)
+    try:
+        results = scale.measure(http, setup, sizes, deployment.workdir)
     finally:
-        if server is not None:
-            server.stop()
-        if database is not None and not args.keep_db:
-            try:
-                database.drop_database(database_name)
-            except Exception as exc:
-                log(f"could not drop {database_name}: {exc}")
-        elif database is not None:
-            log(f"kept database {database_name}")
+        http.close()
+    with deployment.database.connect(deployment.name) as connection:
+        definitions = connection.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+        ).fetchall()
+    facts = {
+        **deployment.facts(),
+        "indexes": scale.index_columns(definitions),
+        "rows": seeded["rows"],
+        "database_size": seeded["database_size"],
+        "seed_seconds": seeded["seconds"],
+        "workers": workers,
+        "smoke": args.smoke,
+    }
+    print(scale.render(results, sizes, facts), flush=True)
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "facts": facts,
+                    "sizes": {**sizes.__dict__, "tasks": {str(k): v for k, v in sizes.tasks.items()}},
+                    "scenarios": [result.__dict__ for result in results],
+                },
+                indent=2,
+            )
+        )

@@ -83,7 +83,7 @@ def run_client(args: dict[str, Any]) -> dict[str, Any]:
     """One client process; returns its samples."""
     setup, target, index = args["setup"], args["target"], args["index"]
     rng = random.Random(args["seed"])
-    http = client.Http(setup["port"], timeout=60)
+    http = client.Http(setup["ports"][index % len(setup["ports"])], timeout=60)
     requests = _Requests(http, target, setup)
     workflow_id = setup["l1_workflow_ids"][index % len(setup["l1_workflow_ids"])]
     document: dict | None = None

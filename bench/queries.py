@@ -113,4 +113,26 @@ COUNT_QUERIES_HEADER = "X-Bench-Count-Queries"
 QUERY_COUNT_HEADER = "X-Bench-Query-Count"
 QUERY_SUMMARY_HEADER = "X-Bench-Query-Summary"
 PAGE_FAULTS_HEADER = "X-Bench-Page-Faults"
+EXPLAIN_HEADER = "X-Bench-Explain"
 RESPONSE_CACHE_HEADER = "X-Response-Cache"  # schema/response_cache.py: hit or miss
+
+# At tenant scale (bench/scale.py): pages of a company's workflows, shallow fields, with their totalCount.
+SCALE_FIELDS = "totalCount edges { node { id title version updatedAt } }"
+SCALE_FIRST_PAGE = (
+    "query FirstPage($limit: Int!) { workflowDefinitions(first: $limit, order: {updatedAt: DESC}) "
+    f"{{ {SCALE_FIELDS} }} }}"
+)
+SCALE_SEARCH = (
+    "query Search($limit: Int!, $text: String!) { workflowDefinitions(filters: {title: {iContains: $text}}, "
+    f"first: $limit, order: {{updatedAt: DESC}}) {{ {SCALE_FIELDS} }} }}"
+)
+SCALE_BY_TITLE = (
+    f"query ByTitle($limit: Int!) {{ workflowDefinitions(first: $limit, order: {{title: ASC}}) {{ {SCALE_FIELDS} }} }}"
+)
+SCALE_DEEP_PAGE = (
+    f"query DeepPage($limit: Int!) {{ workflowDefinitions(last: $limit, order: {{id: ASC}}) {{ {SCALE_FIELDS} }} }}"
+)
+SCALE_TASKS = (
+    "query Tasks($workflow: ID!) { taskDefinitions(filters: {workflowId: $workflow}, first: 100, "
+    "order: {position: ASC}) { totalCount edges { node { id key title taskType } } } }"
+)

@@ -28,10 +28,12 @@ from strawberry import relay
 from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
+from strawberry.utils.str_converters import to_camel_case
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.optimizer import DjangoOptimizerExtension, is_optimized_by_prefetching
 
 from kernel.global_ids import pk_of
+from kernel.metrics import REFUSALS
 from kernel.problems import PROBLEM_CODES, Problem, ServiceError, concurrent_write_refused
 from kernel.scoping import visible_to
 from users.roles import DESIGN_WORKFLOWS, MANAGE_COMPANY
@@ -220,12 +222,16 @@ def answers_refusals(payload_type: type, *, current: str | None = None) -> Calla
     assert current is None or current in fields, f"{payload_type.__name__} has no field {current}"
 
     def decorate(resolver: Resolver) -> Resolver:
+        mutation = to_camel_case(resolver.__name__)  # the field's name, as strawberry derives it
+
         @functools.wraps(resolver)
         def resolve(*args: Any, **kwargs: Any) -> Any:
             try:
                 with concurrent_write_refused():
                     return resolver(*args, **kwargs)
             except ServiceError as refusal:
+                for code in {problem.code for problem in refusal.errors}:
+                    REFUSALS.labels(mutation=mutation, code=code).inc()
                 answer: dict[str, object] = {"errors": ProblemType.list_from(refusal.errors)}
                 if has_warnings:
                     answer["warnings"] = ProblemType.list_from(refusal.warnings)

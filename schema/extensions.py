@@ -66,13 +66,15 @@ def introspection_allowed(request) -> bool:
 
 
 class RecordOperation(SchemaExtension):
-    """Names the operation in the request log."""
+    """Names the operation in the request log and the metrics, and tells the metrics whether the answer
+    has top-level errors."""
 
     def on_operation(self):
         yield
-        context = self.execution_context
+        context, request = self.execution_context, _request(self)
         if context.graphql_document is not None:  # None when the document did not parse
-            _request(self).graphql_operation = context.operation_name or context.operation_type.value
+            request.graphql_operation = context.operation_name or context.operation_type.value
+        request.graphql_errors = bool(getattr(context.result, "errors", None))
 
 
 class IntrospectionForAuthenticatedUsers(AddValidationRules):

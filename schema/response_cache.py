@@ -9,23 +9,37 @@ entry never holds data older than its key says. Keyed by user, an entry can only
 served to the user it was computed for: no other company, no other permission scope.
 
 Only answers without errors are kept, up to GRAPHQL_RESPONSE_CACHE_MAX_BYTES each (pickled),
-in the `graphql-responses` cache (settings.CACHES; per process unless configured
-otherwise). A request with `Cache-Control: no-cache` is computed afresh (and refreshes
-the entry). The `X-Response-Cache` header says `hit` or `miss`.
+in the `graphql-responses` cache (settings.CACHES: per process, or in Redis with REDIS_URL,
+shared by every worker and server). A request with `Cache-Control: no-cache` is computed
+afresh (and refreshes the entry). The `X-Response-Cache` header says `hit` or `miss`.
+
+A cache backend that fails (Redis down or slow) never fails a request: the answer is
+computed as on a miss, the failure logged and counted, and this process leaves the cache
+alone for UNAVAILABLE_RETRY_SECONDS, so that a Redis that stopped answering costs one
+timeout per process now and then, not one per request.
 """
 
 import functools
 import hashlib
 import json
+import logging
 import pickle
+import threading
+import time
 
 from django.conf import settings
 from django.core.cache import caches
 from graphql import ExecutionResult, FieldNode, OperationType, get_operation_ast
+from redis.exceptions import RedisError
 from strawberry.extensions import SchemaExtension
+
+from kernel.metrics import RESPONSE_CACHE_LOOKUPS
 
 CACHE_ALIAS = "graphql-responses"
 STATUS_HEADER = "X-Response-Cache"
+UNAVAILABLE_RETRY_SECONDS = 5.0
+
+logger = logging.getLogger("ticketflower.graphql")
 
 # Reads of company data only: every write that can change their answer moves the
 # company's generation. (validateWorkflow and previewWorkflow compute from their input.)
@@ -72,6 +86,60 @@ def _asks_for_fresh_answer(request) -> bool:
     return "no-cache" in directives or "max-age=0" in directives
 
 
+class _Availability:
+    """Whether this process uses the cache now: not for UNAVAILABLE_RETRY_SECONDS after a failure."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._failed_at: float | None = None
+
+    def usable(self) -> bool:
+        with self._lock:
+            return self._failed_at is None or time.monotonic() - self._failed_at >= UNAVAILABLE_RETRY_SECONDS
+
+    def failed(self, doing: str) -> None:
+        with self._lock:
+            self._failed_at = time.monotonic()
+        logger.warning(
+            "response cache unavailable (%s): answers are computed; next try in %.0f s",
+            doing,
+            UNAVAILABLE_RETRY_SECONDS,
+            exc_info=True,
+        )
+
+    def succeeded(self) -> None:
+        with self._lock:
+            self._failed_at = None
+
+
+availability = _Availability()
+
+
+def _lookup(key: str):
+    """The stored answer, or None for a miss and for a cache that cannot be asked."""
+    if not availability.usable():
+        RESPONSE_CACHE_LOOKUPS.labels(result="unavailable").inc()
+        return None
+    try:
+        stored = caches[CACHE_ALIAS].get(key)
+    except RedisError:
+        availability.failed("lookup")
+        RESPONSE_CACHE_LOOKUPS.labels(result="unavailable").inc()
+        return None
+    availability.succeeded()
+    RESPONSE_CACHE_LOOKUPS.labels(result="miss" if stored is None else "hit").inc()
+    return stored
+
+
+def _store(key: str, stored: bytes) -> None:
+    if not availability.usable():
+        return
+    try:
+        caches[CACHE_ALIAS].set(key, stored)  # the alias's TIMEOUT: none per process, a bound in Redis
+    except RedisError:
+        availability.failed("store")
+
+
 class ResponseCache(SchemaExtension):
     def _key(self) -> str | None:
         context = self.execution_context
@@ -97,7 +165,7 @@ class ResponseCache(SchemaExtension):
             separators=(",", ":"),
             default=str,
         )
-        return "graphql-response:" + hashlib.sha256(material.encode()).hexdigest()
+        return hashlib.sha256(material.encode()).hexdigest()
 
     def on_execute(self):
         context = self.execution_context
@@ -106,8 +174,7 @@ class ResponseCache(SchemaExtension):
         if key is None:
             yield
             return
-        cache = caches[CACHE_ALIAS]
-        stored = None if _asks_for_fresh_answer(request) else cache.get(key)
+        stored = None if _asks_for_fresh_answer(request) else _lookup(key)
         if stored is not None:
             context.result = ExecutionResult(data=pickle.loads(stored))
             response[STATUS_HEADER] = "hit"
@@ -119,4 +186,4 @@ class ResponseCache(SchemaExtension):
         if isinstance(result, ExecutionResult) and not result.errors and result.data is not None:
             stored = pickle.dumps(result.data, protocol=pickle.HIGHEST_PROTOCOL)
             if len(stored) <= settings.GRAPHQL_RESPONSE_CACHE_MAX_BYTES:
-                cache.set(key, stored, timeout=None)
+                _store(key, stored)

@@ -1,9 +1,10 @@
-"""The benchmark harness still runs: `bench/run --smoke` end to end (own database, own server).
+"""The benchmark harness still runs: `bench/run --smoke` and `bench/run --scale --smoke` end to end (own
+database, own server, as the application's role under row-level security).
 
 No timing assertions: only that it finishes, that every baseline still answers exactly what
-GraphQL answers (the harness asserts it and fails otherwise) and that the table names
-every scenario. PostgreSQL only (the harness needs it); the smoke run uses its own
-database, `ticketflower_bench_smoke_<pid>`, never the test database.
+GraphQL answers (the harness asserts it and fails otherwise) and that the tables name
+every scenario (at scale: with a plan for each). PostgreSQL only (the harness needs it); the smoke
+runs use databases of their own, `ticketflower_bench_smoke_<pid>`, never the test database.
 """
 
 import os
@@ -53,3 +54,22 @@ def test_bench_smoke_run_prints_every_scenario(tmp_path):
         assert scenario in done.stdout, (scenario, done.stdout)
     assert "same JSON as GraphQL (asserted)" in done.stdout
     assert out.exists()
+
+
+def test_bench_scale_smoke_run_prints_every_scenario_with_its_plans(tmp_path):
+    """The at-scale family on tiny sizes (bench/scale.py: the real sizes take minutes to generate, never in CI)."""
+    database_url = _bench_database_url()
+    done = subprocess.run(
+        [str(ROOT / "bench" / "run"), "--scale", "--smoke", "--database-url", database_url],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=85,
+        check=False,
+    )
+    assert done.returncode == 0, f"stdout:\n{done.stdout[-4000:]}\nstderr:\n{done.stderr[-4000:]}"
+    assert "connected as ticketflower_app (row-level security)" in done.stdout
+    for scenario in ("first page", "search", "by title", "deep page", "one workflow", "its tasks"):
+        assert f"| {scenario} |" in done.stdout, (scenario, done.stdout)
+        assert f"- {scenario} at 1,000: " in done.stdout, (scenario, done.stdout)
+    assert "Index Scan" in done.stdout

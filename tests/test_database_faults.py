@@ -30,7 +30,7 @@ from django.db import connection
 
 from conftest import PASSWORD
 from tests.support.documents import FORM_LAYOUT, example
-from tests.support.http import Reply, post_graphql
+from tests.support.http import Reply, get, post_graphql
 from tests.support.operations import CREATE_COMPANY, DELETE, EXPORT, LIST, LOGIN, UPLOAD, VERSIONS
 from tests.support.postgres import ThrowawayCluster, Unavailable, integrity_problems, migrate
 from tests.support.servers import AppServer
@@ -277,6 +277,34 @@ def test_service_recovers_by_itself_when_the_database_returns(up):
     assert up.server.alive()
     assert "WORKER TIMEOUT" not in up.server.log_text()
     assert up.integrity() == []
+
+
+def test_readiness_follows_the_database_and_health_does_not(up):
+    """/readyz says 503 while the database is stopped and 200 once it runs again; /healthz stays 200 (an
+    orchestrator must not restart a server the database cannot serve)."""
+    ready, healthy = f"{up.server.base_url}/readyz", f"{up.server.base_url}/healthz"
+    assert get(ready).body == {"status": "ready"}
+    up.cluster.stop("fast")
+    try:
+        down = [get(ready, timeout=CLIENT_TIMEOUT) for _ in range(3)]
+        alive = get(healthy)
+    finally:
+        up.cluster.start()
+    started = time.monotonic()
+    while (again := get(ready)).status != 200 and time.monotonic() - started < RECOVERY_SECONDS:
+        time.sleep(0.1)
+    recovery = time.monotonic() - started
+    print(
+        f"\n/readyz while the database is stopped: {[f'HTTP {r.status} in {r.seconds:.3f}s' for r in down]}; "
+        f"/healthz HTTP {alive.status}; ready again {recovery:.2f}s after it started"
+    )
+    for reply in down:
+        assert reply.status == 503, reply.summary()
+        assert reply.body == {"status": "unavailable", "reason": "the database does not answer"}
+        assert reply.seconds < DOWN_ANSWER_SECONDS
+    assert alive.status == 200
+    assert again.status == 200, again.summary()
+    assert again.body == {"status": "ready"}
 
 
 # --- killed in the middle of an upload -----------------------------------------------------

@@ -1,10 +1,14 @@
 """Two app servers on one PostgreSQL database, several clients at once.
 
 Two `bin/serve` processes (gunicorn, 2 sync workers each, DEBUG off) on different ports
-share a database made for this test. Client threads of two companies alternate between
-the servers for a bounded time: uploads, edits with expected versions (export, change,
-upload), deletes with expected versions, reads, and probes of the other company's ids.
-Then, from the answers and from the tables themselves:
+share a database made for this test, in two set-ups: connected straight to PostgreSQL as the
+tables' owner ("direct"), and as production is advised to run ("pooled"): through a private
+PgBouncer in transaction mode (bin/pgbouncer, 2 server connections for the 4 workers, so that
+their transactions take turns on server sessions) as the application's role, under row-level
+security, sharing a private Redis (bin/redis) for the response cache. Client threads of two
+companies alternate between the servers for a bounded time: uploads, edits with expected
+versions (export, change, upload), deletes with expected versions, reads, and probes of the
+other company's ids. Then, from the answers and from the tables themselves:
 
 - no HTTP 5xx, no transport failure, no top-level error, no masked "Unexpected error";
 - no lost update: each workflow's kept versions are exactly the successful uploads to it,
@@ -12,6 +16,9 @@ Then, from the answers and from the tables themselves:
 - tenant isolation: no read of one company returned the other's workflows, every probe
   of the other company's ids was NOT_FOUND / null, every row carries its creator's company;
 - every stored version document is valid and every workflow's rows match its snapshot.
+
+In the pooled set-up, also: an answer cached through one server is a hit on the other, a write
+through either is seen at once by both, and each server's /metrics sums its two workers.
 
 TWO_SERVERS_SECONDS (default 10) and TWO_SERVERS_CLIENTS (default 6) size the run.
 """
@@ -28,11 +35,13 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.db import connection
+from prometheus_client.parser import text_string_to_metric_families
 
+import ticketflower.settings as production_settings
 from conftest import PASSWORD
 from kernel.global_ids import global_id
 from tests.support.documents import example
-from tests.support.http import Reply, post_graphql
+from tests.support.http import Reply, get, post_graphql
 from tests.support.ids import pk_of
 from tests.support.operations import CREATE_COMPANY, DELETE, EXPORT, LIST, LOGIN, ME, ONE, UPLOAD, VERSIONS
 from tests.support.postgres import (
@@ -44,6 +53,7 @@ from tests.support.postgres import (
     server_of_test_settings,
 )
 from tests.support.servers import AppServer
+from tests.support.services import PgBouncer, RedisServer
 
 SECONDS = float(os.environ.get("TWO_SERVERS_SECONDS", "10"))
 CLIENTS = int(os.environ.get("TWO_SERVERS_CLIENTS", "6"))
@@ -307,38 +317,98 @@ class Stack:
     servers: list[AppServer]
     pg: PgServer
     dbname: str
+    pooler: PgBouncer | None = None
+
+
+METRICS_TOKEN = secrets.token_urlsafe(24)
+POOLED_SERVER_CONNECTIONS = 2
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+def migrated(tmp_path_factory):
+    """The test server and a migrated database to copy (`migrate` once for both set-ups)."""
     try:
         pg = server_of_test_settings()
     except Unavailable as exc:
         pytest.skip(str(exc))
-    dbname = f"ticketflower_two_servers_{os.getpid()}"
-    workdir = tmp_path_factory.mktemp("two_servers")
-    servers: list[AppServer] = []
-    pg.create_database(dbname)
+    template = f"ticketflower_two_servers_template_{os.getpid()}"
+    pg.create_database(template)
     try:
-        migrate(pg.url(dbname))
-        # One deployment: one SECRET_KEY, so either server accepts the other's access tokens.
-        secret_key = secrets.token_urlsafe(50)
+        migrate(pg.url(template))
+        yield pg, template
+    finally:
+        pg.drop_database(template)
+
+
+def _serve(pg: PgServer, dbname: str, workdir, database_url: str, env: dict[str, str]) -> list[AppServer]:
+    """Two servers of one deployment: one SECRET_KEY, so either accepts the other's access tokens."""
+    secret_key = secrets.token_urlsafe(50)
+    servers: list[AppServer] = []
+    try:
         # One after the other: bin/serve runs collectstatic into the same directory.
         for name in ("server1", "server2"):
             server = AppServer(
                 name,
-                database_url=pg.url(dbname),
+                database_url=database_url,
                 workdir=workdir,
                 workers=2,
                 secret_key=secret_key,
-                env={"ACCESS_TOKEN_LIFETIME_SECONDS": str(int(SECONDS) + 600)},  # outlives the run
+                env={"ACCESS_TOKEN_LIFETIME_SECONDS": str(int(SECONDS) + 600), **env},  # outlives the run
             )
             servers.append(server)
             server.start()
+    except BaseException:
+        for server in servers:
+            server.stop()
+        raise
+    return servers
+
+
+@pytest.fixture(scope="module")
+def direct(migrated, tmp_path_factory):
+    """Straight to PostgreSQL, as the tables' owner."""
+    pg, template = migrated
+    dbname = f"ticketflower_two_servers_{os.getpid()}"
+    pg.create_database(dbname, template=template)
+    servers = []
+    try:
+        servers = _serve(pg, dbname, tmp_path_factory.mktemp("direct"), pg.url(dbname), {})
         yield Stack(servers, pg, dbname)
     finally:
         for server in servers:
             server.stop()
+        pg.drop_database(dbname)
+
+
+@pytest.fixture(scope="module")
+def pooled(migrated, tmp_path_factory):
+    """Through PgBouncer in transaction mode, as the application's role (row-level security), sharing a Redis."""
+    pg, template = migrated
+    dbname = f"ticketflower_two_servers_pooled_{os.getpid()}"
+    role = production_settings.DATABASE_APP_ROLE
+    pooler = PgBouncer(pg, [role, pg.user], pool_size=POOLED_SERVER_CONNECTIONS)
+    cache = RedisServer()
+    servers = []
+    try:
+        try:
+            pooler.start()
+            cache.start()
+        except Unavailable as exc:
+            pytest.skip(str(exc))
+        pg.create_database(dbname, template=template)
+        pg.allow_login(role)
+        env = {
+            "DATABASE_TRANSACTION_POOLING": "true",
+            "REDIS_URL": cache.url,
+            "METRICS_BEARER_TOKEN": METRICS_TOKEN,
+        }
+        servers = _serve(pg, dbname, tmp_path_factory.mktemp("pooled"), pooler.url(dbname, role), env)
+        yield Stack(servers, pg, dbname, pooler)
+    finally:
+        for server in servers:
+            server.stop()
+        pooler.destroy()
+        cache.destroy()
         pg.drop_database(dbname)
 
 
@@ -389,7 +459,9 @@ def _figures(ledger: Ledger, seconds: float) -> str:
     )
 
 
-def test_two_servers_one_database_under_concurrent_clients(stack):
+@pytest.mark.parametrize("setup", ["direct", "pooled"])
+def test_two_servers_one_database_under_concurrent_clients(setup, request):
+    stack = request.getfixturevalue(setup)
     ledger = Ledger()
     a = _company(stack.servers[0], ledger, "Acme")
     b = _company(stack.servers[1], ledger, "Globex")
@@ -404,7 +476,7 @@ def test_two_servers_one_database_under_concurrent_clients(stack):
         thread.join(timeout=SECONDS + 120)
     elapsed = time.monotonic() - started
     assert not any(thread.is_alive() for thread in threads), "a client is still waiting for an answer"
-    print("\n" + _figures(ledger, elapsed))
+    print(f"\n{setup}: " + _figures(ledger, elapsed))
 
     logs = "\n".join(f"--- {s.name} log ---\n{s.log_tail(40)}" for s in stack.servers)
     assert ledger.unexpected == [], "\n".join(ledger.unexpected[:30]) + "\n" + logs
@@ -457,3 +529,65 @@ def test_two_servers_one_database_under_concurrent_clients(stack):
         f"  stored: {len(rows)} workflows, {snapshots} version snapshots, all valid; "
         f"{edits} successful edits all kept; {len(deleted)} deleted"
     )
+
+
+# --- one response cache for both servers ----------------------------------------------------
+
+READ = "query Design($id: ID!) { workflowDefinition(id: $id) { title version tasks { key title } } }"
+
+
+def _read(server: AppServer, token: str, workflow_id: str) -> tuple[str | None, dict]:
+    reply = post_graphql(server.url, READ, {"id": workflow_id}, token=token, operation="Design")
+    assert reply.status == 200, reply.summary()
+    assert not reply.top_errors, reply.summary()
+    return reply.headers.get("x-response-cache"), reply.field("workflowDefinition")
+
+
+def _edit(server: AppServer, token: str, workflow_id: str, title: str) -> None:
+    document = post_graphql(server.url, EXPORT, {"id": workflow_id}, token=token).field("exportWorkflow")
+    reply = post_graphql(server.url, UPLOAD, {"input": {**document, "title": title}}, token=token)
+    assert reply.field("uploadWorkflow")["errors"] == [], reply.summary()
+
+
+def _design_requests(server: AppServer) -> float:
+    """Design operations the server answered, from its /metrics: the sum of its two workers' counts."""
+    reply = get(f"{server.base_url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert reply.status == 200, reply.summary()
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(reply.text)
+        for sample in family.samples
+        if sample.name == "ticketflower_requests_total" and sample.labels.get("operation") == "Design"
+    )
+
+
+def test_two_servers_share_one_response_cache_and_see_every_write_at_once(pooled):
+    one, two = pooled.servers
+    ledger = Ledger()
+    company = _company(one, ledger, "Initech")
+    token = post_graphql(one.url, LOGIN, {"username": company.username, "password": PASSWORD}).field("login")[
+        "accessToken"
+    ]
+    workflow_id = company.hot[0]
+
+    first, seen_first = _read(one, token, workflow_id)
+    second, seen_second = _read(two, token, workflow_id)
+    assert (first, second) == ("miss", "hit"), "an answer cached through one server is a hit on the other"
+    assert seen_second == seen_first
+
+    for writer, reader in ((two, one), (one, two)):
+        title = f"edited through {writer.name}"
+        _edit(writer, token, workflow_id, title)
+        status, seen = _read(reader, token, workflow_id)
+        assert (status, seen["title"]) == ("miss", title), f"a write through {writer.name} unseen by {reader.name}"
+        status, seen = _read(writer, token, workflow_id)
+        assert (status, seen["title"]) == ("hit", title), f"{reader.name}'s fresh answer is not shared"
+    # 3 reads through each server, answered by either of its 2 workers: /metrics counts them all.
+    assert (_design_requests(one), _design_requests(two)) == (3, 3)
+
+    with pooled.pg.connect("postgres") as conn:
+        sessions = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND usename = %s",
+            (pooled.dbname, production_settings.DATABASE_APP_ROLE),
+        ).fetchone()[0]
+    assert 0 < sessions <= POOLED_SERVER_CONNECTIONS, "the 4 workers did not share the pooler's server sessions"

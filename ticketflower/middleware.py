@@ -7,8 +7,10 @@ import time
 import uuid
 
 from django.conf import settings
+from django.db import connection
 from django.http import JsonResponse
 
+from kernel.metrics import REQUEST_SECONDS, REQUEST_SQL_STATEMENTS, REQUESTS, operation_label
 from kernel.requests import declared_body_bytes
 
 request_log = logging.getLogger("ticketflower.requests")
@@ -43,6 +45,49 @@ class RequestIdMiddleware:
         response["X-Request-ID"] = request.id
         _log_request(request, response, time.perf_counter() - started)
         return response
+
+
+class RequestMetricsMiddleware:
+    """Counts each request by endpoint, GraphQL operation and outcome, and observes its duration and the SQL
+    statements it sent (kernel/metrics.py, exposed at /metrics)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        statements = 0
+
+        def count(execute, sql, params, many, context):
+            nonlocal statements
+            statements += 1
+            return execute(sql, params, many, context)
+
+        started = time.perf_counter()
+        with connection.execute_wrapper(count):
+            response = self.get_response(request)
+        seconds = time.perf_counter() - started
+        endpoint = _endpoint(request.path)
+        operation = operation_label(getattr(request, "graphql_operation", None))
+        REQUESTS.labels(endpoint=endpoint, operation=operation, outcome=_outcome(request, response)).inc()
+        REQUEST_SECONDS.labels(endpoint=endpoint, operation=operation).observe(seconds)
+        REQUEST_SQL_STATEMENTS.labels(endpoint=endpoint, operation=operation).observe(statements)
+        return response
+
+
+_ENDPOINTS = {"graphql": "graphql", "schemas": "schemas", "admin": "admin", "static": "static"}
+
+
+def _endpoint(path: str) -> str:
+    """A fixed set of label values, whatever paths clients make up."""
+    return _ENDPOINTS.get(path.strip("/").split("/", 1)[0], "other")
+
+
+def _outcome(request, response) -> str:
+    if response.status_code >= 500:
+        return "server_error"
+    if response.status_code >= 400:
+        return "client_error"
+    return "graphql_error" if getattr(request, "graphql_errors", False) else "ok"
 
 
 class BodySizeLimitMiddleware:

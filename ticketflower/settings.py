@@ -79,7 +79,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz, /readyz, /metrics: before every other middleware (no host check, no HTTPS redirect, no session).
+    "ticketflower.probes.ProbeMiddleware",
     "ticketflower.middleware.RequestIdMiddleware",
+    "ticketflower.middleware.RequestMetricsMiddleware",
     # Before every middleware that answers by itself (413, HTTPS redirect, static files): a browser app can then
     # read those answers too, and preflights are answered without further work.
     "corsheaders.middleware.CorsMiddleware",
@@ -89,9 +92,13 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Row-level security (ticketflower/tenancy.py): users and companies of every company while the user is being
+    # found, then the user's company's rows only.
+    "ticketflower.tenancy.AuthenticationScopeMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After the session user is known: a bearer token, when present, replaces it.
     "users.middleware.BearerTokenMiddleware",
+    "ticketflower.tenancy.CompanyScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -125,13 +132,28 @@ DATABASES = {
     )
 }
 
+# A runaway statement cannot hold a worker (or locks) for long.
+DATABASE_STATEMENT_TIMEOUT_MS = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 15000)
+# The role the application connects as in production, which does not own the tables: PostgreSQL's row-level security
+# then shows each request only its company's rows (kernel/row_security.py). `migrate` makes it (without LOGIN) unless
+# it exists and grants it what the service does to rows; migrations and management commands run as the owner.
+DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "ticketflower_app")
+# DATABASE_URL names a transaction pooler (PgBouncer, pool_mode = transaction): consecutive transactions of one
+# connection may run on different server sessions, so nothing may rely on session state (README "Production").
+DATABASE_TRANSACTION_POOLING = env_bool("DATABASE_TRANSACTION_POOLING", False)
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A runaway statement cannot hold a worker (or locks) for long; a dead database
-    # is noticed within seconds rather than at the TCP timeout.
-    DATABASES["default"]["OPTIONS"] = {
-        "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 5),
-        "options": f"-c statement_timeout={env_int('DATABASE_STATEMENT_TIMEOUT_MS', 15000)}",
-    }
+    # Django's backend, writing each request's tenant scope (row-level security) into its transactions.
+    DATABASES["default"]["ENGINE"] = "ticketflower.postgresql"
+    # A dead database is noticed within seconds rather than at the TCP timeout.
+    DATABASES["default"]["OPTIONS"] = {"connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 5)}
+    if DATABASE_TRANSACTION_POOLING:
+        # No session state: the statement timeout is set per transaction (ticketflower/postgresql/base.py) and
+        # by the role (ALTER ROLE ... SET statement_timeout); `.iterator()` reads without a server-side cursor,
+        # which would live in a session. Prepared statements are off already (Django's default for psycopg 3).
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        DATABASES["default"]["OPTIONS"]["options"] = f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}"
 
 # Request bodies: at most 10 MiB (HTTP 413 above, see ticketflower.middleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 10 * 1024 * 1024)
@@ -252,6 +274,10 @@ RATELIMIT_USE_CACHE = "throttles"
 REDIS_URL = env_str("REDIS_URL", "")
 THROTTLE_CACHE_TABLE = "throttle_counts"
 
+# /metrics (Prometheus text format, ticketflower/probes.py): with no token it does not exist (404); with one, a
+# scrape must send `Authorization: Bearer <token>`.
+METRICS_BEARER_TOKEN = env_str("METRICS_BEARER_TOKEN", "")
+
 # django-guardian: no anonymous user row (every user belongs to a company).
 ANONYMOUS_USER_NAME = None
 GUARDIAN_MONKEY_PATCH_USER = False
@@ -289,9 +315,12 @@ if unknown_escapes := sorted(set(LAYOUT_ALLOWED_ESCAPES) - set(layout_contract.E
     categories = sorted(layout_contract.ESCAPE_CATEGORIES)
     raise ImproperlyConfigured(f"LAYOUT_ALLOWED_ESCAPES names {unknown_escapes}; the categories are {categories}")
 # Read answers reused per user while the company's data is unchanged (schema/response_cache.py).
-# Per process by default: entries x max bytes bounds each worker's memory (64 x 4 MiB).
+# Per process without REDIS_URL: entries x max bytes bounds each worker's memory (64 x 4 MiB). In Redis, shared by
+# every worker and server: an entry is never stale (keys carry the data generation), so its TTL only bounds how long an
+# answer nobody asks for again takes memory (bound Redis itself with maxmemory).
 GRAPHQL_RESPONSE_CACHE = env_bool("GRAPHQL_RESPONSE_CACHE", True)
 GRAPHQL_RESPONSE_CACHE_MAX_BYTES = env_int("GRAPHQL_RESPONSE_CACHE_MAX_BYTES", 4 * 1024 * 1024)
+GRAPHQL_RESPONSE_CACHE_TTL_SECONDS = env_int("GRAPHQL_RESPONSE_CACHE_TTL_SECONDS", 3600)
 # Automatic persisted queries (schema/persisted_queries.py): query texts registered by their SHA-256, shared by every
 # worker and server like the throttle counts, for a day after registration (a client whose hash is no longer known
 # sends the text again, once). In the database at most PERSISTED_QUERY_ENTRIES texts of at most the query length limit
@@ -304,13 +333,18 @@ PERSISTED_QUERY_ENTRIES = env_int("PERSISTED_QUERY_ENTRIES", 2000)
 GRAPHQL_TRUSTED_DOCUMENTS = env_str("GRAPHQL_TRUSTED_DOCUMENTS", "")
 
 
+def _redis_cache(*, timeout_seconds: float, **more: object) -> dict:
+    """Django's Redis backend on REDIS_URL: one store for every worker and server."""
+    # A Redis that does not answer fails the request using it within this time, not at the worker timeout.
+    timeouts = {"socket_connect_timeout": timeout_seconds, "socket_timeout": timeout_seconds}
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "OPTIONS": timeouts} | more
+
+
 def _shared_cache(*, table: str, max_entries: int, redis_timeout_seconds: float, **more: object) -> dict:
     """A cache every worker and server shares and restarts keep: Redis when REDIS_URL is set, else a database table
     (made by `migrate`), of which the backend deletes the expired rows, then a third of the rest, past max_entries."""
     if REDIS_URL:
-        # A Redis that does not answer fails the request using it within this time, not at the worker timeout.
-        timeouts = {"socket_connect_timeout": redis_timeout_seconds, "socket_timeout": redis_timeout_seconds}
-        backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "OPTIONS": timeouts}
+        backend = _redis_cache(timeout_seconds=redis_timeout_seconds)
     else:
         backend = {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -321,10 +355,18 @@ def _shared_cache(*, table: str, max_entries: int, redis_timeout_seconds: float,
 
 
 CACHES = {
+    # Nothing the service shares lives here (the caches that must be shared have aliases of their own): per process.
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
-    "graphql-responses": {
+    # An answer is worth keeping only while it is quick to fetch: a Redis slower than this is a miss (and is left
+    # alone for a few seconds, schema/response_cache.py), since computing the answer takes about as long.
+    "graphql-responses": _redis_cache(
+        timeout_seconds=0.5, TIMEOUT=GRAPHQL_RESPONSE_CACHE_TTL_SECONDS, KEY_PREFIX="graphql-response"
+    )
+    if REDIS_URL
+    else {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "graphql-responses",
+        "TIMEOUT": None,  # entries are never stale (their keys carry the data generation); MAX_ENTRIES bounds them
         "OPTIONS": {"MAX_ENTRIES": env_int("GRAPHQL_RESPONSE_CACHE_ENTRIES", 64)},
     },
     # Room for 100,000 live counts (client addresses and users within their periods) before any is lost.

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django_ratelimit.core import is_ratelimited
 
 from kernel.problems import Problem, ServiceError
+from kernel.row_security import authenticating
 from kernel.scoping import own_row
 from users.models import COMPANY_ROLE_NAME_PATTERN, Company, CompanyRole, RefreshToken, User
 from users.role_uses import company_role_uses
@@ -66,17 +67,19 @@ def _refresh_token_insert(*, user: User, raw_token: str, family: uuid.UUID, now:
 
 
 def user_login(*, request: HttpRequest, username: str, password: str) -> TokenPair:
-    """Checks credentials; an unknown user and a wrong password get one answer."""
-    credentials = {"username": username}
-    if not AxesProxyHandler.is_allowed(request, credentials):
-        raise ServiceError.single(
-            "TOO_MANY_ATTEMPTS",
-            f"too many failed login attempts; try again in {_cooloff_text()}",
-        )
-    user = authenticate(request, username=username, password=password)
-    if user is None:
-        raise ServiceError.single("INVALID_CREDENTIALS", "unknown username or wrong password")
-    return token_pair_issue(user=user)
+    """Checks credentials; an unknown user and a wrong password get one answer. The username is looked up among
+    every company's users (row-level security's authentication scope), whoever sent the request."""
+    with authenticating():
+        credentials = {"username": username}
+        if not AxesProxyHandler.is_allowed(request, credentials):
+            raise ServiceError.single(
+                "TOO_MANY_ATTEMPTS",
+                f"too many failed login attempts; try again in {_cooloff_text()}",
+            )
+        user = authenticate(request, username=username, password=password)
+        if user is None:
+            raise ServiceError.single("INVALID_CREDENTIALS", "unknown username or wrong password")
+        return token_pair_issue(user=user)
 
 
 def _cooloff_text() -> str:
@@ -92,29 +95,32 @@ def refresh_token_rotate(*, raw_token: str) -> TokenPair:
     The successor is derived from the token sent (users.tokens.refresh_token_successor), so that a second use
     can be answered with the same value while only hashes are stored. Concurrent uses queue on the token's row
     lock: the first rotates, the others then find it rotated and its successor committed."""
-    successor = refresh_token_successor(raw_token)
-    with transaction.atomic():
-        token = (
-            RefreshToken.objects.select_for_update(of=("self",))  # the token's row only, not its user's or company's
-            .select_related("user__company")
-            .filter(token_hash=refresh_token_hash(raw_token))
-            .first()
-        )
-        now = timezone.now()  # once the row is ours: a use that queued behind the rotation comes after it
-        refusal = _refresh_token_refusal(token, now)
-        if refusal is None:
-            assert token is not None  # a missing token is refused
-            token.revoked_at = now
-            token.save(update_fields=["revoked_at"])
-            _refresh_token_insert(user=token.user, raw_token=successor, family=token.family, now=now)
-            return _successor_pair(token, successor, now)
-        if token is not None and token.revoked_at is not None:
-            if _rotated_moments_ago(token, successor, now):
+    with authenticating():  # the token's user is found by the token, whoever sent the request
+        successor = refresh_token_successor(raw_token)
+        with transaction.atomic():
+            token = (
+                RefreshToken.objects.select_for_update(
+                    of=("self",)
+                )  # the token's row only, not its user's or company's
+                .select_related("user__company")
+                .filter(token_hash=refresh_token_hash(raw_token))
+                .first()
+            )
+            now = timezone.now()  # once the row is ours: a use that queued behind the rotation comes after it
+            refusal = _refresh_token_refusal(token, now)
+            if refusal is None:
+                assert token is not None  # a missing token is refused
+                token.revoked_at = now
+                token.save(update_fields=["revoked_at"])
+                _refresh_token_insert(user=token.user, raw_token=successor, family=token.family, now=now)
                 return _successor_pair(token, successor, now)
-            # A rotated token used again later: whoever holds the family may be an attacker.
-            RefreshToken.objects.filter(family=token.family, revoked_at__isnull=True).update(revoked_at=now)
-    # Raised after the commit: a reuse must revoke the token family for good.
-    raise ServiceError.single("INVALID_TOKEN", refusal, "/refreshToken")
+            if token is not None and token.revoked_at is not None:
+                if _rotated_moments_ago(token, successor, now):
+                    return _successor_pair(token, successor, now)
+                # A rotated token used again later: whoever holds the family may be an attacker.
+                RefreshToken.objects.filter(family=token.family, revoked_at__isnull=True).update(revoked_at=now)
+        # Raised after the commit: a reuse must revoke the token family for good.
+        raise ServiceError.single("INVALID_TOKEN", refusal, "/refreshToken")
 
 
 def _successor_pair(token: RefreshToken, successor: str, now: datetime) -> TokenPair:
@@ -200,17 +206,17 @@ def _refuse_past_rate(
         raise ServiceError.single("TOO_MANY_ATTEMPTS", refusal)
 
 
-@transaction.atomic
 def company_create(*, company_name: str, username: str, email: str, password: str) -> TokenPair:
     """A new company and its first user, who holds every system role."""
-    problems = _text_problems(company_name.strip(), "/companyName", NAME_MAX)
-    problems += _new_user_problems(username=username, email=email, password=password)
-    if problems:
-        raise ServiceError(problems)
-    company = Company.objects.create(name=company_name.strip())
-    user = _user_insert(company=company, username=username, email=email, password=password)
-    user.groups.set(Group.objects.filter(name__in=[COMPANY_ADMIN, WORKFLOW_CREATOR]))
-    return token_pair_issue(user=user)
+    with authenticating(), transaction.atomic():  # a company of its own, whoever sent the request
+        problems = _text_problems(company_name.strip(), "/companyName", NAME_MAX)
+        problems += _new_user_problems(username=username, email=email, password=password)
+        if problems:
+            raise ServiceError(problems)
+        company = Company.objects.create(name=company_name.strip())
+        user = _user_insert(company=company, username=username, email=email, password=password)
+        user.groups.set(Group.objects.filter(name__in=[COMPANY_ADMIN, WORKFLOW_CREATOR]))
+        return token_pair_issue(user=user)
 
 
 def user_create(

@@ -13,6 +13,9 @@ same. A relation's help text describes both of its ends: strawberry-django gives
 reverse relation (`workflow.tasks`) the foreign key's help text too.
 """
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -42,6 +45,15 @@ class CompanyOwned(models.Model):
 
     class Meta:
         abstract = True
+
+    def refresh_from_db(
+        self, using: str | None = None, fields: Iterable[str] | None = None, from_queryset: Any = None
+    ) -> None:
+        """Reloads the row (or a deferred column of it, which Django loads this way) from its company's rows:
+        the statement names the company, as every statement sent for a company does (docs/SCALING.md)."""
+        if from_queryset is None and "company_id" not in self.get_deferred_fields():
+            from_queryset = type(self)._base_manager.filter(company_id=self.company_id)
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
 
 
 class Authored(CompanyOwned):

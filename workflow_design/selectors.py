@@ -92,6 +92,17 @@ def workflow_get(*, acting_user: User, pk: int) -> WorkflowDefinition | None:
     return visible_to(WorkflowDefinition.objects.filter(pk=pk), acting_user).first()
 
 
+def version_document(snapshot: WorkflowVersion) -> dict[str, Any]:
+    """A version's stored document, read when its column was deferred (its size is checked first, the
+    document may be megabytes): by company and id, as every statement for a company names it."""
+    if "document" not in snapshot.get_deferred_fields():
+        document: dict[str, Any] = snapshot.document
+        return document
+    versions = WorkflowVersion.objects.filter(company_id=snapshot.company_id, pk=snapshot.pk)
+    stored: dict[str, Any] = versions.values_list("document", flat=True).get()
+    return stored
+
+
 def workflow_versions(*, acting_user: User, workflow_id: str) -> QuerySet[WorkflowVersion]:
     """The versions of the workflow with that global id, oldest first; none for another company's."""
     pk = pk_of(workflow_id, WorkflowDefinition)
@@ -104,7 +115,11 @@ def workflow_export(*, acting_user: User, workflow_id: str, version: int | None 
     """The workflow document of a version (the current one by default), in exactly the
     upload format; `id` and the current version make an edited export re-upload as an
     edit. None when the workflow or version is not there for this user."""
-    versions = workflow_versions(acting_user=acting_user, workflow_id=workflow_id).select_related("workflow")
+    versions = (
+        workflow_versions(acting_user=acting_user, workflow_id=workflow_id)
+        .filter(workflow__company_id=acting_user.company_id)  # the joined workflow, named by its company too
+        .select_related("workflow")
+    )
     snapshot = (
         versions.filter(version=version).first()
         if version is not None

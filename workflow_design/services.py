@@ -131,7 +131,7 @@ def _workflow_write(*, acting_user: User, document: dict[str, Any]) -> WorkflowD
     workflow = _row_to_write(WorkflowDefinition, acting_user=acting_user, document=document, noun="workflow")
     previous: dict[str, Any] = {}
     if workflow.pk is not None:
-        previous = workflow.versions.get(version=workflow.version).document
+        previous = _version_document(workflow)
         if json_text(previous) == json_text(content):
             return workflow  # identical upload: nothing changes
         # Under the row lock _row_to_write took. A ticket definition's write takes the same lock before
@@ -162,6 +162,13 @@ def _workflow_write(*, acting_user: User, document: dict[str, Any]) -> WorkflowD
     return workflow
 
 
+def _version_document(workflow: WorkflowDefinition) -> dict[str, Any]:
+    """The stored document of the workflow's current version."""
+    version = WorkflowVersion.objects.get(company_id=workflow.company_id, workflow=workflow, version=workflow.version)
+    document: dict[str, Any] = version.document
+    return document
+
+
 def _fields_in_use_check(*, workflow: WorkflowDefinition, fields: list[dict[str, Any]]) -> None:
     """FIELD_IN_USE when the edit removes a field that a ticket definition of the workflow gives a
     value, or changes a field's type so that such a value no longer fits it. Compares with the
@@ -174,7 +181,9 @@ def _fields_in_use_check(*, workflow: WorkflowDefinition, fields: list[dict[str,
     if not changed:
         return
     holders: dict[str, list[str]] = {name: [] for name in changed}
-    holding = TicketDefinition.objects.filter(workflow=workflow, fields__has_any_keys=changed).order_by("title", "pk")
+    holding = TicketDefinition.objects.filter(
+        company_id=workflow.company_id, workflow=workflow, fields__has_any_keys=changed
+    ).order_by("title", "pk")
     for title, values in holding.values_list("title", "fields"):
         for name in changed:
             if name in values and (name not in new_types or not field_value_fits(values[name], new_types[name])):
@@ -244,7 +253,8 @@ def _tasks_write(
     """Matches tasks by key: a changed task gets version + 1, an unchanged one keeps its
     row and version, a removed one is deleted (with the transitions touching it), a new one
     starts at version 1."""
-    existing = {task.key: task for task in workflow.tasks.all()} if previous_tasks else {}
+    company_rows = TaskDefinition.objects.filter(company_id=workflow.company_id)
+    existing = {task.key: task for task in company_rows.filter(workflow=workflow)} if previous_tasks else {}
     previous = {task["key"]: task for task in previous_tasks}
     now = timezone.now()
     created, changed, moved, by_key = [], [], [], {}
@@ -270,13 +280,13 @@ def _tasks_write(
             moved.append(row)
         by_key[key] = row
     if existing:
-        TaskDefinition.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
+        company_rows.filter(pk__in=[row.pk for row in existing.values()]).delete()
     TaskDefinition.objects.bulk_create(created)
     if changed:
         columns = [*row_values(doc.TASK, {}).keys(), "position", "version", "updated_at"]
-        TaskDefinition.objects.bulk_update(changed, columns)
+        company_rows.bulk_update(changed, columns)
     if moved:
-        TaskDefinition.objects.bulk_update(moved, ["position"])
+        company_rows.bulk_update(moved, ["position"])
     return by_key
 
 
@@ -299,7 +309,8 @@ def _transitions_write(
     if edited:  # (the transitions of removed tasks went with them, in _tasks_write)
         key_of: dict[int | None, str | None] = {row.pk: key for key, row in tasks_by_key.items()}
         key_of[None] = None  # a start (from nowhere) or an end (to nowhere)
-        rows = WorkflowTransition.objects.filter(workflow=workflow).only(
+        company_rows = WorkflowTransition.objects.filter(company_id=workflow.company_id)
+        rows = company_rows.filter(workflow=workflow).only(
             "id", "from_task_id", "to_task_id", "condition", "priority", "position"
         )
         for row in rows.order_by("position"):
@@ -333,9 +344,9 @@ def _transitions_write(
         )
     removed = [row.pk for rows in stored.values() for row in rows]
     if removed:
-        WorkflowTransition.objects.filter(pk__in=removed).delete()
+        WorkflowTransition.objects.filter(company_id=workflow.company_id, pk__in=removed).delete()
     if moved:
-        WorkflowTransition.objects.bulk_update(moved, ["position"])
+        WorkflowTransition.objects.filter(company_id=workflow.company_id).bulk_update(moved, ["position"])
     WorkflowTransition.objects.bulk_create(created)
 
 
@@ -356,7 +367,7 @@ def task_upload(
         lock=False,
     )
     document: dict[str, Any] = {"id": global_id(WorkflowDefinition, workflow.pk), "expectedVersion": expected_version}
-    document |= workflow.versions.get(version=workflow.version).document
+    document |= _version_document(workflow)
     tasks = list(document.get("tasks", []))
     key = task_document.get("key") if isinstance(task_document, dict) else None
     index = next((i for i, task in enumerate(tasks) if task["key"] == key), len(tasks))
@@ -368,7 +379,8 @@ def task_upload(
         written = workflow_upload(acting_user=acting_user, document=document)
     except ServiceError as exc:
         raise exc.with_problems([_relocated(p, task_prefix) for p in exc.problems]) from exc
-    task = written.row.tasks.get(key=key)
+    task = TaskDefinition.objects.get(company_id=written.row.company_id, workflow=written.row, key=key)
+    task.workflow = written.row  # the row just written: answering with it needs no statement
     return Written(task, [_relocated(p, task_prefix) for p in written.warnings])
 
 
@@ -390,13 +402,18 @@ def workflow_delete(*, acting_user: User, workflow_id: Any, expected_version: in
         expected_version=expected_version,
         noun="workflow",
     )
-    users = list(workflow.ticket_definitions.values_list("title", flat=True)[:5])
+    users = list(
+        TicketDefinition.objects.filter(company_id=workflow.company_id, workflow=workflow).values_list(
+            "title", flat=True
+        )[:5]
+    )
     if users:
         titles = ", ".join(f"'{title}'" for title in users)
         raise ServiceError.single("IN_USE", f"ticket definitions use this workflow: {titles}", "/id")
-    freed = workflow.versions.aggregate(total=Sum("size_bytes"))["total"] or 0
+    versions = WorkflowVersion.objects.filter(company_id=workflow.company_id, workflow=workflow)
+    freed = versions.aggregate(total=Sum("size_bytes"))["total"] or 0
     deleted_id = workflow.pk
-    WorkflowTransition.objects.filter(workflow=workflow).delete()
+    WorkflowTransition.objects.filter(company_id=workflow.company_id, workflow=workflow).delete()
     workflow.delete()
     _storage_charge(company_id=workflow.company_id, size=-freed)
     return deleted_id
@@ -443,10 +460,12 @@ def _ticket_definition_write(*, acting_user: User, document: dict[str, Any]) -> 
         raise ServiceError(stale)
     ticket = _row_to_write(TicketDefinition, acting_user=acting_user, document=document, noun="ticket definition")
     if ticket.pk is not None and row_document(doc.TICKET_DEFINITION, ticket) == content:
+        ticket.workflow = workflow  # the row locked above: answering with it needs no statement
         return ticket  # identical upload: nothing changes
     _granted_roles_lock(acting_user=acting_user, names=content.get("companyRoleAccess", []))
     for name, value in row_values(doc.TICKET_DEFINITION, content).items():
         setattr(ticket, name, value)
+    ticket.workflow = workflow  # the row locked above (its id a number again, not the document's text)
     size, stored = json_bytes(content), ticket.size_bytes
     ticket.version, ticket.size_bytes = ticket.version + 1, size
     ticket.save()
@@ -500,9 +519,8 @@ def ticket_definition_access_sync(*, ticket_definition: TicketDefinition) -> Non
     `company_role_access`: exactly the groups of the named company roles hold it."""
     _object_permissions(ticket_definition).delete()
     groups = Group.objects.filter(
-        company_role__in=CompanyRole.objects.filter(
-            company_id=ticket_definition.company_id, name__in=ticket_definition.company_role_access
-        )
+        company_role__company_id=ticket_definition.company_id,
+        company_role__name__in=ticket_definition.company_role_access,
     )
     if groups:
         assign_perm(VIEW_TICKET_DEFINITION, groups, ticket_definition)

@@ -20,6 +20,7 @@ from strawberry.types import Info
 from schema.base import VALUE_WITHOUT_IDENTITY, described_enum
 from workflow_design import document as doc
 from workflow_design.models import WorkflowVersion
+from workflow_design.selectors import version_document
 from workflow_design.validation.ticket import FIELD_VALUE_RULES
 
 TaskType = described_enum(
@@ -116,7 +117,7 @@ def budgeted_document(info: Info, snapshot: WorkflowVersion) -> Any:
             extensions={"code": RESPONSE_TOO_LARGE},
         )
     request.document_bytes_read = spent
-    return _typed(doc.WORKFLOW, snapshot.document)
+    return _typed(doc.WORKFLOW, version_document(snapshot))
 
 
 def typed_ext_refs(ext_refs: list[dict[str, Any]]) -> list[Any]:

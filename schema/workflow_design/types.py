@@ -49,7 +49,7 @@ def ext_ref_field():
 _CURRENT_VERSION = Prefetch(
     "versions",
     queryset=models.WorkflowVersion.objects.filter(version=F("workflow__version")).only(
-        "id", "workflow_id", "version", "size_bytes"
+        "id", "company_id", "workflow_id", "version", "size_bytes"
     ),
     to_attr="current_versions",
 )
@@ -174,7 +174,7 @@ class WorkflowVersionType(CompanyScopedType):
     created_by: UserType | None
 
     @strawberry_django.field(
-        only=["size_bytes"],
+        only=["company_id", "size_bytes"],
         description="The workflow document of this version, typed (exportWorkflow with this version answers it as "
         "JSON): uploaded with the workflow's id and current version, it makes this version's content current again"
         + _BUDGET,

@@ -5,7 +5,7 @@ import json
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -29,6 +29,7 @@ class Reply:
     text: str
     seconds: float
     failure: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # names in lower case
 
     @property
     def top_errors(self) -> list[dict]:
@@ -64,13 +65,22 @@ def post_graphql(
     request = urllib.request.Request(
         url, data=json.dumps({"query": query, "variables": variables or {}}).encode(), headers=headers
     )
+    return _exchange(request, operation or query.split("{", 1)[0].strip(), timeout)
+
+
+def get(url: str, *, headers: dict[str, str] | None = None, timeout: float = 30.0) -> Reply:
+    """GETs a URL (a probe, the metrics); never raises for an HTTP or transport failure."""
+    return _exchange(urllib.request.Request(url, headers=headers or {}), f"GET {url}", timeout)
+
+
+def _exchange(request: urllib.request.Request, operation: str, timeout: float) -> Reply:
     started = time.monotonic()
-    status, raw, failure = None, b"", None
+    status, raw, failure, headers = None, b"", None, {}
     try:
         with _OPENER.open(request, timeout=timeout) as response:
-            status, raw = response.status, response.read()
+            status, raw, headers = response.status, response.read(), dict(response.headers)
     except urllib.error.HTTPError as exc:
-        status, raw = exc.code, exc.read()
+        status, raw, headers = exc.code, exc.read(), dict(exc.headers)
     except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
         failure = f"{type(exc).__name__}: {exc}"
     seconds = time.monotonic() - started
@@ -79,4 +89,5 @@ def post_graphql(
         body = json.loads(text) if text else None
     except ValueError:
         body = None
-    return Reply(operation or query.split("{", 1)[0].strip(), url, status, body, text, seconds, failure)
+    lowered = {name.lower(): value for name, value in headers.items()}
+    return Reply(operation, request.full_url, status, body, text, seconds, failure, lowered)

@@ -48,8 +48,12 @@ class AppServer:
         self.process: subprocess.Popen | None = None
 
     @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/graphql/"
+        return f"{self.base_url}/graphql/"
 
     def start(self, timeout: float = 60.0) -> "AppServer":
         for _attempt in range(3):  # another process may take the free port before gunicorn binds it
