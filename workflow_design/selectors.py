@@ -92,6 +92,19 @@ def workflow_get(*, acting_user: User, pk: int) -> WorkflowDefinition | None:
     return visible_to(WorkflowDefinition.objects.filter(pk=pk), acting_user).first()
 
 
+def workflow_current_version(workflow: WorkflowDefinition) -> WorkflowVersion:
+    """The workflow's current version, its document deferred (it may be megabytes; version_document reads it)."""
+    versions = WorkflowVersion.objects.filter(company_id=workflow.company_id, workflow_id=workflow.pk)
+    return versions.defer("document").get(version=workflow.version)
+
+
+def workflow_task_with_key(*, workflow_pk: int | None, key: str) -> QuerySet[TaskDefinition]:
+    """The task with that key of that workflow, as a queryset the API layer scopes to the acting user
+    (none when the workflow id named no workflow)."""
+    tasks = TaskDefinition.objects.all()
+    return tasks.none() if workflow_pk is None else tasks.filter(workflow_id=workflow_pk, key=key)
+
+
 def version_document(snapshot: WorkflowVersion) -> dict[str, Any]:
     """A version's stored document, read when its column was deferred (its size is checked first, the
     document may be megabytes): by company and id, as every statement for a company names it."""

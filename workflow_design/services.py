@@ -35,7 +35,7 @@ from workflow_design.models import (
     WorkflowTransition,
     WorkflowVersion,
 )
-from workflow_design.selectors import VIEW_TICKET_DEFINITION
+from workflow_design.selectors import VIEW_TICKET_DEFINITION, version_document, workflow_current_version
 from workflow_design.validation import validate_ticket_definition, validate_workflow
 from workflow_design.validation.problems import quoted_list
 from workflow_design.validation.ticket import (
@@ -131,7 +131,7 @@ def _workflow_write(*, acting_user: User, document: dict[str, Any]) -> WorkflowD
     workflow = _row_to_write(WorkflowDefinition, acting_user=acting_user, document=document, noun="workflow")
     previous: dict[str, Any] = {}
     if workflow.pk is not None:
-        previous = _version_document(workflow)
+        previous = version_document(workflow_current_version(workflow))
         if json_text(previous) == json_text(content):
             return workflow  # identical upload: nothing changes
         # Under the row lock _row_to_write took. A ticket definition's write takes the same lock before
@@ -160,13 +160,6 @@ def _workflow_write(*, acting_user: User, document: dict[str, Any]) -> WorkflowD
     )
     _storage_charge(company_id=workflow.company_id, size=size)
     return workflow
-
-
-def _version_document(workflow: WorkflowDefinition) -> dict[str, Any]:
-    """The stored document of the workflow's current version."""
-    version = WorkflowVersion.objects.get(company_id=workflow.company_id, workflow=workflow, version=workflow.version)
-    document: dict[str, Any] = version.document
-    return document
 
 
 def _fields_in_use_check(*, workflow: WorkflowDefinition, fields: list[dict[str, Any]]) -> None:
@@ -367,7 +360,7 @@ def task_upload(
         lock=False,
     )
     document: dict[str, Any] = {"id": global_id(WorkflowDefinition, workflow.pk), "expectedVersion": expected_version}
-    document |= _version_document(workflow)
+    document |= version_document(workflow_current_version(workflow))
     tasks = list(document.get("tasks", []))
     key = task_document.get("key") if isinstance(task_document, dict) else None
     index = next((i for i, task in enumerate(tasks) if task["key"] == key), len(tasks))

@@ -3,7 +3,6 @@ from typing import Annotated, cast
 
 import strawberry
 import strawberry_django
-from django.db.models import QuerySet
 from graphql import GraphQLError
 from strawberry.scalars import JSON
 from strawberry.types import Info
@@ -48,13 +47,6 @@ _WORKFLOW_ID = Annotated[strawberry.ID, strawberry.argument(description="Global 
 # checker (its documented way). WorkflowInput is a class generated at run time (inputs.py), unknown to it.
 
 
-def _task_with_key(workflow_id: str, key: str) -> QuerySet[models.TaskDefinition]:
-    """The task with that key of the workflow with that global id (none for an id of another type)."""
-    pk = pk_of(workflow_id, models.WorkflowDefinition)
-    tasks = models.TaskDefinition.objects
-    return tasks.none() if pk is None else tasks.filter(workflow_id=pk, key=key)
-
-
 @strawberry.type
 class WorkflowDesignQuery:
     workflow_definitions: WorkflowDefinitionConnection | None = connection(
@@ -93,7 +85,10 @@ class WorkflowDesignQuery:
         if id is not None and workflow_id is None and key is None:
             return cast(TaskDefinitionType | None, rows_with_id(models.TaskDefinition, id))
         if id is None and workflow_id is not None and key is not None:
-            return cast(TaskDefinitionType | None, _task_with_key(workflow_id, key))
+            return cast(
+                TaskDefinitionType | None,
+                selectors.workflow_task_with_key(workflow_pk=pk_of(workflow_id, models.WorkflowDefinition), key=key),
+            )
         raise GraphQLError("Give either id, or workflowId and key.", extensions={"code": "BAD_USER_INPUT"})
 
     ticket_definitions: TicketDefinitionConnection | None = connection(

@@ -29,7 +29,7 @@ from schema.workflow_design.documents import (
     typed_ext_refs,
     typed_workflow_fields,
 )
-from workflow_design import models
+from workflow_design import models, selectors
 from workflow_design.codec import ext_ref_from_storage, workflow_fields_from_storage
 
 
@@ -89,7 +89,7 @@ class WorkflowDefinitionType(CompanyScopedType):
         # strawberry-django answers the queryset as its one row (or null), scoped and optimized for what is
         # selected of it: one statement per workflow asked. (Not root.tasks: when the workflow's tasks are
         # prefetched, its manager would filter that prefetch, with only the columns its selection read.)
-        return cast("TaskDefinitionType | None", models.TaskDefinition.objects.filter(workflow_id=root.pk, key=key))
+        return cast("TaskDefinitionType | None", selectors.workflow_task_with_key(workflow_pk=root.pk, key=key))
 
     ext_ref: list[ExtRef] = ext_ref_field()  # type: ignore[valid-type]
 
@@ -99,13 +99,13 @@ class WorkflowDefinitionType(CompanyScopedType):
 
     @strawberry_django.field(
         prefetch_related=[_CURRENT_VERSION],
-        only=["version"],
+        only=["company_id", "version"],
         description="The workflow document of the current version, typed: what exportWorkflow answers as JSON "
         "without its id and expectedVersion, which an edit adds (this workflow's id and version)" + _BUDGET,
     )
     def document(self, root: models.WorkflowDefinition, info: Info) -> WorkflowDocument | None:  # type: ignore[valid-type]
         prefetched = getattr(root, "current_versions", None)
-        snapshot = prefetched[0] if prefetched else root.versions.defer("document").get(version=root.version)
+        snapshot = prefetched[0] if prefetched else selectors.workflow_current_version(root)
         return budgeted_document(info, snapshot)
 
 
