@@ -120,6 +120,7 @@ QUERY_COUNT_HEADER = "X-Bench-Query-Count"
 QUERY_SUMMARY_HEADER = "X-Bench-Query-Summary"
 PAGE_FAULTS_HEADER = "X-Bench-Page-Faults"
 EXPLAIN_HEADER = "X-Bench-Explain"
+STATEMENT_SECONDS_HEADER = "X-Bench-Statement-Seconds"  # bench/sql_limit.py: its statement, sent and fetched
 RESPONSE_CACHE_HEADER = "X-Response-Cache"  # schema/response_cache.py: hit or miss
 
 # At tenant scale (bench/scale.py): pages of a company's workflows, shallow fields, with their totalCount.

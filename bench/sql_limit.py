@@ -16,13 +16,15 @@ The company id is an integer written into the statement (as the scope statement 
 ticketflower/postgresql/base.py), so that each comparison reads as one with a value.
 """
 
+import time
+
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from bench.baseline import permission_refusal, query_int
-from bench.queries import TICKET_DEFINITIONS_PAGE
+from bench.queries import STATEMENT_SECONDS_HEADER, TICKET_DEFINITIONS_PAGE
 from kernel.global_ids import pk_of
 from workflow_design.models import WorkflowDefinition
 
@@ -196,10 +198,13 @@ def _full_workflow(company: int) -> str:
 
 
 def _answer(statement: str, params: list | None = None) -> HttpResponse:
+    """The statement's text as the body; how long it took to send it and fetch its text in a header."""
+    started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         (body,) = cursor.fetchone()
-    return HttpResponse(body, content_type="application/json")
+    seconds = time.perf_counter() - started
+    return HttpResponse(body, content_type="application/json", headers={STATEMENT_SECONDS_HEADER: f"{seconds:.6f}"})
 
 
 def _data(field: str, value: str) -> str:

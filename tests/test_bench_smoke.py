@@ -59,9 +59,11 @@ def test_bench_smoke_run_prints_every_scenario(tmp_path):
     assert done.stdout.count("SQL limit: same JSON as GraphQL (asserted)") == 3, done.stdout  # R1, R2, R3
     limits = done.stdout.split("Cold reads beside their limits (issue 19)", 1)[1]
     for read in ("R1", "R2", "R3"):
-        # median / p90 of GraphQL, baseline, SQL limit and floor; the two ratios; statements of each side
+        # median / p90 of GraphQL, baseline, SQL limit and floor; the statement; the two ratios; statements per side
         row = re.search(
-            rf"^\| {read} \|(?: [\d.]+ / [\d.]+ \|){{4}} [\d.]+x \| [\d.]+x \| \d+ / \d+ / \d+ / \d+ \|", limits, re.M
+            rf"^\| {read} \|(?: [\d.]+ / [\d.]+ \|){{4}} [\d.]+ \| [\d.]+x \| [\d.]+x \| \d+ / \d+ / \d+ / \d+ \|",
+            limits,
+            re.M,
         )
         assert row, (read, limits[:3000])
     assert "issue 19: L1 with `no-cache` reads" in done.stdout
