@@ -9,7 +9,8 @@ real services (bench/seed.py), start `bin/serve` (gunicorn, WEB_CONCURRENCY work
 production, DEBUG off) on a free port of 127.0.0.1 with the settings bench/settings.py, as
 production is advised to connect: as the application's role, under row-level security (the
 tables' owner with --as-owner), then measure every scenario against its hand-written baseline
-(bench/baseline.py) served by the same server, and V1 (validateWorkflow) against the upload
+(bench/baseline.py) served by the same server, cold reads also against their limits (issue 19: the SQL limit,
+bench/sql_limit.py, and the HTTP floor, `{ __typename }`), and V1 (validateWorkflow) against the upload
 of the same document, print markdown tables, stop the server (also on errors) and drop the
 database (unless --keep-db). --servers N splits the workers over N servers (L1's clients take
 turns on them), --redis gives them a private Redis (bin/redis) for the response cache.

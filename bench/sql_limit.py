@@ -20,18 +20,20 @@ import time
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Model
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from bench.baseline import permission_refusal, query_int
 from bench.queries import STATEMENT_SECONDS_HEADER, TICKET_DEFINITIONS_PAGE
-from kernel.global_ids import pk_of
-from workflow_design.models import WorkflowDefinition
+from kernel.global_ids import pk_of, type_name
+from users.models import Company, User
+from workflow_design.models import TaskDefinition, TicketDefinition, WorkflowDefinition, WorkflowTransition
 
 
-def _global_id(type_name: str, column: str) -> str:
+def _global_id(model: type[Model], column: str) -> str:
     # encode(..., 'base64') breaks lines every 76 characters.
-    return f"translate(encode(convert_to('{type_name}:' || {column}, 'UTF8'), 'base64'), E'\\n', '')"
+    return f"translate(encode(convert_to('{type_name(model)}:' || {column}, 'UTF8'), 'base64'), E'\\n', '')"
 
 
 def _cursor(offset: str) -> str:
@@ -68,7 +70,7 @@ def _ext_ref(column: str, alias: str) -> str:
 
 def _author(row: str, alias: str, company: int) -> str:
     """createdBy { id username }: the row's author among the company's users, else null."""
-    user = _object(("id", _global_id("User", f'{alias}."id"')), ("username", f'{alias}."username"'))
+    user = _object(("id", _global_id(User, f'{alias}."id"')), ("username", f'{alias}."username"'))
     where = f'{alias}."company_id" = {company} AND {alias}."id" = {row}."created_by_id"'
     return f'(SELECT {user} FROM "users" {alias} WHERE {where})'
 
@@ -96,7 +98,7 @@ def _connection(node: str, alias: str, table: str, where: str, first: int, compa
 def _task(company: int) -> str:
     """A task of FullWorkflow (alias T3, its author U4)."""
     return _object(
-        ("id", _global_id("TaskDefinition", 'T3."id"')),
+        ("id", _global_id(TaskDefinition, 'T3."id"')),
         ("key", 'T3."key"'),
         ("position", 'T3."position"'),
         ("title", 'T3."title"'),
@@ -120,13 +122,13 @@ def _task(company: int) -> str:
 
 def _task_ref(alias: str) -> str:
     """{id key} of a transition's end, null when it has none (or the task is not the company's)."""
-    ref = _object(("id", _global_id("TaskDefinition", f'{alias}."id"')), ("key", f'{alias}."key"'))
+    ref = _object(("id", _global_id(TaskDefinition, f'{alias}."id"')), ("key", f'{alias}."key"'))
     return f'CASE WHEN {alias}."id" IS NULL THEN NULL ELSE {ref} END'
 
 
 def _transitions(company: int) -> str:
     transition = _object(
-        ("id", _global_id("WorkflowTransition", 'X6."id"')),
+        ("id", _global_id(WorkflowTransition, 'X6."id"')),
         ("fromTask", _task_ref("T7")),
         ("toTask", _task_ref("T8")),
         ("condition", 'X6."condition"'),
@@ -144,7 +146,7 @@ def _transitions(company: int) -> str:
 
 def _ticket_definitions(company: int) -> str:
     node = _object(
-        ("id", _global_id("TicketDefinition", 'D9."id"')), ("title", 'D9."title"'), ("version", 'D9."version"')
+        ("id", _global_id(TicketDefinition, 'D9."id"')), ("title", 'D9."title"'), ("version", 'D9."version"')
     )
     where = f'R14."company_id" = {company} AND R14."workflow_id" = W0."id"'
     return _connection(node, "D9", '"ticket_definitions"', where, TICKET_DEFINITIONS_PAGE, company)
@@ -152,7 +154,7 @@ def _ticket_definitions(company: int) -> str:
 
 def _shallow_fields() -> tuple[tuple[str, str], ...]:
     return (
-        ("id", _global_id("WorkflowDefinition", 'W0."id"')),
+        ("id", _global_id(WorkflowDefinition, 'W0."id"')),
         ("title", 'W0."title"'),
         ("description", 'W0."description"'),
     )
@@ -170,7 +172,7 @@ def _shallow_workflow() -> str:
 
 def _full_workflow(company: int) -> str:
     """FullWorkflow (bench/queries.py) of the workflow aliased W0."""
-    company_ref = _object(("id", _global_id("Company", 'C1."id"')), ("name", 'C1."name"'))
+    company_ref = _object(("id", _global_id(Company, 'C1."id"')), ("name", 'C1."name"'))
     return _object(
         *_shallow_fields(),
         ("displayLayout", 'W0."display_layout"'),
