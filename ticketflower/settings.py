@@ -173,7 +173,8 @@ AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = [
     # First, so that a locked-out client is refused before a password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, reading a user's permissions with the user (users/permissions.py).
+    "users.permissions.PermissionsBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 
