@@ -5,9 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kernel.global_ids import pk_of
-from workflow_design.models import WorkflowDefinition, WorkflowVersion
-from workflow_design.selectors import workflow_document_of
+from workflow_design.selectors import any_company_version, workflow_document_of
 
 
 class Command(BaseCommand):
@@ -22,12 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--version", type=int, help="a past version (default: the current one)")
 
     def handle(self, *args: Any, workflow_id: str, version: int | None, **options: Any) -> None:
-        snapshots = WorkflowVersion.objects.select_related("workflow").filter(
-            workflow_id=pk_of(workflow_id, WorkflowDefinition)
-        )
-        snapshot = (
-            snapshots.filter(version=version).first() if version is not None else snapshots.order_by("-version").first()
-        )
+        snapshot = any_company_version(workflow_id=workflow_id, version=version)
         if snapshot is None:
             raise CommandError(f"no workflow {workflow_id}" + (f" with version {version}" if version else ""))
         self.stdout.write(
