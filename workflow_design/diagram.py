@@ -163,8 +163,13 @@ def edge_label(transition: dict[str, Any]) -> str:
     return _bounded("; ".join(parts))
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
 def _bounded(text: str) -> str:
-    text = " ".join(text.split())  # one line: newlines and tabs as spaces
+    """One line of at most MAX_LABEL_CHARS: control characters (which XML cannot hold) and runs of white space
+    as one space."""
+    text = " ".join(_CONTROL.sub(" ", text).split())
     return text if len(text) <= MAX_LABEL_CHARS else text[: MAX_LABEL_CHARS - 1] + _ELLIPSIS
 
 
@@ -242,7 +247,7 @@ def condition_text(logic: Any) -> str:
 
 def _mermaid_text(text: str) -> str:
     """A label as a Mermaid quoted string: characters its parser or HTML labels read as entities."""
-    escaped = "".join(f"#{ord(c)};" if c in '"#&<>`\\' or ord(c) < 32 else c for c in text)
+    escaped = "".join(f"#{ord(c)};" if c in '"#&<>`\\' else c for c in text)
     return '"' + escaped + '"'
 
 
@@ -275,7 +280,6 @@ def _dot_text(text: str) -> str:
     """A label as a DOT quoted string: backslashes (DOT's escapes such as \\N) and quotes escaped,
     `&` as an entity (Graphviz reads entities in labels), lines as \\n."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
-    escaped = "".join(" " if ord(c) < 32 and c != "\n" else c for c in escaped)
     return '"' + escaped.replace("\n", "\\n") + '"'
 
 
@@ -312,7 +316,7 @@ def svg(document: dict[str, Any]) -> str:
         raise DiagramUnavailable(f"The workflow is too large to draw as SVG ({len(source)} bytes of graph).")
     # The limits are set by a constant shell line (no preexec_fn: it is unsafe in threaded servers); the
     # program's path is $0, the source comes on standard input.
-    limits = f'ulimit -v {DOT_MEMORY_BYTES // 1024} && ulimit -t {DOT_SECONDS + 1} && exec "$0" -Tsvg'
+    limits = f'ulimit -v {DOT_MEMORY_BYTES // 1024} && ulimit -t {int(DOT_SECONDS) + 1} && exec "$0" -Tsvg'
     with tempfile.TemporaryDirectory(prefix="ticketflower-dot-") as workdir:
         try:
             finished = subprocess.run(
