@@ -9,7 +9,7 @@ as a subprocess; no database. What is drawn:
 * `start` (a circle) with an edge to each task a start transition (fromTask null) leads to,
   and `end` (a double circle) for each transition to null;
 * an edge per transition, labelled with its condition in a compact JsonLogic rendering
-  (`ticket.amount > 1000 and tasks.review.approved == true`), its priority when not 0, and
+  (`(ticket.amount > 1000) and (tasks.review.approved == true)`), its priority when not 0, and
   for an error transition (non-empty `onError`) the errors it catches (`on TIMEOUT, HTTP_5XX`);
   error edges are dashed.
 
@@ -69,24 +69,9 @@ _CLASS_STYLES = {
 _START, _END = "wf_start", "wf_end"
 _KEY = re.compile(doc.TASK_KEY_PATTERN)
 
-_INFIX = {
-    "==": "==",
-    "===": "===",
-    "!=": "!=",
-    "!==": "!==",
-    ">": ">",
-    ">=": ">=",
-    "<": "<",
-    "<=": "<=",
-    "+": "+",
-    "-": "-",
-    "*": "*",
-    "/": "/",
-    "%": "%",
-    "and": "and",
-    "or": "or",
-    "in": "in",
-}
+# Operators written between their operands.
+_INFIX = frozenset({"==", "===", "!=", "!==", ">", ">=", "<", "<=", "+", "-", "*", "/", "%", "and", "or", "in"})
+_BRACKETED = _INFIX | {"!", "!!"}  # operands drawn with these are put in brackets
 
 
 class DiagramUnavailable(Exception):
@@ -218,7 +203,7 @@ def condition_text(logic: Any) -> str:
             emit(str(args[0]) if args and isinstance(args[0], str | int) else "data")
         elif operator in _INFIX and len(args) >= 2:
             for index, arg in enumerate(args):
-                emit(f" {_INFIX[operator]} " if index else "")
+                emit(f" {operator} " if index else "")
                 bracketed(arg, depth)
         elif operator in ("!", "!!") and len(args) == 1:
             emit("not " if operator == "!" else "truthy ")
@@ -232,7 +217,7 @@ def condition_text(logic: Any) -> str:
 
     def bracketed(node: Any, depth: int) -> None:
         """An operand: in brackets when it is itself infix or negated."""
-        inner = isinstance(node, dict) and len(node) == 1 and next(iter(node)) in (*_INFIX, "!", "!!")
+        inner = isinstance(node, dict) and len(node) == 1 and next(iter(node)) in _BRACKETED
         emit("(" if inner else "")
         walk(node, depth + 1)
         emit(")" if inner else "")
