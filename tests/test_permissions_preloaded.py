@@ -39,7 +39,8 @@ def test_the_user_and_its_permissions_are_read_together(tenant_a, roles):
     held, statements = _loaded_and_checked(token)
     assert held == _model_backend(user.pk)
     assert held[DESIGN_WORKFLOWS] == (WORKFLOW_CREATOR in roles)
-    assert held["users.view_company"] and not held["auth.add_group"]
+    assert held["users.view_company"]
+    assert not held["auth.add_group"]
     expected = 1 if connection.vendor == "postgresql" else 2  # elsewhere: the user, then its permissions at once
     assert statements == expected, f"{statements} statements to load a user and check {len(CHECKED)} permissions"
 

@@ -258,6 +258,26 @@ class TestGraphQL:
         assert [(p["code"], p["path"]) for p in result["errors"]] == [("DIAGRAM_UNAVAILABLE", "/format")]
         assert "MERMAID" in result["errors"][0]["message"]
 
+    def test_a_drawing_is_laid_out_once_then_kept(self, gql, tenant_a, incident, monkeypatch):
+        needs_graphviz()
+        layouts = []
+        monkeypatch.setattr(
+            diagram, "layout_svg", lambda dot, lay_out=diagram.layout_svg: layouts.append(dot) or lay_out(dot)
+        )
+        first = diagram_over_http(gql, tenant_a, id=gid(incident), format="SVG")
+        again = diagram_over_http(gql, tenant_a, id=gid(incident), version=1, format="SVG")
+        assert first["text"] == again["text"]
+        assert "<svg" in first["text"]
+        assert len(layouts) == 1, "the same graph was laid out twice"
+        monkeypatch.setattr(diagram, "dot_program", lambda: None)  # unavailable now: not kept either
+        edited = {**demo("it-incident"), "id": gid(incident), "expectedVersion": 1}
+        edited["tasks"][0]["title"] = "Triage the incident"
+        workflow_upload(acting_user=tenant_a.admin, document=edited)
+        for _ in range(2):
+            unavailable = diagram_over_http(gql, tenant_a, id=gid(incident), format="SVG")
+            assert [p["code"] for p in unavailable["errors"]] == ["DIAGRAM_UNAVAILABLE"]
+        assert len(layouts) == 3
+
     def test_unknown_version_and_another_companys_workflow(self, gql, tenant_a, tenant_b, incident):
         unknown = diagram_over_http(gql, tenant_a, id=gid(incident), version=2, format="MERMAID")
         assert [(p["code"], p["path"]) for p in unknown["errors"]] == [("NOT_FOUND", "/version")]

@@ -293,10 +293,15 @@ def dot_program() -> str | None:
 
 def svg(document: dict[str, Any]) -> str:
     """The workflow as SVG, laid out by Graphviz's dot; DiagramUnavailable when it cannot be."""
+    return layout_svg(dot_source(document))
+
+
+def layout_svg(dot: str) -> str:
+    """A DOT source (dot_source's) laid out as SVG by Graphviz's dot; DiagramUnavailable when it cannot be."""
     program = dot_program()
     if program is None:
         raise DiagramUnavailable("Graphviz (dot) is not installed on the server; ask for MERMAID instead.")
-    source = dot_source(document).encode("utf-8")
+    source = dot.encode("utf-8")
     if len(source) > MAX_DOT_SOURCE_BYTES:
         raise DiagramUnavailable(f"The workflow is too large to draw as SVG ({len(source)} bytes of graph).")
     # The limits are set by a constant shell line (no preexec_fn: it is unsafe in threaded servers); the

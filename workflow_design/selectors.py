@@ -7,13 +7,17 @@ roles (guardian object permissions of the roles' groups), and the workflows
 those run on.
 """
 
+import contextlib
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, TypedDict
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db.models import F, QuerySet
 from guardian.shortcuts import get_objects_for_group, get_objects_for_user
+from redis.exceptions import RedisError
 
 from kernel.global_ids import global_id, pk_of
 from kernel.problems import Problem
@@ -310,4 +314,22 @@ def workflow_diagram(*, acting_user: User, workflow_id: str, version: int | None
 
 def draw(document: dict[str, Any], diagram_format: str) -> str:
     """A document drawn in one of diagram.FORMATS; DiagramUnavailable when SVG cannot be made."""
-    return diagram.svg(document) if diagram_format == diagram.SVG else diagram.mermaid(document)
+    return _laid_out_svg(diagram.dot_source(document)) if diagram_format == diagram.SVG else diagram.mermaid(document)
+
+
+def _laid_out_svg(dot: str) -> str:
+    """dot's SVG of a DOT source, kept in CACHES["diagrams"] by the source's SHA-256: a layout takes up to
+    DOT_SECONDS of a worker, and a stored version's drawing never changes (a new one needs an upload). A
+    cache that fails is a miss; a drawing that could not be made is not kept."""
+    key = hashlib.sha256(dot.encode("utf-8")).hexdigest()
+    cache = caches["diagrams"]
+    try:
+        kept = cache.get(key)
+    except RedisError:
+        kept = None
+    if isinstance(kept, str):
+        return kept
+    drawn = diagram.layout_svg(dot)
+    with contextlib.suppress(RedisError):  # not kept: drawn again next time
+        cache.set(key, drawn)
+    return drawn
