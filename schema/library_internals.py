@@ -28,6 +28,7 @@ from strawberry import relay
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, validate_document
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry.types.field import StrawberryField
+from strawberry_django.fields.field import StrawberryDjangoConnectionExtension
 from strawberry_django.optimizer import DjangoOptimizerExtension
 from strawberry_django.relay import resolve_model_id
 from strawberry_django.utils.typing import get_django_definition
@@ -123,6 +124,21 @@ def node_id_of_model_pk(object_type: Any) -> str | None:
         return None
     pk = django_definition.model._meta.pk
     return pk.attname if pk is not None and origin.resolve_id_attr() in ("pk", pk.name) else None
+
+
+# The resolver strawberry-django gives a connection field without one of its own (the related manager's rows).
+CONNECTION_DEFAULT_RESOLVER = (
+    StrawberryDjangoConnectionExtension.__module__,
+    "StrawberryDjangoConnectionExtension.apply.<locals>.default_resolver",
+)
+
+
+def is_default_connection_resolver(resolver: Any) -> bool:
+    """Whether a connection field's resolver is strawberry-django's default: the rows of the relation."""
+    return (
+        getattr(resolver, "__module__", None),
+        getattr(resolver, "__qualname__", None),
+    ) == CONNECTION_DEFAULT_RESOLVER
 
 
 def graphql_core_schema(schema: Any) -> GraphQLSchema:

@@ -1,0 +1,261 @@
+"""The compiled read path (schema/compiled_reads.py) answers exactly what the general execution path answers.
+
+Every query of the suite is already compared in place (tests/support/compiled_reads.py); here: the bench's reads,
+a user without workflow_creator, generated selections over the workflow design types, both paths side by side;
+which root fields are compiled and why the others are not (the debug log); the statements a compiled read sends;
+the response cache serving compiled answers; SQLite keeping the general path.
+"""
+
+import json
+import logging
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from graphql import get_named_type, is_required_argument
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from bench.queries import R1, R2, R3
+from schema import schema
+from schema.compiled_reads import compiled_reads_enabled
+from schema.library_internals import graphql_core_schema
+from tests.builders import build_ticket_definition
+from tests.support import compiled_reads as crosscheck
+from tests.support.documents import example
+from tests.support.ids import gid
+from workflow_design.services import workflow_upload
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the compiled read path is PostgreSQL's; SQLite keeps the general path"
+)
+COMPILED_LOGGER = "ticketflower.graphql.compiled"
+
+
+def both_paths(gql, settings, query: str, variables: dict | None, token: str) -> tuple[str, str]:
+    """The answer of each path, as JSON text with the keys in the order answered."""
+
+    def answer() -> str:
+        body = gql.post(query, variables, token=token, HTTP_CACHE_CONTROL="no-cache")
+        for error in body.get("errors", []):
+            error.get("extensions", {}).pop("requestId", None)  # one per request
+        return json.dumps(body)
+
+    settings.GRAPHQL_COMPILED_READS = True
+    compiled = answer()
+    settings.GRAPHQL_COMPILED_READS = False
+    general = answer()
+    settings.GRAPHQL_COMPILED_READS = True
+    return compiled, general
+
+
+@pytest.fixture
+def design(tenant_a):
+    """Two workflows (the example's, and a copy) and three ticket definitions, one granted to support_agent."""
+    first = workflow_upload(acting_user=tenant_a.admin, document=example()).row
+    second = workflow_upload(acting_user=tenant_a.admin, document=example() | {"title": "Second"}).row
+    _, agent_token = tenant_a.user(company_roles=["support_agent"])
+    build_ticket_definition(first, title="Outage", roles=["support_agent"])
+    build_ticket_definition(first, title="Postmortem", roles=["sre"])
+    build_ticket_definition(second, title="Hidden", roles=[])
+    return first, second, agent_token
+
+
+def compiled_fields(caplog) -> dict[str, str]:
+    """{root field: "compiled" or why it took the general path} from the debug log."""
+    decisions = {}
+    for record in caplog.records:
+        if record.name == COMPILED_LOGGER:
+            field, _, rest = record.getMessage().partition(" ")
+            decisions[field] = "compiled" if rest == "is compiled" else rest.removeprefix("takes the general path: ")
+    return decisions
+
+
+@postgresql_only
+@pytest.mark.django_db
+class TestBenchReads:
+    @pytest.mark.parametrize(
+        ("query", "variables"),
+        [(R1, "workflow"), (R2, {"first": 10}), (R3, {"first": 10}), (R2, {"first": 1, "after": "YXJyYXljb25uZWN0aW9uOjA="})],
+        ids=["R1", "R2", "R3", "R2-second-page"],
+    )
+    def test_same_answer_from_one_statement(self, gql, settings, tenant_a, design, caplog, query, variables):
+        if variables == "workflow":
+            variables = {"id": gid(design[0])}
+        caplog.set_level(logging.DEBUG, logger=COMPILED_LOGGER)
+        with CaptureQueriesContext(connection) as statements:
+            body = gql.post(query, variables, token=tenant_a.token, HTTP_CACHE_CONTROL="no-cache")
+        assert "errors" not in body
+        root = next(iter(body["data"]))
+        assert compiled_fields(caplog) == {root: "compiled"}
+        # Authentication reads the acting user (with their company) and their permissions; the answer is one
+        # statement.
+        sent = [s["sql"] for s in statements.captured_queries]
+        *auth, answer = [sql for sql in sent if not sql.startswith(("SAVEPOINT", "RELEASE"))]
+        assert answer.startswith("SELECT ((SELECT"), answer
+        assert len(auth) <= 3
+        assert all(re.match(r'SELECT [^()]*? FROM "(users|auth_permission)"', sql) for sql in auth), auth
+        compiled, general = both_paths(gql, settings, query, variables, tenant_a.token)
+        assert compiled == general
+
+    def test_statements_do_not_grow_with_the_data(self, gql, tenant_a, design):
+        def statements() -> int:
+            with CaptureQueriesContext(connection) as captured:
+                gql.data(R3, {"first": 10}, token=tenant_a.token)
+            return len(captured.captured_queries)
+
+        few = statements()
+        for copy in range(3):
+            workflow_upload(acting_user=tenant_a.admin, document=example() | {"title": f"Copy {copy}"})
+        assert statements() == few
+
+
+@postgresql_only
+@pytest.mark.django_db
+class TestWhatFallsBack:
+    def test_each_root_field_decided_on_its_own_with_the_reason_logged(self, gql, settings, tenant_a, design, caplog):
+        caplog.set_level(logging.DEBUG, logger=COMPILED_LOGGER)
+        query = """query Mixed($id: ID!) {
+          workflowDefinition(id: $id) { id title tasks { key } }
+          withDocument: workflowDefinitions(first: 1) { edges { node { document { title } } } }
+          byKey: workflowDefinition(id: $id) { task(key: "triage") { title } }
+          me { username email }
+          exportWorkflow(id: $id)
+        }"""
+        variables = {"id": gid(design[0])}
+        compiled, general = both_paths(gql, settings, query, variables, tenant_a.token)
+        assert compiled == general
+        assert "errors" not in json.loads(compiled)
+        assert compiled_fields(caplog) == {
+            "workflowDefinition": "compiled",
+            "withDocument": "WorkflowDefinition.document: a custom resolver",
+            "byKey": "WorkflowDefinition.task: a custom resolver",
+            "me": "Query.me: its resolver chain refused or answered no queryset",
+            "exportWorkflow": "Query.exportWorkflow: not a model field",
+        }
+
+    def test_a_refused_root_field_answers_as_before(self, gql, settings, tenant_a, design, caplog):
+        caplog.set_level(logging.DEBUG, logger=COMPILED_LOGGER)
+        _, token = tenant_a.user(company_roles=["support_agent"])
+        query = "{ workflowDefinitions { totalCount } ticketDefinitions { totalCount } }"
+        compiled, general = both_paths(gql, settings, query, None, token)
+        assert compiled == general
+        answer = json.loads(compiled)
+        assert answer["data"] == {"workflowDefinitions": None, "ticketDefinitions": {"totalCount": 1}}
+        assert [(e["path"], e["extensions"]["code"]) for e in answer["errors"]] == [(["workflowDefinitions"], "FORBIDDEN")]
+        assert compiled_fields(caplog)["workflowDefinitions"] == (
+            "Query.workflowDefinitions: its resolver chain refused or answered no queryset"
+        )
+
+    def test_a_database_error_is_located_at_its_field(self, gql, tenant_a, design):
+        body = gql.post(
+            'query { taskDefinitions(filters: {key: {regex: "("}}) { totalCount } }', token=tenant_a.token
+        )
+        (error,) = body["errors"]
+        assert (error["path"], error["extensions"]["code"]) == (["taskDefinitions"], "BAD_USER_INPUT")
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_user_without_workflow_creator_sees_what_the_general_path_shows(gql, settings, tenant_a, design, caplog):
+    caplog.set_level(logging.DEBUG, logger=COMPILED_LOGGER)
+    agent_token = design[2]
+    query = """{
+      ticketDefinitions(order: {title: ASC}) { totalCount edges { cursor node {
+        id title fields companyRoleAccess createdAt
+        workflow { id title tasks { key outgoing { toTask { key } } } ticketDefinitions { totalCount edges { node { title } } } }
+      } } }
+      secondPage: ticketDefinitions(first: 1, after: "YXJyYXljb25uZWN0aW9uOjA=") { totalCount pageInfo { hasPreviousPage hasNextPage } }
+      taskDefinitions(first: 2) { totalCount }
+    }"""
+    compiled, general = both_paths(gql, settings, query, None, agent_token)
+    assert compiled == general
+    answer = json.loads(compiled)
+    (ticket,) = [edge["node"] for edge in answer["data"]["ticketDefinitions"]["edges"]]
+    assert ticket["title"] == "Outage"
+    assert ticket["workflow"]["ticketDefinitions"] == {"totalCount": 1, "edges": [{"node": {"title": "Outage"}}]}
+    assert answer["data"]["taskDefinitions"] is None  # FORBIDDEN, as on the general path
+    assert compiled_fields(caplog)["ticketDefinitions"] == "compiled"
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_the_response_cache_keeps_and_serves_compiled_answers(gql, tenant_a, design, caplog):
+    caplog.set_level(logging.DEBUG, logger=COMPILED_LOGGER)
+    query = "{ workflowDefinitions { edges { node { id title createdAt tasks { key } } } } }"
+    first = gql.client.post(
+        "/graphql/", {"query": query}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {tenant_a.token}"
+    )
+    second = gql.client.post(
+        "/graphql/", {"query": query}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {tenant_a.token}"
+    )
+    assert (first["X-Response-Cache"], second["X-Response-Cache"]) == ("miss", "hit")
+    assert second.json() == first.json()
+    assert len(second.json()["data"]["workflowDefinitions"]["edges"]) == 2
+    assert compiled_fields(caplog) == {"workflowDefinitions": "compiled"}
+
+
+# Generated selections over the workflow design types, from the schema: any field that takes no argument but a
+# connection's page, aliased or not, with or without __typename, nested up to MAX_DEPTH object levels.
+_GRAPHQL = graphql_core_schema(schema)
+MAX_DEPTH = 3
+_PAGE = ("", "(first: 1)", "(first: 2)", '(first: 1, after: "YXJyYXljb25uZWN0aW9uOjA=")', "(first: 0)")
+
+
+def _selectable(type_name: str) -> list[str]:
+    graphql_type = _GRAPHQL.type_map[type_name]
+    return sorted(
+        name
+        for name, field in graphql_type.fields.items()
+        if not any(is_required_argument(arg) for arg in field.args.values())
+    )
+
+
+@st.composite
+def selections(draw, type_name: str, depth: int = 0) -> str:
+    graphql_type = _GRAPHQL.type_map[type_name]
+    names = draw(st.lists(st.sampled_from(_selectable(type_name)), min_size=1, max_size=6, unique=True))
+    parts = []
+    if draw(st.booleans()):
+        parts.append("__typename")
+    for index, name in enumerate(names):
+        field = graphql_type.fields[name]
+        named = get_named_type(field.type)
+        alias = f"a{index}: " if draw(st.integers(0, 4)) == 0 else ""
+        arguments = draw(st.sampled_from(_PAGE)) if "first" in field.args else ""
+        if not hasattr(named, "fields"):
+            parts.append(f"{alias}{name}")
+        elif depth < MAX_DEPTH:
+            parts.append(f"{alias}{name}{arguments} {{ {draw(selections(named.name, depth + 1))} }}")
+    return " ".join(parts) or "__typename"
+
+
+_ROOTS = {
+    "workflowDefinitions(first: 2, order: {title: DESC})": "WorkflowDefinitionConnection",
+    "taskDefinitions(first: 3, order: {key: ASC})": "TaskDefinitionConnection",
+    "ticketDefinitions": "TicketDefinitionConnection",
+}
+
+
+@st.composite
+def operations(draw) -> str:
+    root = draw(st.sampled_from(sorted(_ROOTS)))
+    return f"{{ {root} {{ {draw(selections(_ROOTS[root], 0))} }} }}"
+
+
+@postgresql_only
+@pytest.mark.django_db
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=operations())
+def test_generated_selections_answer_alike(gql, settings, tenant_a, design, query):
+    compiled, general = both_paths(gql, settings, query, None, tenant_a.token)
+    assert compiled == general, query
+    assert not crosscheck.MISMATCHES, query
+
+
+def test_only_postgresql_takes_the_compiled_path(settings):
+    assert compiled_reads_enabled() is (connection.vendor == "postgresql")
+    settings.GRAPHQL_COMPILED_READS = False
+    assert not compiled_reads_enabled()
