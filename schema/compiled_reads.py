@@ -29,6 +29,8 @@ timestamps as Python's isoformat in UTC (microseconds left out when 0), JSON col
 """
 
 import functools
+import hashlib
+import json
 import logging
 import re
 import sys
@@ -36,6 +38,7 @@ from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
+import cachetools
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import EmptyResultSet
@@ -297,7 +300,7 @@ class _Compiler:
             related_type = get_nullable_type(field_def.type)
             related_model, origin = self.rows(related_type, where)
             rows = self.scoped(origin, related_model, pk=OuterRef(model_field.attname))
-            return _one_row(rows.values(json=self.node(related_type, details, where)))
+            return _one_row(rows.order_by().values(json=self.node(related_type, details, where)))
         if isinstance(model_field, ManyToOneRel):
             item_type = get_named_type(field_def.type)
             related_model, origin = self.rows(item_type, where)
@@ -401,8 +404,13 @@ class _Compiler:
             counted = _Sql("(SELECT count(*) FROM {0} AS counted)", Subquery(total.order_by().values("pk")))
             count = _OrEmpty(counted, "0")
         page_rows = _OrEmpty(ArraySubquery(rows.values(json=node)[start : page.end + 1]), "ARRAY[]::json[]")
+        # OFFSET 0 keeps the page a subquery of its own, computed once: pulled up into the outer query, it would
+        # be computed again for each reference (edges, pageInfo's cursors).
         return _Sql(
-            "(SELECT {0} FROM (SELECT {1} AS page, {2} AS total) AS c)", _object(pairs, where), page_rows, count
+            "(SELECT {0} FROM (SELECT {1} AS page, {2} AS total OFFSET 0) AS c)",
+            _object(pairs, where),
+            page_rows,
+            count,
         )
 
     def edges(self, edge_type, details, start: int, size: int, where: str) -> _Sql:
@@ -564,16 +572,58 @@ def compiled_root_field(
     if captured is None:
         raise NotCompiled(where, "its resolver chain refused or answered no queryset")
     queryset, info, arguments = captured
-    compiler = _Compiler(executor, info)
-    if is_connection:
-        expression = compiler.connection(return_type, field_details_list, queryset, arguments, nested=False)
-    else:
-        rows = queryset if queryset.ordered else queryset.order_by("pk")  # as QuerySet.first()
-        expression = _one_row(rows.values(json=compiler.node(return_type, field_details_list, where)))
-    query = Query(queryset.model)
     connection = connections[queryset.db]
-    sql, params = expression.resolve_expression(query).as_sql(query.get_compiler(connection=connection), connection)
-    return functools.partial(_run, connection, sql, params)
+    key = _statement_key(executor, info, path)
+    statement = _statements.get(key)
+    if statement is None:
+        compiler = _Compiler(executor, info)
+        try:
+            if is_connection:
+                expression = compiler.connection(return_type, field_details_list, queryset, arguments, nested=False)
+            else:
+                rows = queryset if queryset.ordered else queryset.order_by("pk")  # as QuerySet.first()
+                expression = _one_row(rows.values(json=compiler.node(return_type, field_details_list, where)))
+        except NotCompiled as refusal:
+            _statements[key] = refusal
+            raise
+        query = Query(queryset.model)
+        statement = expression.resolve_expression(query).as_sql(query.get_compiler(connection=connection), connection)
+        if len(statement[0]) <= MAX_KEPT_STATEMENT_CHARACTERS:
+            _statements[key] = statement
+    if isinstance(statement, NotCompiled):
+        raise statement
+    return functools.partial(_run, connection, *statement)
+
+
+# Compiled statements (or why a root field is not compiled), per process, by what determines them: the
+# operation (its text, name and variables), the root field, and who reads at which company data generation (the
+# scoping rules bake the user's company, roles and grants into the statement; every change to those moves the
+# generation, as for the response cache). The root field's resolver chain (its permission check) still runs on
+# every request, before the lookup.
+MAX_KEPT_STATEMENTS = 256
+MAX_KEPT_STATEMENT_CHARACTERS = 200_000
+_statements: cachetools.LRUCache[str, tuple[str, list[Any]] | NotCompiled] = cachetools.LRUCache(
+    maxsize=MAX_KEPT_STATEMENTS
+)
+
+
+def _statement_key(executor: Any, info: Any, path: Any) -> str:
+    user = info.context.request.user
+    operation = executor.operation
+    material = json.dumps(
+        [
+            operation.loc.source.body if operation.loc else None,
+            operation.name.value if operation.name else None,
+            executor.variable_values,
+            path.key,
+            user.pk,
+            user.company_id,
+            user.company.data_generation,
+        ],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(material.encode()).hexdigest()
 
 
 def _run(connection: Any, sql: str, params: list[Any]) -> CompiledJSON | None:

@@ -78,7 +78,12 @@ def compiled_fields(caplog) -> dict[str, str]:
 class TestBenchReads:
     @pytest.mark.parametrize(
         ("query", "variables"),
-        [(R1, "workflow"), (R2, {"first": 10}), (R3, {"first": 10}), (R2, {"first": 1, "after": "YXJyYXljb25uZWN0aW9uOjA="})],
+        [
+            (R1, "workflow"),
+            (R2, {"first": 10}),
+            (R3, {"first": 10}),
+            (R2, {"first": 1, "after": "YXJyYXljb25uZWN0aW9uOjA="}),
+        ],
         ids=["R1", "R2", "R3", "R2-second-page"],
     )
     def test_same_answer_from_one_statement(self, gql, settings, tenant_a, design, caplog, query, variables):
@@ -144,15 +149,15 @@ class TestWhatFallsBack:
         assert compiled == general
         answer = json.loads(compiled)
         assert answer["data"] == {"workflowDefinitions": None, "ticketDefinitions": {"totalCount": 1}}
-        assert [(e["path"], e["extensions"]["code"]) for e in answer["errors"]] == [(["workflowDefinitions"], "FORBIDDEN")]
+        assert [(e["path"], e["extensions"]["code"]) for e in answer["errors"]] == [
+            (["workflowDefinitions"], "FORBIDDEN")
+        ]
         assert compiled_fields(caplog)["workflowDefinitions"] == (
             "Query.workflowDefinitions: its resolver chain refused or answered no queryset"
         )
 
     def test_a_database_error_is_located_at_its_field(self, gql, tenant_a, design):
-        body = gql.post(
-            'query { taskDefinitions(filters: {key: {regex: "("}}) { totalCount } }', token=tenant_a.token
-        )
+        body = gql.post('query { taskDefinitions(filters: {key: {regex: "("}}) { totalCount } }', token=tenant_a.token)
         (error,) = body["errors"]
         assert (error["path"], error["extensions"]["code"]) == (["taskDefinitions"], "BAD_USER_INPUT")
 
@@ -165,9 +170,14 @@ def test_a_user_without_workflow_creator_sees_what_the_general_path_shows(gql, s
     query = """{
       ticketDefinitions(order: {title: ASC}) { totalCount edges { cursor node {
         id title fields companyRoleAccess createdAt
-        workflow { id title tasks { key outgoing { toTask { key } } } ticketDefinitions { totalCount edges { node { title } } } }
+        workflow {
+          id title tasks { key outgoing { toTask { key } } }
+          ticketDefinitions { totalCount edges { node { title } } }
+        }
       } } }
-      secondPage: ticketDefinitions(first: 1, after: "YXJyYXljb25uZWN0aW9uOjA=") { totalCount pageInfo { hasPreviousPage hasNextPage } }
+      secondPage: ticketDefinitions(first: 1, after: "YXJyYXljb25uZWN0aW9uOjA=") {
+        totalCount pageInfo { hasPreviousPage hasNextPage }
+      }
       taskDefinitions(first: 2) { totalCount }
     }"""
     compiled, general = both_paths(gql, settings, query, None, agent_token)
@@ -259,3 +269,18 @@ def test_only_postgresql_takes_the_compiled_path(settings):
     assert compiled_reads_enabled() is (connection.vendor == "postgresql")
     settings.GRAPHQL_COMPILED_READS = False
     assert not compiled_reads_enabled()
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_kept_statement_follows_a_new_grant(gql, tenant_a, design):
+    """Compiled statements are kept per user and company data generation: a grant moves the generation."""
+    query = "{ ticketDefinitions { edges { node { title } } } }"
+
+    def titles() -> list[str]:
+        answer = gql.post(query, token=design[2], HTTP_CACHE_CONTROL="no-cache")["data"]["ticketDefinitions"]
+        return [edge["node"]["title"] for edge in answer["edges"]]
+
+    assert titles() == ["Outage"]
+    build_ticket_definition(design[1], title="Newly granted", roles=["support_agent"])
+    assert titles() == ["Outage", "Newly granted"]
