@@ -573,7 +573,7 @@ def compiled_root_field(
         raise NotCompiled(where, "its resolver chain refused or answered no queryset")
     queryset, info, arguments = captured
     connection = connections[queryset.db]
-    key = _statement_key(executor, info, path)
+    key = _statement_key(executor, info, path, queryset)
     statement = _statements.get(key)
     if statement is None:
         compiler = _Compiler(executor, info)
@@ -596,10 +596,10 @@ def compiled_root_field(
 
 
 # Compiled statements (or why a root field is not compiled), per process, by what determines them: the
-# operation (its text, name and variables), the root field, and who reads at which company data generation (the
-# scoping rules bake the user's company, roles and grants into the statement; every change to those moves the
-# generation, as for the response cache). The root field's resolver chain (its permission check) still runs on
-# every request, before the lookup.
+# operation (its text, name and variables), the root field, the rows its resolver chain answered (their SQL), and
+# who reads: the user, their company and their permissions (which the scoping rules of nested relations read).
+# The root field's resolver chain (its permission check) still runs on every request, before the lookup. Data
+# are not part of a statement: writes leave the kept statements valid.
 MAX_KEPT_STATEMENTS = 256
 MAX_KEPT_STATEMENT_CHARACTERS = 200_000
 _statements: cachetools.LRUCache[str, tuple[str, list[Any]] | NotCompiled] = cachetools.LRUCache(
@@ -607,18 +607,23 @@ _statements: cachetools.LRUCache[str, tuple[str, list[Any]] | NotCompiled] = cac
 )
 
 
-def _statement_key(executor: Any, info: Any, path: Any) -> str:
+def _statement_key(executor: Any, info: Any, path: Any, queryset: QuerySet) -> str:
     user = info.context.request.user
     operation = executor.operation
+    try:
+        rows: Any = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        rows = None
     material = json.dumps(
         [
             operation.loc.source.body if operation.loc else None,
             operation.name.value if operation.name else None,
             executor.variable_values,
             path.key,
+            rows,
             user.pk,
             user.company_id,
-            user.company.data_generation,
+            sorted(user.get_all_permissions()),
         ],
         sort_keys=True,
         default=str,

@@ -26,6 +26,7 @@ from tests.builders import build_ticket_definition
 from tests.support import compiled_reads as crosscheck
 from tests.support.documents import example
 from tests.support.ids import gid
+from users import services as user_services
 from workflow_design.services import workflow_upload
 
 postgresql_only = pytest.mark.skipif(
@@ -274,7 +275,7 @@ def test_only_postgresql_takes_the_compiled_path(settings):
 @postgresql_only
 @pytest.mark.django_db
 def test_a_kept_statement_follows_a_new_grant(gql, tenant_a, design):
-    """Compiled statements are kept per user and company data generation: a grant moves the generation."""
+    """A kept statement reads the grants when it runs: a new one shows at once."""
     query = "{ ticketDefinitions { edges { node { title } } } }"
 
     def titles() -> list[str]:
@@ -284,3 +285,17 @@ def test_a_kept_statement_follows_a_new_grant(gql, tenant_a, design):
     assert titles() == ["Outage"]
     build_ticket_definition(design[1], title="Newly granted", roles=["support_agent"])
     assert titles() == ["Outage", "Newly granted"]
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_kept_statement_follows_a_role_taken_away(gql, tenant_a, design):
+    """Statements are kept per user and permissions: without workflow_creator the scoping rules differ."""
+    designer, token = tenant_a.user(system_roles=["workflow_creator"], company_roles=["support_agent"])
+    query = "{ ticketDefinitions { totalCount } }"
+    assert gql.data(query, token=token)["ticketDefinitions"]["totalCount"] == 3
+    user_services.user_set_roles(
+        acting_user=tenant_a.admin, user_id=gid(designer), system_roles=[], company_roles=["support_agent"]
+    )
+    body = gql.post(query, token=token, HTTP_CACHE_CONTROL="no-cache")
+    assert body["data"]["ticketDefinitions"]["totalCount"] == 1
