@@ -70,13 +70,13 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values
 from strawberry.permission import PermissionExtension
-from strawberry.relay.types import PREFIX as CURSOR_PREFIX
-from strawberry.relay.utils import SliceMetadata
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from schema.connections import connection_node_type, totally_ordered
 from schema.library_internals import (
+    CURSOR_PREFIX,
     STRAWBERRY_DEFINITION,
+    SliceMetadata,
     get_django_definition,
     is_default_connection_resolver,
     is_node_id_field,

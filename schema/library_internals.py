@@ -10,6 +10,11 @@ setting GRAPHQL_EXECUTION_SHORT_PATHS=false (the libraries' own paths then run):
 - `base.py`: `ModelField` makes plain columns strawberry "basic fields" (attribute reads);
   `QuerysetOptimizer` drops strawberry-django's per-field `resolve` hook.
 
+The compiled read path (`compiled_reads.py`, switched off by GRAPHQL_COMPILED_READS=false) tells a nested
+connection reading its relation by strawberry-django's default resolver (`is_default_connection_resolver`),
+pages connections with strawberry's own SliceMetadata and cursor prefix, and collects fields with the executor's
+`collect_subfields` (and its `build_resolve_info`, `handle_field_error`, `middleware_manager`).
+
 Besides them, `extensions.py` validates a parsed document against the graphql-core schema
 behind strawberry's (`graphql_core_schema`), and lowers graphql-core's field-overlap budget;
 `extensions.RejectUnusableInput` reads the operationName a request gave (`provided_operation_name`).
@@ -25,6 +30,8 @@ from graphql.execution.executor import Executor, to_nodes
 from graphql.pyutils import gather_with_cancel
 from graphql.validation.rules import overlapping_fields_can_be_merged
 from strawberry import relay
+from strawberry.relay.types import PREFIX as CURSOR_PREFIX
+from strawberry.relay.utils import SliceMetadata
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, validate_document
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry.types.field import StrawberryField
@@ -34,7 +41,9 @@ from strawberry_django.relay import resolve_model_id
 from strawberry_django.utils.typing import get_django_definition
 
 __all__ = [
+    "CURSOR_PREFIX",
     "TYPE_CAST_ATTRIBUTE",
+    "SliceMetadata",
     "StrawberryGraphQLCoreExecutionContext",
     "gather_with_cancel",
     "get_django_definition",

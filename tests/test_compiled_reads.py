@@ -26,6 +26,7 @@ from tests.support import compiled_reads as crosscheck
 from tests.support.documents import example
 from tests.support.ids import gid
 from users import services as user_services
+from workflow_design.models import TaskDefinition
 from workflow_design.services import workflow_upload
 
 postgresql_only = pytest.mark.skipif(
@@ -297,3 +298,19 @@ def test_a_kept_statement_follows_a_role_taken_away(gql, tenant_a, design):
     )
     body = gql.post(query, token=token, HTTP_CACHE_CONTROL="no-cache")
     assert body["data"]["ticketDefinitions"]["totalCount"] == 1
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_an_answer_orjson_refuses_keeps_its_compiled_fields(gql, tenant_a, design):
+    """An integer beyond 64 bits (in a JSON column) sends the whole response to the json module: the compiled
+    root fields are written there too."""
+    task = TaskDefinition.objects.filter(workflow=design[0]).order_by("position").first()
+    TaskDefinition.objects.filter(pk=task.pk).update(input_schema={"maximum": 2**70})
+    query = """query($id: ID!) {
+      node(id: $id) { ... on TaskDefinition { inputSchema } }
+      taskDefinitions(first: 1) { edges { node { key inputSchema } } }
+    }"""
+    answer = gql.data(query, {"id": gid(task)}, token=tenant_a.token)
+    assert answer["node"] == {"inputSchema": {"maximum": 2**70}}
+    assert answer["taskDefinitions"]["edges"][0]["node"] == {"key": task.key, "inputSchema": {"maximum": 2**70}}
