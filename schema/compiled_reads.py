@@ -34,6 +34,7 @@ import json
 import logging
 import re
 import sys
+import uuid
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -67,6 +68,7 @@ from graphql import (
     GraphQLScalarType,
     get_named_type,
     get_nullable_type,
+    is_non_null_type,
 )
 from graphql.execution.values import get_argument_values
 from strawberry.permission import PermissionExtension
@@ -220,13 +222,38 @@ _ISOFORMAT = (
 )
 
 
+# What only the general path answers (null in a non-null field and a stored value its enum lacks, which it reports
+# at their paths; a string field of an entry holding another JSON type, which it writes as text) is written as this
+# text instead; an answer holding it is answered by the general path. Random per process: no stored value is it.
+REFUSED_VALUE = f"refused-{uuid.uuid4().hex}"
+_REFUSED = f"{_literal(REFUSED_VALUE)}::text"
+
+
 def _enum_name(enum_type: GraphQLEnumType, stored: Any) -> _Sql:
     """The name of the enum value stored (as text) in `stored`."""
     cases = []
     for name, value in enum_type.values.items():
         python_value = getattr(value.value, "value", value.value)
-        cases.append(f"WHEN {_literal(str(python_value))} THEN {_literal(name)}")
-    return _Sql(f"CASE ({{0}})::text {' '.join(cases)} END", stored)
+        cases.append(f"WHEN ({{0}})::text = {_literal(str(python_value))} THEN {_literal(name)}")
+    return _Sql(f"CASE WHEN {{0}} IS NULL THEN NULL {' '.join(cases)} ELSE {_REFUSED} END", stored)
+
+
+def _required(value: Any, kind: str) -> _Sql:
+    """`value` of a non-null field: REFUSED_VALUE where it is null. `kind`: "json" (a subquery's object),
+    "jsonb" (a JSON column or entry, whose JSON null is null too) or "scalar"."""
+    if kind == "json":
+        return _Sql(f"coalesce({{0}}, to_json({_REFUSED}))", value)
+    if kind == "jsonb":
+        return _Sql(f"coalesce(nullif({{0}}, 'null'::jsonb), to_jsonb({_REFUSED}))", value)
+    return _Sql(f"coalesce(to_json({{0}}), to_json({_REFUSED}))", value)
+
+
+def _entry_string(value: str) -> _Sql:
+    """An entry's string (jsonb): another JSON type is refused (the general path would write it as text)."""
+    return _Sql(
+        f"CASE WHEN {value} IS NULL OR jsonb_typeof({value}) = 'null' THEN NULL "
+        f"WHEN jsonb_typeof({value}) = 'string' THEN {value} ELSE to_jsonb({_REFUSED}) END"
+    )
 
 
 class _Compiler:
@@ -300,7 +327,8 @@ class _Compiler:
             related_type = get_nullable_type(field_def.type)
             related_model, origin = self.rows(related_type, where)
             rows = self.scoped(origin, related_model, pk=OuterRef(model_field.attname))
-            return _one_row(rows.order_by().values(json=self.node(related_type, details, where)))
+            related = _one_row(rows.order_by().values(json=self.node(related_type, details, where)))
+            return _required(related, "json") if is_non_null_type(field_def.type) else related
         if isinstance(model_field, ManyToOneRel):
             item_type = get_named_type(field_def.type)
             related_model, origin = self.rows(item_type, where)
@@ -310,7 +338,11 @@ class _Compiler:
             return _json_array(rows.values(json=self.node(item_type, details, where)))
         if model_field.is_relation:
             raise NotCompiled(where, "a relation of another kind")
-        return _column_value(model_field, field_def, where)
+        value = _column_value(model_field, field_def, where)
+        nullable = getattr(model_field, "null", True) or isinstance(model_field, JSONField)
+        if not is_non_null_type(field_def.type) or not nullable:
+            return value
+        return _required(value, "jsonb" if isinstance(model_field, JSONField) else "scalar")
 
     def entry_list(self, field_def, details, column: str, keys: Mapping[str, str], where: str) -> _Sql:
         entry_type = get_named_type(field_def.type)
@@ -320,13 +352,16 @@ class _Compiler:
             if name == "__typename":
                 pairs.append((response_name, _text(entry_type.name)))
             elif name in keys:
-                value_type = get_named_type(entry_type.fields[name].type)
+                field_type = entry_type.fields[name].type
+                value_type, stored = get_named_type(field_type), f"(entry.value -> {_literal(keys[name])})"
                 if isinstance(value_type, GraphQLEnumType):
-                    pairs.append(
-                        (response_name, _enum_name(value_type, _Sql(f"entry.value ->> {_literal(keys[name])}")))
-                    )
+                    value = _enum_name(value_type, _Sql(f"(entry.value ->> {_literal(keys[name])})"))
+                    kind = "scalar"
+                elif value_type.name == "String" and not isinstance(get_nullable_type(field_type), GraphQLList):
+                    value, kind = _entry_string(stored), "jsonb"
                 else:
-                    pairs.append((response_name, _Sql(f"entry.value -> {_literal(keys[name])}")))
+                    raise NotCompiled(where, f"{entry_type.name}.{name}: an entry field of type {value_type.name}")
+                pairs.append((response_name, _required(value, kind) if is_non_null_type(field_type) else value))
             else:
                 raise NotCompiled(where, f"{entry_type.name}.{name} has no stored key")
         entry = _object(pairs, where)
@@ -550,6 +585,9 @@ def compiled_answer(executor: Any, parent_type, source, field_details_list, path
     except Exception as raw_error:  # a database failure: located at the field, as graphql-core locates it
         executor.handle_field_error(raw_error, parent_type.fields[path.key].type, field_details_list, path)
         return None
+    if answer is not None and REFUSED_VALUE in answer.text:
+        logger.debug("%s takes the general path: its rows hold a value only the general path answers", path.key)
+        return GENERAL_PATH
     if compare_with_general_path is not None:
         compare_with_general_path(executor, answer, general)
     return answer

@@ -8,6 +8,7 @@ the response cache serving compiled answers; SQLite keeping the general path.
 
 import json
 import logging
+from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
@@ -314,3 +315,52 @@ def test_an_answer_orjson_refuses_keeps_its_compiled_fields(gql, tenant_a, desig
     answer = gql.data(query, {"id": gid(task)}, token=tenant_a.token)
     assert answer["node"] == {"inputSchema": {"maximum": 2**70}}
     assert answer["taskDefinitions"]["edges"][0]["node"] == {"key": task.key, "inputSchema": {"maximum": 2**70}}
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_timestamps_and_stored_json_as_the_general_path_writes_them(gql, settings, tenant_a, design):
+    """Python's isoformat leaves out microseconds when they are 0; JSON columns keep jsonb's key order, escapes,
+    numbers and nulls; extRef entries may miss an optional key or carry others."""
+    whole_second = datetime(2026, 3, 1, 12, 30, 5, tzinfo=UTC)
+    TaskDefinition.objects.filter(workflow=design[0], position=0).update(
+        created_at=whole_second,
+        updated_at=whole_second.replace(microsecond=7),
+        input_schema={"zeta": [1.5, -0.0, 10**20, None, True], 'a"b': "line\n\u2028 é 😀", "": {}},
+        ext_ref=[{"Label": "a label", "URI": "https://example.com", "Other": 1}],
+    )
+    query = """query($id: ID!) { workflowDefinition(id: $id) {
+      tasks { key createdAt updatedAt inputSchema extRef { label uri desc } }
+    } }"""
+    compiled, general = both_paths(gql, settings, query, {"id": gid(design[0])}, tenant_a.token)
+    assert compiled == general
+    first = json.loads(compiled)["data"]["workflowDefinition"]["tasks"][0]
+    assert (first["createdAt"], first["updatedAt"]) == ("2026-03-01T12:30:05+00:00", "2026-03-01T12:30:05.000007+00:00")
+    assert first["extRef"] == [{"label": "a label", "uri": "https://example.com", "desc": None}]
+
+
+@postgresql_only
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("entry", "error"),
+    [
+        ({"Label": "no uri"}, "Cannot return null for non-nullable field ExtRef.uri."),
+        ({"Label": 7, "URI": "https://example.com"}, None),  # the general path writes the number as text
+    ],
+    ids=["null-in-non-null", "number-for-string"],
+)
+def test_a_value_the_compiled_path_cannot_write_is_left_to_the_general_path(
+    gql, settings, tenant_a, design, caplog, entry, error
+):
+    caplog.set_level(logging.DEBUG, logger=COMPILED_LOGGER)
+    TaskDefinition.objects.filter(workflow=design[0], position=1).update(ext_ref=[entry])
+    query = "query($id: ID!) { workflowDefinition(id: $id) { tasks { key extRef { label uri } } } }"
+    compiled, general = both_paths(gql, settings, query, {"id": gid(design[0])}, tenant_a.token)
+    assert compiled == general
+    answer = json.loads(compiled)
+    if error is None:
+        assert answer["data"]["workflowDefinition"]["tasks"][1]["extRef"][0]["label"] == "7"
+    else:
+        assert answer["data"] == {"workflowDefinition": None}
+        assert answer["errors"][0]["path"] == ["workflowDefinition", "tasks", 1, "extRef", 0, "uri"]
+    assert compiled_fields(caplog)["workflowDefinition"] == "its rows hold a value only the general path answers"
