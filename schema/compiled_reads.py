@@ -25,7 +25,11 @@ path; the reason is logged at DEBUG on the `ticketflower.graphql.compiled` logge
 
 Values are written as the general path writes them: global ids as kernel.global_ids does,
 timestamps as Python's isoformat in UTC (microseconds left out when 0), JSON columns as stored
-(jsonb's key order, the order psycopg hands Python), enums by name.
+(jsonb's key order, the order psycopg hands Python), enums by name. A value only the general path
+answers (null in a non-null field...: REFUSED_VALUE) sends the root field to it after all; a
+failure of the statement is located at the root field, as graphql-core locates a resolver's.
+
+Compiled statements are kept per process (`_statements`), keyed by everything they depend on.
 """
 
 import functools
