@@ -226,6 +226,8 @@ def _selectable(type_name: str) -> list[str]:
 
 @st.composite
 def selections(draw, type_name: str, depth: int = 0) -> str:
+    """Fields of `type_name`, each maybe aliased, under @include/@skip($shown), or in an inline fragment on
+    the type."""
     graphql_type = _GRAPHQL.type_map[type_name]
     names = draw(st.lists(st.sampled_from(_selectable(type_name)), min_size=1, max_size=6, unique=True))
     parts = []
@@ -237,9 +239,21 @@ def selections(draw, type_name: str, depth: int = 0) -> str:
         alias = f"a{index}: " if draw(st.integers(0, 4)) == 0 else ""
         arguments = draw(st.sampled_from(_PAGE)) if "first" in field.args else ""
         if not hasattr(named, "fields"):
-            parts.append(f"{alias}{name}")
+            part = f"{alias}{name}"
         elif depth < MAX_DEPTH:
-            parts.append(f"{alias}{name}{arguments} {{ {draw(selections(named.name, depth + 1))} }}")
+            part = f"{alias}{name}{arguments} {{ {draw(selections(named.name, depth + 1))} }}"
+        else:
+            continue
+        wrapping = draw(st.integers(0, 7))
+        if wrapping == 0:
+            part = (
+                f"{part} @include(if: $shown)" if " {" not in part else part.replace(" {", " @include(if: $shown) {", 1)
+            )
+        elif wrapping == 1:
+            part = f"{part} @skip(if: $shown)" if " {" not in part else part.replace(" {", " @skip(if: $shown) {", 1)
+        elif wrapping == 2:
+            part = f"... on {type_name} {{ {part} }}"
+        parts.append(part)
     return " ".join(parts) or "__typename"
 
 
@@ -247,21 +261,26 @@ _ROOTS = {
     "workflowDefinitions(first: 2, order: {title: DESC})": "WorkflowDefinitionConnection",
     "taskDefinitions(first: 3, order: {key: ASC})": "TaskDefinitionConnection",
     "ticketDefinitions": "TicketDefinitionConnection",
+    "workflowDefinition(id: $id)": "WorkflowDefinition",
 }
 
 
 @st.composite
 def operations(draw) -> str:
     root = draw(st.sampled_from(sorted(_ROOTS)))
-    return f"{{ {root} {{ {draw(selections(_ROOTS[root], 0))} }} }}"
+    # $id and $shown are used whatever the selection drew (an unused variable is a validation error).
+    always = "__typename @include(if: $shown) check: workflowDefinition(id: $id) { id }"
+    selected = draw(selections(_ROOTS[root], 0))
+    return f"query($id: ID!, $shown: Boolean!) {{ {always} {root} {{ {selected} }} }}"
 
 
 @postgresql_only
 @pytest.mark.django_db
 @hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(query=operations())
-def test_generated_selections_answer_alike(gql, settings, tenant_a, design, query):
-    compiled, general = both_paths(gql, settings, query, None, tenant_a.token)
+@given(query=operations(), shown=st.booleans())
+def test_generated_selections_answer_alike(gql, settings, tenant_a, design, query, shown):
+    variables = {"id": gid(design[0]), "shown": shown}
+    compiled, general = both_paths(gql, settings, query, variables, tenant_a.token)
     assert compiled == general, query
     assert not crosscheck.MISMATCHES, query
 
