@@ -16,7 +16,7 @@ from users import services
 from users.models import User
 
 # Every statement the application sends for a company must name it (see the plugin).
-pytest_plugins = ["tests.support.statement_scope"]
+pytest_plugins = ["tests.support.statement_scope", "tests.support.compiled_reads"]
 
 PASSWORD = "correct-horse-battery-42"
 _counter = itertools.count(1)

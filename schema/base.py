@@ -36,6 +36,8 @@ from kernel.global_ids import pk_of
 from kernel.metrics import REFUSALS
 from kernel.problems import PROBLEM_CODES, Problem, ServiceError, concurrent_write_refused
 from kernel.scoping import visible_to
+from schema.compiled_reads import captured_root_queryset
+from schema.connections import totally_ordered
 from users.roles import DESIGN_WORKFLOWS, MANAGE_COMPANY
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
@@ -91,6 +93,12 @@ class ModelField(StrawberryDjangoField):
             and not self.is_paginated
             and not self.is_connection
         )
+
+    def get_queryset(self, queryset, info, **kwargs):
+        return captured_root_queryset(self.ordered_rows(super().get_queryset(queryset, info, **kwargs)), info)
+
+    def ordered_rows(self, queryset: QuerySet) -> QuerySet:
+        return queryset
 
     def get_result(self, source, info, args, kwargs):
         if info is None:  # only strawberry's basic-field path calls without an Info
@@ -252,26 +260,11 @@ def rows_with_id(model: type[Row], object_id: str) -> QuerySet[Row]:
     return model._default_manager.none() if pk is None else model._default_manager.filter(pk=pk)
 
 
-def totally_ordered(queryset: QuerySet[Row]) -> QuerySet[Row]:
-    """The queryset in its order (the client's, the list's or the model's), ties broken by primary
-    key: a page boundary then falls between the same two rows on every request, so paging by cursor
-    sees each row once."""
-    query = queryset.query
-    ordering = list(query.order_by or (queryset.model._meta.ordering or () if query.default_ordering else ()))
-    last = ordering[-1] if ordering else None
-    # "-id", or the F("id").asc() of a client's order {id: ASC}
-    name = last if isinstance(last, str) else getattr(getattr(last, "expression", None), "name", None)
-    if isinstance(name, str) and name.lstrip("-") in ("pk", "id"):
-        return queryset
-    return queryset.order_by(*ordering, "pk")
-
-
 class ConnectionField(ModelField):
     """The field class of connections: their rows in a total order (`totally_ordered`), whether
     the connection is a root field or a nested one the optimizer prefetches through this method."""
 
-    def get_queryset(self, queryset, info, **kwargs):
-        queryset = super().get_queryset(queryset, info, **kwargs)
+    def ordered_rows(self, queryset: QuerySet) -> QuerySet:
         # A prefetched page comes back as it is: ordering it again would drop what was fetched.
         return queryset if is_optimized_by_prefetching(queryset) else totally_ordered(queryset)
 

@@ -18,6 +18,7 @@ import functools
 from collections.abc import Iterator
 from typing import Any
 
+from django.db.models import QuerySet
 from graphql import (
     FieldNode,
     FragmentSpreadNode,
@@ -38,6 +39,20 @@ from kernel.values import parse_id
 
 _PAGE_SIZES = ("first", "last")
 _CURSORS = ("after", "before")
+
+
+def totally_ordered(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """The queryset in its order (the client's, the list's or the model's), ties broken by primary
+    key: a page boundary then falls between the same two rows on every request, so paging by cursor
+    sees each row once."""
+    query = queryset.query
+    ordering = list(query.order_by or (queryset.model._meta.ordering or () if query.default_ordering else ()))
+    last = ordering[-1] if ordering else None
+    # "-id", or the F("id").asc() of a client's order {id: ASC}
+    name = last if isinstance(last, str) else getattr(getattr(last, "expression", None), "name", None)
+    if isinstance(name, str) and name.lstrip("-") in ("pk", "id"):
+        return queryset
+    return queryset.order_by(*ordering, "pk")
 
 
 def connection_node_type(graphql_type: object) -> str | None:

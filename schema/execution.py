@@ -40,6 +40,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     GraphQLString,
+    OperationType,
     get_nullable_type,
     is_leaf_type,
     is_non_null_type,
@@ -50,6 +51,7 @@ from strawberry.types.field import StrawberryField
 
 from kernel.global_ids import global_id
 from schema.base import ModelField, short_paths_enabled
+from schema.compiled_reads import GENERAL_PATH, compiled_answer, compiled_reads_enabled
 from schema.connections import connection_argument_errors
 from schema.library_internals import (
     BASIC_FIELD_RESOLVER,
@@ -262,6 +264,22 @@ class TicketFlowerExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._short_paths = short_paths_enabled() and (manager is None or manager.get_field_resolver(_probe) is _probe)
         self._plans_of_field_sets: dict[int, tuple] = {}
         self._row_plans: dict[int, tuple] = {}
+        self._compiled_reads = self.operation.operation == OperationType.QUERY and compiled_reads_enabled()
+
+    def execute_field(self, parent_type, source, field_details_list, path, position_context):
+        """A query's root field over model data: one statement's JSON (schema/compiled_reads.py), else graphql-core's
+        path."""
+        if self._compiled_reads and path.prev is None and position_context is None:
+
+            def general() -> Any:
+                return super(TicketFlowerExecutionContext, self).execute_field(
+                    parent_type, source, field_details_list, path, position_context
+                )
+
+            answer = compiled_answer(self, parent_type, source, field_details_list, path, general=general)
+            if answer is not GENERAL_PATH:
+                return answer
+        return super().execute_field(parent_type, source, field_details_list, path, position_context)
 
     def _plans(self, parent_type, grouped_field_set) -> list[tuple]:
         """[(kind, response name, field details, detail)] of a field set; graphql-core

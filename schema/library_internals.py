@@ -10,6 +10,11 @@ setting GRAPHQL_EXECUTION_SHORT_PATHS=false (the libraries' own paths then run):
 - `base.py`: `ModelField` makes plain columns strawberry "basic fields" (attribute reads);
   `QuerysetOptimizer` drops strawberry-django's per-field `resolve` hook.
 
+The compiled read path (`compiled_reads.py`, switched off by GRAPHQL_COMPILED_READS=false) tells a nested
+connection reading its relation by strawberry-django's default resolver (`is_default_connection_resolver`),
+pages connections with strawberry's own SliceMetadata and cursor prefix, and collects fields with the executor's
+`collect_subfields` (and its `build_resolve_info`, `handle_field_error`, `middleware_manager`).
+
 Besides them, `extensions.py` validates a parsed document against the graphql-core schema
 behind strawberry's (`graphql_core_schema`), and lowers graphql-core's field-overlap budget;
 `extensions.RejectUnusableInput` reads the operationName a request gave (`provided_operation_name`).
@@ -25,15 +30,20 @@ from graphql.execution.executor import Executor, to_nodes
 from graphql.pyutils import gather_with_cancel
 from graphql.validation.rules import overlapping_fields_can_be_merged
 from strawberry import relay
+from strawberry.relay.types import PREFIX as CURSOR_PREFIX
+from strawberry.relay.utils import SliceMetadata
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, validate_document
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry.types.field import StrawberryField
+from strawberry_django.fields.field import StrawberryDjangoConnectionExtension
 from strawberry_django.optimizer import DjangoOptimizerExtension
 from strawberry_django.relay import resolve_model_id
 from strawberry_django.utils.typing import get_django_definition
 
 __all__ = [
+    "CURSOR_PREFIX",
     "TYPE_CAST_ATTRIBUTE",
+    "SliceMetadata",
     "StrawberryGraphQLCoreExecutionContext",
     "gather_with_cancel",
     "get_django_definition",
@@ -123,6 +133,21 @@ def node_id_of_model_pk(object_type: Any) -> str | None:
         return None
     pk = django_definition.model._meta.pk
     return pk.attname if pk is not None and origin.resolve_id_attr() in ("pk", pk.name) else None
+
+
+# The resolver strawberry-django gives a connection field without one of its own (the related manager's rows).
+CONNECTION_DEFAULT_RESOLVER = (
+    StrawberryDjangoConnectionExtension.__module__,
+    "StrawberryDjangoConnectionExtension.apply.<locals>.default_resolver",
+)
+
+
+def is_default_connection_resolver(resolver: Any) -> bool:
+    """Whether a connection field's resolver is strawberry-django's default: the rows of the relation."""
+    return (
+        getattr(resolver, "__module__", None),
+        getattr(resolver, "__qualname__", None),
+    ) == CONNECTION_DEFAULT_RESOLVER
 
 
 def graphql_core_schema(schema: Any) -> GraphQLSchema:

@@ -13,6 +13,7 @@ from strawberry.django.views import GraphQLView
 from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from kernel.requests import declared_body_bytes
+from schema.compiled_reads import CompiledJSON
 from schema.persisted_queries import PersistedQueryRefusal, query_to_run
 from schema.stack import run_in_roomy_stack_chunk
 
@@ -80,6 +81,23 @@ def nesting_exceeds(value: object, limit: int) -> bool:
             if type(child) is dict or type(child) is list
         ]
     return bool(level)
+
+
+def _written_as_django_does(value: object) -> object:
+    """A value orjson does not know: a compiled answer's JSON text as is (schema/compiled_reads.py), else as
+    strawberry's DjangoJSONEncoder writes it."""
+    if isinstance(value, CompiledJSON):
+        return orjson.Fragment(value.text)
+    return _DJANGO_JSON.default(value)
+
+
+def _parsed_compiled_answers(data: object) -> object:
+    """The response with its compiled answers parsed (root fields of `data`), for the json module."""
+    if isinstance(data, dict) and isinstance(data.get("data"), dict):
+        answers = data["data"]
+        parsed = {k: json.loads(v.text) if isinstance(v, CompiledJSON) else v for k, v in answers.items()}
+        return {**data, "data": parsed}
+    return data
 
 
 class TicketFlowerGraphQLView(GraphQLView):
@@ -198,9 +216,9 @@ class TicketFlowerGraphQLView(GraphQLView):
         not know go through that encoder; what orjson refuses (an integer beyond 64 bits,
         a non-string key) is encoded by strawberry's own method."""
         try:
-            return orjson.dumps(data, default=_DJANGO_JSON.default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+            return orjson.dumps(data, default=_written_as_django_does, option=orjson.OPT_PASSTHROUGH_DATETIME)
         except orjson.JSONEncodeError:
-            return super().encode_json(data)
+            return super().encode_json(_parsed_compiled_answers(data))
 
     def process_result(self, request, result):
         response_data = super().process_result(request, result)

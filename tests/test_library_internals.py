@@ -10,6 +10,7 @@ from importlib import metadata
 import pytest
 from graphql import GraphQLObjectType
 from strawberry import relay
+from strawberry.relay import to_base64
 
 from kernel.global_ids import global_id
 from schema import library_internals as internals
@@ -59,6 +60,18 @@ def test_the_schema_holds_what_the_short_paths_read():
     # A connection's edges have no is_type_of: graphql-core completes any value as one.
     assert CORE.get_type("WorkflowDefinitionEdge").is_type_of is None, UPGRADE
     assert _row_class_of(CORE.get_type("WorkflowDefinitionEdge")) is object, UPGRADE
+
+
+def test_what_the_compiled_reads_recognise():
+    """A nested connection without a resolver of its own reads its relation (strawberry-django's default
+    resolver); one with a resolver (the root workflowVersions) does not; connections page as SliceMetadata says."""
+    nested = CORE.get_type("WorkflowDefinition").fields["ticketDefinitions"].extensions[internals.STRAWBERRY_DEFINITION]
+    assert internals.is_default_connection_resolver(nested.base_resolver.wrapped_func), UPGRADE
+    own = CORE.get_type("Query").fields["workflowVersions"].extensions[internals.STRAWBERRY_DEFINITION]
+    assert not internals.is_default_connection_resolver(own.base_resolver.wrapped_func), UPGRADE
+    after = to_base64(internals.CURSOR_PREFIX, 4)
+    page = internals.SliceMetadata.from_arguments(None, after=after, first=3, max_results=9)
+    assert (page.start, page.end, page.expected) == (5, 8, 3), UPGRADE
 
 
 def test_the_node_id_the_short_path_writes():

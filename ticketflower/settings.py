@@ -300,6 +300,9 @@ GRAPHQL_PUBLIC_INTROSPECTION = env_bool("GRAPHQL_PUBLIC_INTROSPECTION", DEBUG)
 # The performance devices that lean on the GraphQL libraries' internals (schema/library_internals.py);
 # off, the libraries' own paths run: for re-measuring after an upgrade (README "Upgrading the GraphQL libraries").
 GRAPHQL_EXECUTION_SHORT_PATHS = env_bool("GRAPHQL_EXECUTION_SHORT_PATHS", True)
+# On PostgreSQL, a query's root fields over model data are answered by one JSON-building statement each
+# (schema/compiled_reads.py); off, every field takes the general execution path (README "How reads execute").
+GRAPHQL_COMPILED_READS = env_bool("GRAPHQL_COMPILED_READS", True)
 # previewWorkflow's evaluation budget (workflow_design/validation/budget.py): JsonLogic
 # operations and JSON Schema keyword checks, and seconds, per preview; BUDGET_EXCEEDED past either.
 PREVIEW_BUDGET_STEPS = env_int("PREVIEW_BUDGET_STEPS", 1_000_000)

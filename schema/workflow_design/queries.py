@@ -2,7 +2,6 @@ from collections.abc import Iterable
 from typing import Annotated, cast
 
 import strawberry
-import strawberry_django
 from graphql import GraphQLError
 from strawberry.scalars import JSON
 from strawberry.types import Info
@@ -13,6 +12,7 @@ from schema.base import (
     acting_user,
     connection,
     login_required,
+    model_field,
     rows_with_id,
     workflow_creator_required,
 )
@@ -56,7 +56,7 @@ class WorkflowDesignQuery:
         description="The workflows of your company; by default in the order they were created.",
     )
 
-    @strawberry_django.field(extensions=workflow_creator_required(), description=f"One workflow; {_NOT_FOUND_IS_NULL}")
+    @model_field(extensions=workflow_creator_required(), description=f"One workflow; {_NOT_FOUND_IS_NULL}")
     def workflow_definition(self, id: _WORKFLOW_ID) -> WorkflowDefinitionType | None:
         return cast(WorkflowDefinitionType | None, rows_with_id(models.WorkflowDefinition, id))
 
@@ -67,7 +67,7 @@ class WorkflowDesignQuery:
         description="The tasks of your company's workflows; by default by workflow, then in document order.",
     )
 
-    @strawberry_django.field(
+    @model_field(
         extensions=workflow_creator_required(),
         description="One task, by its id or by its workflow's id and its key (give one or the other: BAD_USER_INPUT "
         f"otherwise); {_NOT_FOUND_IS_NULL}",
@@ -99,7 +99,7 @@ class WorkflowDesignQuery:
         "one of their company roles; by default in the order they were created.",
     )
 
-    @strawberry_django.field(extensions=login_required(), description=f"One ticket definition; {_NOT_FOUND_IS_NULL}")
+    @model_field(extensions=login_required(), description=f"One ticket definition; {_NOT_FOUND_IS_NULL}")
     def ticket_definition(
         self, id: Annotated[strawberry.ID, strawberry.argument(description="Global id of the ticket definition.")]
     ) -> TicketDefinitionType | None:

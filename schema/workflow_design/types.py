@@ -19,6 +19,7 @@ from strawberry.types import Info
 from strawberry_django.relay import DjangoListConnection
 
 from schema.base import ERRORS, WARNINGS, CompanyScopedType, ProblemType, connection, model_field, model_type
+from schema.compiled_reads import stored_entries
 from schema.users.types import CompanyType, UserType
 from schema.workflow_design.documents import (
     ExtRef,
@@ -30,9 +31,15 @@ from schema.workflow_design.documents import (
     typed_workflow_fields,
 )
 from workflow_design import models, selectors
-from workflow_design.codec import ext_ref_from_storage, workflow_fields_from_storage
+from workflow_design.codec import (
+    EXT_REF_KEYS,
+    WORKFLOW_FIELD_KEYS,
+    ext_ref_from_storage,
+    workflow_fields_from_storage,
+)
 
 
+@stored_entries(column="ext_ref", keys=EXT_REF_KEYS)
 def _resolve_ext_ref(root) -> list[ExtRef]:  # type: ignore[valid-type]
     return typed_ext_refs(ext_ref_from_storage(root.ext_ref))
 
@@ -94,6 +101,7 @@ class WorkflowDefinitionType(CompanyScopedType):
     ext_ref: list[ExtRef] = ext_ref_field()  # type: ignore[valid-type]
 
     @strawberry_django.field(only=["fields"], description="The typed fields every ticket of the workflow carries.")
+    @stored_entries(column="fields", keys=WORKFLOW_FIELD_KEYS)
     def fields(self, root: models.WorkflowDefinition) -> list[WorkflowField]:  # type: ignore[valid-type]
         return typed_workflow_fields(workflow_fields_from_storage(root.fields))
 

@@ -1,0 +1,385 @@
+"""The compiled read path (schema/compiled_reads.py) answers exactly what the general execution path answers.
+
+Every query of the suite is already compared in place (tests/support/compiled_reads.py); here: the bench's reads,
+a user without workflow_creator, generated selections over the workflow design types, both paths side by side;
+which root fields are compiled and why the others are not (the debug log); the statements a compiled read sends;
+the response cache serving compiled answers; SQLite keeping the general path.
+"""
+
+import json
+import logging
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from graphql import get_named_type, is_required_argument
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from bench.queries import R1, R2, R3
+from schema import schema
+from schema.compiled_reads import compiled_reads_enabled
+from schema.library_internals import graphql_core_schema
+from tests.builders import build_ticket_definition
+from tests.support import compiled_reads as crosscheck
+from tests.support.documents import example
+from tests.support.ids import gid
+from users import services as user_services
+from workflow_design.models import TaskDefinition
+from workflow_design.services import workflow_upload
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the compiled read path is PostgreSQL's; SQLite keeps the general path"
+)
+COMPILED_LOGGER = "ticketflower.graphql.compiled"
+
+
+def both_paths(gql, settings, query: str, variables: dict | None, token: str) -> tuple[str, str]:
+    """The answer of each path, as JSON text with the keys in the order answered."""
+
+    def answer() -> str:
+        body = gql.post(query, variables, token=token, HTTP_CACHE_CONTROL="no-cache")
+        for error in body.get("errors", []):
+            error.get("extensions", {}).pop("requestId", None)  # one per request
+        return json.dumps(body)
+
+    settings.GRAPHQL_COMPILED_READS = True
+    compiled = answer()
+    settings.GRAPHQL_COMPILED_READS = False
+    general = answer()
+    settings.GRAPHQL_COMPILED_READS = True
+    return compiled, general
+
+
+@pytest.fixture
+def design(tenant_a):
+    """Two workflows (the example's, and a copy) and three ticket definitions, one granted to support_agent."""
+    first = workflow_upload(acting_user=tenant_a.admin, document=example()).row
+    second = workflow_upload(acting_user=tenant_a.admin, document=example() | {"title": "Second"}).row
+    _, agent_token = tenant_a.user(company_roles=["support_agent"])
+    build_ticket_definition(first, title="Outage", roles=["support_agent"])
+    build_ticket_definition(first, title="Postmortem", roles=["sre"])
+    build_ticket_definition(second, title="Hidden", roles=[])
+    return first, second, agent_token
+
+
+def compiled_fields(caplog) -> dict[str, str]:
+    """{root field: "compiled" or why it took the general path} from the debug log."""
+    decisions = {}
+    for record in caplog.records:
+        if record.name == COMPILED_LOGGER:
+            field, _, rest = record.getMessage().partition(" ")
+            decisions[field] = "compiled" if rest == "is compiled" else rest.removeprefix("takes the general path: ")
+    return decisions
+
+
+@postgresql_only
+@pytest.mark.django_db
+class TestBenchReads:
+    @pytest.mark.parametrize(
+        ("query", "variables"),
+        [
+            (R1, "workflow"),
+            (R2, {"first": 10}),
+            (R3, {"first": 10}),
+            (R2, {"first": 1, "after": "YXJyYXljb25uZWN0aW9uOjA="}),
+        ],
+        ids=["R1", "R2", "R3", "R2-second-page"],
+    )
+    def test_same_answer_from_one_statement(self, gql, settings, tenant_a, design, caplog, query, variables):
+        if variables == "workflow":
+            variables = {"id": gid(design[0])}
+        caplog.set_level(logging.DEBUG, logger=COMPILED_LOGGER)
+        with CaptureQueriesContext(connection) as statements:
+            body = gql.post(query, variables, token=tenant_a.token, HTTP_CACHE_CONTROL="no-cache")
+        assert "errors" not in body
+        root = next(iter(body["data"]))
+        assert compiled_fields(caplog) == {root: "compiled"}
+        # Authentication reads the acting user with their company and permissions; the answer is one statement.
+        sent = [s["sql"] for s in statements.captured_queries]
+        *auth, answer = [sql for sql in sent if not sql.startswith(("SAVEPOINT", "RELEASE"))]
+        assert answer.startswith("SELECT ((SELECT"), answer
+        assert len(auth) <= 3
+        assert all(sql.startswith('SELECT "users"') or '"auth_permission"' in sql for sql in auth), auth
+        compiled, general = both_paths(gql, settings, query, variables, tenant_a.token)
+        assert compiled == general
+
+    def test_statements_do_not_grow_with_the_data(self, gql, tenant_a, design):
+        def statements() -> int:
+            with CaptureQueriesContext(connection) as captured:
+                gql.data(R3, {"first": 10}, token=tenant_a.token)
+            return len(captured.captured_queries)
+
+        few = statements()
+        for copy in range(3):
+            workflow_upload(acting_user=tenant_a.admin, document=example() | {"title": f"Copy {copy}"})
+        assert statements() == few
+
+
+@postgresql_only
+@pytest.mark.django_db
+class TestWhatFallsBack:
+    def test_each_root_field_decided_on_its_own_with_the_reason_logged(self, gql, settings, tenant_a, design, caplog):
+        caplog.set_level(logging.DEBUG, logger=COMPILED_LOGGER)
+        query = """query Mixed($id: ID!) {
+          workflowDefinition(id: $id) { id title tasks { key } }
+          withDocument: workflowDefinitions(first: 1) { edges { node { document { title } } } }
+          byKey: workflowDefinition(id: $id) { task(key: "triage") { title } }
+          me { username email }
+          exportWorkflow(id: $id)
+        }"""
+        variables = {"id": gid(design[0])}
+        compiled, general = both_paths(gql, settings, query, variables, tenant_a.token)
+        assert compiled == general
+        assert "errors" not in json.loads(compiled)
+        assert compiled_fields(caplog) == {
+            "workflowDefinition": "compiled",
+            "withDocument": "WorkflowDefinition.document: a custom resolver",
+            "byKey": "WorkflowDefinition.task: a custom resolver",
+            "me": "Query.me: its resolver chain refused or answered no queryset",
+            "exportWorkflow": "Query.exportWorkflow: not a model field",
+        }
+
+    def test_a_refused_root_field_answers_as_before(self, gql, settings, tenant_a, design, caplog):
+        caplog.set_level(logging.DEBUG, logger=COMPILED_LOGGER)
+        _, token = tenant_a.user(company_roles=["support_agent"])
+        query = "{ workflowDefinitions { totalCount } ticketDefinitions { totalCount } }"
+        compiled, general = both_paths(gql, settings, query, None, token)
+        assert compiled == general
+        answer = json.loads(compiled)
+        assert answer["data"] == {"workflowDefinitions": None, "ticketDefinitions": {"totalCount": 1}}
+        assert [(e["path"], e["extensions"]["code"]) for e in answer["errors"]] == [
+            (["workflowDefinitions"], "FORBIDDEN")
+        ]
+        assert compiled_fields(caplog)["workflowDefinitions"] == (
+            "Query.workflowDefinitions: its resolver chain refused or answered no queryset"
+        )
+
+    def test_a_database_error_is_located_at_its_field(self, gql, tenant_a, design):
+        body = gql.post('query { taskDefinitions(filters: {key: {regex: "("}}) { totalCount } }', token=tenant_a.token)
+        (error,) = body["errors"]
+        assert (error["path"], error["extensions"]["code"]) == (["taskDefinitions"], "BAD_USER_INPUT")
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_user_without_workflow_creator_sees_what_the_general_path_shows(gql, settings, tenant_a, design, caplog):
+    caplog.set_level(logging.DEBUG, logger=COMPILED_LOGGER)
+    agent_token = design[2]
+    query = """{
+      ticketDefinitions(order: {title: ASC}) { totalCount edges { cursor node {
+        id title fields companyRoleAccess createdAt
+        workflow {
+          id title tasks { key outgoing { toTask { key } } }
+          ticketDefinitions { totalCount edges { node { title } } }
+        }
+      } } }
+      secondPage: ticketDefinitions(first: 1, after: "YXJyYXljb25uZWN0aW9uOjA=") {
+        totalCount pageInfo { hasPreviousPage hasNextPage }
+      }
+      taskDefinitions(first: 2) { totalCount }
+    }"""
+    compiled, general = both_paths(gql, settings, query, None, agent_token)
+    assert compiled == general
+    answer = json.loads(compiled)
+    (ticket,) = [edge["node"] for edge in answer["data"]["ticketDefinitions"]["edges"]]
+    assert ticket["title"] == "Outage"
+    assert ticket["workflow"]["ticketDefinitions"] == {"totalCount": 1, "edges": [{"node": {"title": "Outage"}}]}
+    assert answer["data"]["taskDefinitions"] is None  # FORBIDDEN, as on the general path
+    assert compiled_fields(caplog)["ticketDefinitions"] == "compiled"
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_the_response_cache_keeps_and_serves_compiled_answers(gql, tenant_a, design, caplog):
+    caplog.set_level(logging.DEBUG, logger=COMPILED_LOGGER)
+    query = "{ workflowDefinitions { edges { node { id title createdAt tasks { key } } } } }"
+    first = gql.client.post(
+        "/graphql/", {"query": query}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {tenant_a.token}"
+    )
+    second = gql.client.post(
+        "/graphql/", {"query": query}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {tenant_a.token}"
+    )
+    assert (first["X-Response-Cache"], second["X-Response-Cache"]) == ("miss", "hit")
+    assert second.json() == first.json()
+    assert len(second.json()["data"]["workflowDefinitions"]["edges"]) == 2
+    assert compiled_fields(caplog) == {"workflowDefinitions": "compiled"}
+
+
+# Generated selections over the workflow design types, from the schema: any field that takes no argument but a
+# connection's page, aliased or not, with or without __typename, nested up to MAX_DEPTH object levels.
+_GRAPHQL = graphql_core_schema(schema)
+MAX_DEPTH = 3
+_PAGE = ("", "(first: 1)", "(first: 2)", '(first: 1, after: "YXJyYXljb25uZWN0aW9uOjA=")', "(first: 0)")
+
+
+def _selectable(type_name: str) -> list[str]:
+    graphql_type = _GRAPHQL.type_map[type_name]
+    return sorted(
+        name
+        for name, field in graphql_type.fields.items()
+        if not any(is_required_argument(arg) for arg in field.args.values())
+    )
+
+
+@st.composite
+def selections(draw, type_name: str, depth: int = 0) -> str:
+    """Fields of `type_name`, each maybe aliased, under @include/@skip($shown), or in an inline fragment on
+    the type."""
+    graphql_type = _GRAPHQL.type_map[type_name]
+    names = draw(st.lists(st.sampled_from(_selectable(type_name)), min_size=1, max_size=6, unique=True))
+    parts = []
+    if draw(st.booleans()):
+        parts.append("__typename")
+    for index, name in enumerate(names):
+        field = graphql_type.fields[name]
+        named = get_named_type(field.type)
+        alias = f"a{index}: " if draw(st.integers(0, 4)) == 0 else ""
+        arguments = draw(st.sampled_from(_PAGE)) if "first" in field.args else ""
+        if not hasattr(named, "fields"):
+            part = f"{alias}{name}"
+        elif depth < MAX_DEPTH:
+            part = f"{alias}{name}{arguments} {{ {draw(selections(named.name, depth + 1))} }}"
+        else:
+            continue
+        wrapping = draw(st.integers(0, 7))
+        if wrapping == 0:
+            part = (
+                f"{part} @include(if: $shown)" if " {" not in part else part.replace(" {", " @include(if: $shown) {", 1)
+            )
+        elif wrapping == 1:
+            part = f"{part} @skip(if: $shown)" if " {" not in part else part.replace(" {", " @skip(if: $shown) {", 1)
+        elif wrapping == 2:
+            part = f"... on {type_name} {{ {part} }}"
+        parts.append(part)
+    return " ".join(parts) or "__typename"
+
+
+_ROOTS = {
+    "workflowDefinitions(first: 2, order: {title: DESC})": "WorkflowDefinitionConnection",
+    "taskDefinitions(first: 3, order: {key: ASC})": "TaskDefinitionConnection",
+    "ticketDefinitions": "TicketDefinitionConnection",
+    "workflowDefinition(id: $id)": "WorkflowDefinition",
+}
+
+
+@st.composite
+def operations(draw) -> str:
+    root = draw(st.sampled_from(sorted(_ROOTS)))
+    # $id and $shown are used whatever the selection drew (an unused variable is a validation error).
+    always = "__typename @include(if: $shown) check: workflowDefinition(id: $id) { id }"
+    selected = draw(selections(_ROOTS[root], 0))
+    return f"query($id: ID!, $shown: Boolean!) {{ {always} {root} {{ {selected} }} }}"
+
+
+@postgresql_only
+@pytest.mark.django_db
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=operations(), shown=st.booleans())
+def test_generated_selections_answer_alike(gql, settings, tenant_a, design, query, shown):
+    variables = {"id": gid(design[0]), "shown": shown}
+    compiled, general = both_paths(gql, settings, query, variables, tenant_a.token)
+    assert compiled == general, query
+    assert not crosscheck.MISMATCHES, query
+
+
+def test_only_postgresql_takes_the_compiled_path(settings):
+    assert compiled_reads_enabled() is (connection.vendor == "postgresql")
+    settings.GRAPHQL_COMPILED_READS = False
+    assert not compiled_reads_enabled()
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_kept_statement_follows_a_new_grant(gql, tenant_a, design):
+    """A kept statement reads the grants when it runs: a new one shows at once."""
+    query = "{ ticketDefinitions { edges { node { title } } } }"
+
+    def titles() -> list[str]:
+        answer = gql.post(query, token=design[2], HTTP_CACHE_CONTROL="no-cache")["data"]["ticketDefinitions"]
+        return [edge["node"]["title"] for edge in answer["edges"]]
+
+    assert titles() == ["Outage"]
+    build_ticket_definition(design[1], title="Newly granted", roles=["support_agent"])
+    assert titles() == ["Outage", "Newly granted"]
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_kept_statement_follows_a_role_taken_away(gql, tenant_a, design):
+    """Statements are kept per user and permissions: without workflow_creator the scoping rules differ."""
+    designer, token = tenant_a.user(system_roles=["workflow_creator"], company_roles=["support_agent"])
+    query = "{ ticketDefinitions { totalCount } }"
+    assert gql.data(query, token=token)["ticketDefinitions"]["totalCount"] == 3
+    user_services.user_set_roles(
+        acting_user=tenant_a.admin, user_id=gid(designer), system_roles=[], company_roles=["support_agent"]
+    )
+    body = gql.post(query, token=token, HTTP_CACHE_CONTROL="no-cache")
+    assert body["data"]["ticketDefinitions"]["totalCount"] == 1
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_an_answer_orjson_refuses_keeps_its_compiled_fields(gql, tenant_a, design):
+    """An integer beyond 64 bits (in a JSON column) sends the whole response to the json module: the compiled
+    root fields are written there too."""
+    task = TaskDefinition.objects.filter(workflow=design[0]).order_by("position").first()
+    TaskDefinition.objects.filter(pk=task.pk).update(input_schema={"maximum": 2**70})
+    query = """query($id: ID!) {
+      node(id: $id) { ... on TaskDefinition { inputSchema } }
+      taskDefinitions(first: 1) { edges { node { key inputSchema } } }
+    }"""
+    answer = gql.data(query, {"id": gid(task)}, token=tenant_a.token)
+    assert answer["node"] == {"inputSchema": {"maximum": 2**70}}
+    assert answer["taskDefinitions"]["edges"][0]["node"] == {"key": task.key, "inputSchema": {"maximum": 2**70}}
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_timestamps_and_stored_json_as_the_general_path_writes_them(gql, settings, tenant_a, design):
+    """Python's isoformat leaves out microseconds when they are 0; JSON columns keep jsonb's key order, escapes,
+    numbers and nulls; extRef entries may miss an optional key or carry others."""
+    whole_second = datetime(2026, 3, 1, 12, 30, 5, tzinfo=UTC)
+    TaskDefinition.objects.filter(workflow=design[0], position=0).update(
+        created_at=whole_second,
+        updated_at=whole_second.replace(microsecond=7),
+        input_schema={"zeta": [1.5, -0.0, 10**20, None, True], 'a"b': "line\n\u2028 é 😀", "": {}},
+        ext_ref=[{"Label": "a label", "URI": "https://example.com", "Other": 1}],
+    )
+    query = """query($id: ID!) { workflowDefinition(id: $id) {
+      tasks { key createdAt updatedAt inputSchema extRef { label uri desc } }
+    } }"""
+    compiled, general = both_paths(gql, settings, query, {"id": gid(design[0])}, tenant_a.token)
+    assert compiled == general
+    first = json.loads(compiled)["data"]["workflowDefinition"]["tasks"][0]
+    assert (first["createdAt"], first["updatedAt"]) == ("2026-03-01T12:30:05+00:00", "2026-03-01T12:30:05.000007+00:00")
+    assert first["extRef"] == [{"label": "a label", "uri": "https://example.com", "desc": None}]
+
+
+@postgresql_only
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("entry", "error"),
+    [
+        ({"Label": "no uri"}, "Cannot return null for non-nullable field ExtRef.uri."),
+        ({"Label": 7, "URI": "https://example.com"}, None),  # the general path writes the number as text
+    ],
+    ids=["null-in-non-null", "number-for-string"],
+)
+def test_a_value_the_compiled_path_cannot_write_is_left_to_the_general_path(
+    gql, settings, tenant_a, design, caplog, entry, error
+):
+    caplog.set_level(logging.DEBUG, logger=COMPILED_LOGGER)
+    TaskDefinition.objects.filter(workflow=design[0], position=1).update(ext_ref=[entry])
+    query = "query($id: ID!) { workflowDefinition(id: $id) { tasks { key extRef { label uri } } } }"
+    compiled, general = both_paths(gql, settings, query, {"id": gid(design[0])}, tenant_a.token)
+    assert compiled == general
+    answer = json.loads(compiled)
+    if error is None:
+        assert answer["data"]["workflowDefinition"]["tasks"][1]["extRef"][0]["label"] == "7"
+    else:
+        assert answer["data"] == {"workflowDefinition": None}
+        assert answer["errors"][0]["path"] == ["workflowDefinition", "tasks", 1, "extRef", 0, "uri"]
+    assert compiled_fields(caplog)["workflowDefinition"] == "its rows hold a value only the general path answers"
