@@ -152,6 +152,15 @@ def test_a_long_title_is_cut():
     assert graph.nodes[1].label == "T" * (diagram.MAX_LABEL_CHARS - 1) + "…\ntriage"
 
 
+def test_an_unpaired_surrogate_is_drawn_as_a_replacement():
+    """Requests and imports refuse them (PostgreSQL cannot store one), but a document read from SQLite's JSON
+    text could hold one: the DOT source is still UTF-8 (dot's input, the cache key's hash)."""
+    document = demo("it-incident")
+    document["tasks"][0]["title"] = "Tri\ud800age"
+    assert '"Tri\ufffdage\\ntriage"' in diagram.dot_source(document).encode("utf-8").decode("utf-8")
+    assert 't_triage("Tri\ufffdage<br>triage")' in diagram.mermaid(document)
+
+
 # --- SVG --------------------------------------------------------------------------------------------
 
 
@@ -277,6 +286,23 @@ class TestGraphQL:
             unavailable = diagram_over_http(gql, tenant_a, id=gid(incident), format="SVG")
             assert [p["code"] for p in unavailable["errors"]] == ["DIAGRAM_UNAVAILABLE"]
         assert len(layouts) == 3
+
+    def test_text_that_xml_cannot_hold_or_that_reorders_the_label_is_shown_as_a_replacement(self, gql, tenant_a):
+        """U+FFFE and U+FFFF are not XML characters: an SVG holding one is no image at all. A bidirectional
+        override reorders what follows it: `== "\u202e0001"` would read as `== "1000"` in the drawing."""
+        needs_graphviz()
+        document = demo("it-incident")
+        document["tasks"][0]["title"] = "Triage \ufffe\uffff now"
+        document["transitions"][1]["condition"] = {"==": [{"var": "ticket.service"}, "\u202e0001\u2066"]}
+        workflow = workflow_upload(acting_user=tenant_a.admin, document=document).row
+        svg = diagram_over_http(gql, tenant_a, id=gid(workflow), format="SVG")["text"]
+        texts = svg_texts(svg)  # well-formed XML
+        assert "Triage \ufffd\ufffd now" in texts
+        assert 'ticket.service == "\ufffd0001\ufffd"; priority 10' in texts
+        mermaid = diagram_over_http(gql, tenant_a, id=gid(workflow), format="MERMAID")["text"]
+        assert '|"ticket.service == #34;\ufffd0001\ufffd#34;; priority 10"|' in mermaid
+        for text in (svg, mermaid):
+            assert not {"\ufffe", "\uffff", "\u202e", "\u2066"} & set(text)
 
     def test_unknown_version_and_another_companys_workflow(self, gql, tenant_a, tenant_b, incident):
         unknown = diagram_over_http(gql, tenant_a, id=gid(incident), version=2, format="MERMAID")

@@ -13,7 +13,8 @@ as a subprocess; no database. What is drawn:
   for an error transition (non-empty `onError`) the errors it catches (`on TIMEOUT, HTTP_5XX`);
   error edges are dashed.
 
-Labels are bounded (MAX_LABEL_CHARS, rendering stops there whatever the condition's size) and
+Labels are bounded (MAX_LABEL_CHARS, rendering stops there whatever the condition's size), show
+what XML cannot hold or what would reorder the text after it (bidirectional overrides) as U+FFFD, and are
 escaped for each output: Mermaid's `#<code>;` entities for every character its parser or its
 HTML labels read, DOT's quoted strings with `&` written as an entity (Graphviz reads entities
 in labels). Node ids derive from task keys (`t_<key>`), never from free text.
@@ -149,12 +150,17 @@ def edge_label(transition: dict[str, Any]) -> str:
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
+# Shown as U+FFFD: the noncharacters XML cannot hold (an SVG with one is not well-formed: no image at all),
+# unpaired surrogates (no UTF-8 for dot), and the bidirectional embeddings, overrides and isolates, which
+# reorder what follows them (`== "\u202e0001"` would read `== "1000"` to a reviewer).
+_UNSHOWABLE = re.compile("[\ufffe\uffff\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+_REPLACEMENT = "\ufffd"
 
 
 def _bounded(text: str) -> str:
     """One line of at most MAX_LABEL_CHARS: control characters (which XML cannot hold) and runs of white space
-    as one space."""
-    text = " ".join(_CONTROL.sub(" ", text).split())
+    as one space, characters that cannot be shown as they are (_UNSHOWABLE) as U+FFFD."""
+    text = " ".join(_UNSHOWABLE.sub(_REPLACEMENT, _CONTROL.sub(" ", text)).split())
     return text if len(text) <= MAX_LABEL_CHARS else text[: MAX_LABEL_CHARS - 1] + _ELLIPSIS
 
 
