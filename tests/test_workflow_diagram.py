@@ -304,6 +304,19 @@ class TestGraphQL:
         for text in (svg, mermaid):
             assert not {"\ufffe", "\uffff", "\u202e", "\u2066"} & set(text)
 
+    def test_a_drawing_kept_for_one_company_is_not_answered_to_another(self, gql, tenant_a, tenant_b, monkeypatch):
+        """The same graph drawn for two companies is laid out for each: a drawing answered from another
+        company's entry (milliseconds instead of a layout) would confirm that they have that exact workflow."""
+        needs_graphviz()
+        layouts = []
+        monkeypatch.setattr(
+            diagram, "layout_svg", lambda dot, lay_out=diagram.layout_svg: layouts.append(dot) or lay_out(dot)
+        )
+        for tenant in (tenant_a, tenant_b, tenant_a, tenant_b):
+            workflow = workflow_upload(acting_user=tenant.admin, document=demo("it-incident")).row
+            assert "<svg" in diagram_over_http(gql, tenant, id=gid(workflow), format="SVG")["text"]
+        assert len(layouts) == 2, "a company was answered the drawing kept for another"
+
     def test_unknown_version_and_another_companys_workflow(self, gql, tenant_a, tenant_b, incident):
         unknown = diagram_over_http(gql, tenant_a, id=gid(incident), version=2, format="MERMAID")
         assert [(p["code"], p["path"]) for p in unknown["errors"]] == [("NOT_FOUND", "/version")]

@@ -307,21 +307,25 @@ def workflow_diagram(*, acting_user: User, workflow_id: str, version: int | None
             None, None, (_not_found(acting_user, workflow_id, version, id_path="/id", version_path="/version"),)
         )
     try:
-        return DiagramResult(snapshot.version, draw(version_document(snapshot), diagram_format))
+        return DiagramResult(snapshot.version, draw(snapshot, diagram_format))
     except diagram.DiagramUnavailable as unavailable:
         return DiagramResult(snapshot.version, None, (Problem("DIAGRAM_UNAVAILABLE", str(unavailable), "/format"),))
 
 
-def draw(document: dict[str, Any], diagram_format: str) -> str:
-    """A document drawn in one of diagram.FORMATS; DiagramUnavailable when SVG cannot be made."""
-    return _laid_out_svg(diagram.dot_source(document)) if diagram_format == diagram.SVG else diagram.mermaid(document)
+def draw(snapshot: WorkflowVersion, diagram_format: str) -> str:
+    """A version's document drawn in one of diagram.FORMATS; DiagramUnavailable when SVG cannot be made."""
+    document = version_document(snapshot)
+    if diagram_format != diagram.SVG:
+        return diagram.mermaid(document)
+    return _laid_out_svg(diagram.dot_source(document), company_id=snapshot.company_id)
 
 
-def _laid_out_svg(dot: str) -> str:
-    """dot's SVG of a DOT source, kept in CACHES["diagrams"] by the source's SHA-256: a layout takes up to
-    DOT_SECONDS of a worker, and a stored version's drawing never changes (a new one needs an upload). A
-    cache that fails is a miss; a drawing that could not be made is not kept."""
-    key = hashlib.sha256(dot.encode("utf-8")).hexdigest()
+def _laid_out_svg(dot: str, *, company_id: int) -> str:
+    """dot's SVG of a DOT source, kept in CACHES["diagrams"] by the company and the source's SHA-256: a layout
+    takes up to DOT_SECONDS of a worker, and a stored version's drawing never changes (a new one needs an
+    upload). Per company, so that a drawing answered at once (not laid out) never tells that another company
+    drew the same graph. A cache that fails is a miss; a drawing that could not be made is not kept."""
+    key = f"{company_id}:{hashlib.sha256(dot.encode('utf-8')).hexdigest()}"
     cache = caches["diagrams"]
     try:
         kept = cache.get(key)
