@@ -84,6 +84,22 @@ def test_mermaid_of_the_demo_workflows_parses_with_mermaid():
     assert {verdict.get("diagramType") for verdict in verdicts[:4]} == {"flowchart-v2"}
 
 
+def test_a_label_cannot_configure_mermaid():
+    """Mermaid reads `%%{init: {...}}%%` anywhere in a text, quoted labels included: a title could set the
+    reviewer's theme CSS (hide an edge, fetch a URL) or, cut at 80 characters, leave an unclosed directive
+    that swallows the following lines."""
+    directive = "%%{init:{'themeCSS':'.edgeLabel{display:none}','theme':'dark'}}%%"
+    document = demo("it-incident")
+    document["tasks"][0]["title"] = directive
+    document["tasks"][1]["title"] = "%%{init: " + "x" * 100
+    document["transitions"][1]["condition"] = {"==": [{"var": "ticket.service"}, directive]}
+    text = diagram.mermaid(document)
+    assert "%" not in text
+    assert "#37;#37;{init:{'themeCSS'" in text
+    [verdict] = mermaid_parse([text])
+    assert verdict == {"ok": True, "diagramType": "flowchart-v2", "config": {}}, verdict
+
+
 def test_mermaid_draws_start_end_task_types_conditions_and_priorities():
     text = diagram.mermaid(demo("employee-onboarding"))
     lines = text.splitlines()

@@ -16,8 +16,9 @@ as a subprocess; no database. What is drawn:
 Labels are bounded (MAX_LABEL_CHARS, rendering stops there whatever the condition's size), show
 what XML cannot hold or what would reorder the text after it (bidirectional overrides) as U+FFFD, and are
 escaped for each output: Mermaid's `#<code>;` entities for every character its parser or its
-HTML labels read, DOT's quoted strings with `&` written as an entity (Graphviz reads entities
-in labels). Node ids derive from task keys (`t_<key>`), never from free text.
+HTML labels read (and `%`, which could open a `%%{init}%%` directive), DOT's quoted strings with
+`&` written as an entity (Graphviz reads entities in labels). Node ids derive from task keys
+(`t_<key>`), never from free text.
 
 Graphviz runs with constant arguments (`dot -Tsvg`, the source on standard input, nothing a
 client wrote in a position read as a file name or an option), with a time limit, an address
@@ -237,8 +238,9 @@ def condition_text(logic: Any) -> str:
 
 
 def _mermaid_text(text: str) -> str:
-    """A label as a Mermaid quoted string: characters its parser or HTML labels read as entities."""
-    escaped = "".join(f"#{ord(c)};" if c in '"#&<>`\\' else c for c in text)
+    """A label as a Mermaid quoted string: characters its parser or HTML labels read as entities, and `%`
+    (Mermaid reads a `%%{init: ...}%%` directive anywhere in the text, quoted labels included)."""
+    escaped = "".join(f"#{ord(c)};" if c in '"#%&<>`\\' else c for c in text)
     return '"' + escaped + '"'
 
 
