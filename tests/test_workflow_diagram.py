@@ -333,6 +333,27 @@ class TestGraphQL:
             assert "<svg" in diagram_over_http(gql, tenant, id=gid(workflow), format="SVG")["text"]
         assert len(layouts) == 2, "a company was answered the drawing kept for another"
 
+    def test_a_layout_past_the_time_limit_is_not_tried_again_at_once(self, gql, tenant_a, tenant_b, monkeypatch):
+        """Each ask for a graph dot cannot lay out in time took DOT_SECONDS of a worker (10 s): a few clients
+        asking again and again held every worker. The failure is kept for a while, for that company."""
+        needs_graphviz()
+        layouts = []
+        monkeypatch.setattr(
+            diagram, "layout_svg", lambda dot, lay_out=diagram.layout_svg: layouts.append(dot) or lay_out(dot)
+        )
+        monkeypatch.setattr(diagram, "DOT_SECONDS", 0.05)
+        answers = []
+        for tenant in (tenant_a, tenant_a, tenant_b):
+            big = generated_workflow(300, 900, title="big")
+            workflow = workflow_upload(acting_user=tenant.admin, document=big).row
+            answers.append(diagram_over_http(gql, tenant, id=gid(workflow), format="SVG"))
+        assert len(layouts) == 2, "the same company's graph was laid out again at once"
+        for answer in answers:
+            assert (answer["text"], [p["code"] for p in answer["errors"]]) == (None, ["DIAGRAM_UNAVAILABLE"])
+            assert "within 0.05 s" in answer["errors"][0]["message"]
+        assert "try again after" in answers[1]["errors"][0]["message"]
+        assert "try again after" not in answers[2]["errors"][0]["message"]  # another company's is its own
+
     def test_unknown_version_and_another_companys_workflow(self, gql, tenant_a, tenant_b, incident):
         unknown = diagram_over_http(gql, tenant_a, id=gid(incident), version=2, format="MERMAID")
         assert [(p["code"], p["path"]) for p in unknown["errors"]] == [("NOT_FOUND", "/version")]

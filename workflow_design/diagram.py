@@ -80,6 +80,10 @@ class DiagramUnavailable(Exception):
     """Graphviz could not draw the document (missing, too slow, too large); the message says which."""
 
 
+class LayoutFailed(DiagramUnavailable):
+    """dot ran and made no drawing (out of time or memory, an SVG too large): the same graph fails alike."""
+
+
 @dataclass(frozen=True)
 class Node:
     id: str
@@ -327,12 +331,12 @@ def layout_svg(dot: str) -> str:
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            raise DiagramUnavailable(
+            raise LayoutFailed(
                 f"Graphviz did not lay out the workflow within {DOT_SECONDS} s; ask for MERMAID instead."
             ) from None
     if finished.returncode != 0 or not finished.stdout:
         reason = finished.stderr.decode("utf-8", "replace").strip()[:200] or f"exit status {finished.returncode}"
-        raise DiagramUnavailable(f"Graphviz failed to draw the workflow ({reason}).")
+        raise LayoutFailed(f"Graphviz failed to draw the workflow ({reason}).")
     if len(finished.stdout) > MAX_SVG_BYTES:
-        raise DiagramUnavailable(f"The drawing is too large ({len(finished.stdout)} bytes of SVG).")
+        raise LayoutFailed(f"The drawing is too large ({len(finished.stdout)} bytes of SVG).")
     return finished.stdout.decode("utf-8")

@@ -8,6 +8,7 @@ those run on.
 """
 
 import contextlib
+import datetime
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -320,11 +321,23 @@ def draw(snapshot: WorkflowVersion, diagram_format: str) -> str:
     return _laid_out_svg(diagram.dot_source(document), company_id=snapshot.company_id)
 
 
+# A graph dot could not lay out is not tried again for this long: each try holds a worker for up to
+# DOT_SECONDS, so a few clients asking again and again would hold them all.
+FAILED_LAYOUT_RETRY_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class _FailedLayout:
+    message: str
+    retry_after: datetime.datetime
+
+
 def _laid_out_svg(dot: str, *, company_id: int) -> str:
     """dot's SVG of a DOT source, kept in CACHES["diagrams"] by the company and the source's SHA-256: a layout
     takes up to DOT_SECONDS of a worker, and a stored version's drawing never changes (a new one needs an
     upload). Per company, so that a drawing answered at once (not laid out) never tells that another company
-    drew the same graph. A cache that fails is a miss; a drawing that could not be made is not kept."""
+    drew the same graph. A cache that fails is a miss. A layout that failed (diagram.LayoutFailed) is kept
+    as such for FAILED_LAYOUT_RETRY_SECONDS, not longer: a busy server may have been the cause."""
     key = f"{company_id}:{hashlib.sha256(dot.encode('utf-8')).hexdigest()}"
     cache = caches["diagrams"]
     try:
@@ -333,7 +346,17 @@ def _laid_out_svg(dot: str, *, company_id: int) -> str:
         kept = None
     if isinstance(kept, str):
         return kept
-    drawn = diagram.layout_svg(dot)
+    if isinstance(kept, _FailedLayout):
+        raise diagram.DiagramUnavailable(
+            f"{kept.message} It failed a moment ago: try again after {kept.retry_after:%Y-%m-%d %H:%M:%S} UTC."
+        )
+    try:
+        drawn = diagram.layout_svg(dot)
+    except diagram.LayoutFailed as failed:
+        retry_after = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=FAILED_LAYOUT_RETRY_SECONDS)
+        with contextlib.suppress(RedisError):
+            cache.set(key, _FailedLayout(str(failed), retry_after), timeout=FAILED_LAYOUT_RETRY_SECONDS)
+        raise
     with contextlib.suppress(RedisError):  # not kept: drawn again next time
         cache.set(key, drawn)
     return drawn
