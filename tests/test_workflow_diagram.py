@@ -12,11 +12,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
 
 from bench.documents import generated_workflow
 from tests.support.ids import gid
-from workflow_design import diagram
+from workflow_design import diagram, selectors
 from workflow_design.services import workflow_upload
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -353,6 +354,29 @@ class TestGraphQL:
             assert "within 0.05 s" in answer["errors"][0]["message"]
         assert "try again after" in answers[1]["errors"][0]["message"]
         assert "try again after" not in answers[2]["errors"][0]["message"]  # another company's is its own
+
+    def test_one_layout_at_a_time_per_company(self, gql, tenant_a, tenant_b, incident, monkeypatch):
+        """A company's new drawings are laid out one at a time over every worker and server: one client asking
+        for many large graphs at once holds one worker, not all of them (each layout up to DOT_SECONDS)."""
+        needs_graphviz()
+        layouts = []
+        monkeypatch.setattr(
+            diagram, "layout_svg", lambda dot, lay_out=diagram.layout_svg: layouts.append(dot) or lay_out(dot)
+        )
+        slot = selectors.layout_slot_key(tenant_a.company.pk)
+        caches["throttles"].add(slot, True, timeout=60)  # another worker is laying out one of Acme's drawings
+        try:
+            busy = diagram_over_http(gql, tenant_a, id=gid(incident), format="SVG")
+            assert (busy["text"], [p["code"] for p in busy["errors"]]) == (None, ["DIAGRAM_UNAVAILABLE"])
+            assert "being laid out" in busy["errors"][0]["message"]
+            assert layouts == []
+            other = workflow_upload(acting_user=tenant_b.admin, document=demo("it-incident")).row
+            assert "<svg" in diagram_over_http(gql, tenant_b, id=gid(other), format="SVG")["text"]  # Globex's own
+        finally:
+            caches["throttles"].delete(slot)
+        assert "<svg" in diagram_over_http(gql, tenant_a, id=gid(incident), format="SVG")["text"]
+        assert caches["throttles"].get(slot) is None, "the slot was kept after the layout"
+        assert len(layouts) == 2
 
     def test_unknown_version_and_another_companys_workflow(self, gql, tenant_a, tenant_b, incident):
         unknown = diagram_over_http(gql, tenant_a, id=gid(incident), version=2, format="MERMAID")

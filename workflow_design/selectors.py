@@ -10,7 +10,7 @@ those run on.
 import contextlib
 import datetime
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, TypedDict
 
@@ -332,6 +332,34 @@ class _FailedLayout:
     retry_after: datetime.datetime
 
 
+def layout_slot_key(company_id: int) -> str:
+    return f"diagram-layout:{company_id}"
+
+
+@contextlib.contextmanager
+def _layout_slot(company_id: int) -> Iterator[None]:
+    """The company's one layout at a time, over every worker and server (CACHES["throttles"] is shared): a
+    company's clients asking for many new drawings at once hold one worker, not all of them. Taken for
+    DOT_SECONDS and a margin at most (a worker killed while laying out does not keep it); a cache that fails
+    lets the layout run."""
+    key = layout_slot_key(company_id)
+    throttles = caches["throttles"]
+    try:
+        taken = throttles.add(key, True, timeout=int(diagram.DOT_SECONDS) + 5)
+    except RedisError:
+        taken = None
+    if taken is False:
+        raise diagram.DiagramUnavailable(
+            "Another drawing of your company's is being laid out: try again in a few seconds, or ask for MERMAID."
+        )
+    try:
+        yield
+    finally:
+        if taken:
+            with contextlib.suppress(RedisError):
+                throttles.delete(key)
+
+
 def _laid_out_svg(dot: str, *, company_id: int) -> str:
     """dot's SVG of a DOT source, kept in CACHES["diagrams"] by the company and the source's SHA-256: a layout
     takes up to DOT_SECONDS of a worker, and a stored version's drawing never changes (a new one needs an
@@ -351,7 +379,8 @@ def _laid_out_svg(dot: str, *, company_id: int) -> str:
             f"{kept.message} It failed a moment ago: try again after {kept.retry_after:%Y-%m-%d %H:%M:%S} UTC."
         )
     try:
-        drawn = diagram.layout_svg(dot)
+        with _layout_slot(company_id):
+            drawn = diagram.layout_svg(dot)
     except diagram.LayoutFailed as failed:
         retry_after = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=FAILED_LAYOUT_RETRY_SECONDS)
         with contextlib.suppress(RedisError):

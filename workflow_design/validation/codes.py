@@ -357,7 +357,8 @@ PROBLEM_CODES = _registry(
         ERROR,
         "workflowDiagram could not draw the workflow as SVG: Graphviz is not installed on the server, or its "
         "layout took longer than 10 s or would be too large, now or in the last 10 minutes (a graph whose layout "
-        "failed is not tried again sooner; the message says which).",
+        "failed is not tried again sooner), or another of the company's drawings is being laid out (one at a "
+        "time); the message says which.",
         "Ask for the MERMAID format, which needs no layout on the server, or split a very large workflow.",
     ),
     # --- writes -------------------------------------------------------------------------------
