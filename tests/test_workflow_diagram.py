@@ -12,11 +12,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
 
 from bench.documents import generated_workflow
 from tests.support.ids import gid
-from workflow_design import diagram
+from workflow_design import diagram, selectors
 from workflow_design.services import workflow_upload
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,6 +83,22 @@ def test_mermaid_of_the_demo_workflows_parses_with_mermaid():
     verdicts = mermaid_parse(texts)
     assert [verdict["ok"] for verdict in verdicts] == [True, True, True, True, False], verdicts
     assert {verdict.get("diagramType") for verdict in verdicts[:4]} == {"flowchart-v2"}
+
+
+def test_a_label_cannot_configure_mermaid():
+    """Mermaid reads `%%{init: {...}}%%` anywhere in a text, quoted labels included: a title could set the
+    reviewer's theme CSS (hide an edge, fetch a URL) or, cut at 80 characters, leave an unclosed directive
+    that swallows the following lines."""
+    directive = "%%{init:{'themeCSS':'.edgeLabel{display:none}','theme':'dark'}}%%"
+    document = demo("it-incident")
+    document["tasks"][0]["title"] = directive
+    document["tasks"][1]["title"] = "%%{init: " + "x" * 100
+    document["transitions"][1]["condition"] = {"==": [{"var": "ticket.service"}, directive]}
+    text = diagram.mermaid(document)
+    assert "%" not in text
+    assert "#37;#37;{init:{'themeCSS'" in text
+    [verdict] = mermaid_parse([text])
+    assert verdict == {"ok": True, "diagramType": "flowchart-v2", "config": {}}, verdict
 
 
 def test_mermaid_draws_start_end_task_types_conditions_and_priorities():
@@ -150,6 +167,15 @@ def test_a_long_title_is_cut():
     document["tasks"][0]["title"] = "T" * 255
     graph = diagram.workflow_graph(document)
     assert graph.nodes[1].label == "T" * (diagram.MAX_LABEL_CHARS - 1) + "…\ntriage"
+
+
+def test_an_unpaired_surrogate_is_drawn_as_a_replacement():
+    """Requests and imports refuse them (PostgreSQL cannot store one), but a document read from SQLite's JSON
+    text could hold one: the DOT source is still UTF-8 (dot's input, the cache key's hash)."""
+    document = demo("it-incident")
+    document["tasks"][0]["title"] = "Tri\ud800age"
+    assert '"Tri\ufffdage\\ntriage"' in diagram.dot_source(document).encode("utf-8").decode("utf-8")
+    assert 't_triage("Tri\ufffdage<br>triage")' in diagram.mermaid(document)
 
 
 # --- SVG --------------------------------------------------------------------------------------------
@@ -277,6 +303,80 @@ class TestGraphQL:
             unavailable = diagram_over_http(gql, tenant_a, id=gid(incident), format="SVG")
             assert [p["code"] for p in unavailable["errors"]] == ["DIAGRAM_UNAVAILABLE"]
         assert len(layouts) == 3
+
+    def test_text_that_xml_cannot_hold_or_that_reorders_the_label_is_shown_as_a_replacement(self, gql, tenant_a):
+        """U+FFFE and U+FFFF are not XML characters: an SVG holding one is no image at all. A bidirectional
+        override reorders what follows it: `== "\u202e0001"` would read as `== "1000"` in the drawing."""
+        needs_graphviz()
+        document = demo("it-incident")
+        document["tasks"][0]["title"] = "Triage \ufffe\uffff now"
+        document["transitions"][1]["condition"] = {"==": [{"var": "ticket.service"}, "\u202e0001\u2066"]}
+        workflow = workflow_upload(acting_user=tenant_a.admin, document=document).row
+        svg = diagram_over_http(gql, tenant_a, id=gid(workflow), format="SVG")["text"]
+        texts = svg_texts(svg)  # well-formed XML
+        assert "Triage \ufffd\ufffd now" in texts
+        assert 'ticket.service == "\ufffd0001\ufffd"; priority 10' in texts
+        mermaid = diagram_over_http(gql, tenant_a, id=gid(workflow), format="MERMAID")["text"]
+        assert '|"ticket.service == #34;\ufffd0001\ufffd#34;; priority 10"|' in mermaid
+        for text in (svg, mermaid):
+            assert not {"\ufffe", "\uffff", "\u202e", "\u2066"} & set(text)
+
+    def test_a_drawing_kept_for_one_company_is_not_answered_to_another(self, gql, tenant_a, tenant_b, monkeypatch):
+        """The same graph drawn for two companies is laid out for each: a drawing answered from another
+        company's entry (milliseconds instead of a layout) would confirm that they have that exact workflow."""
+        needs_graphviz()
+        layouts = []
+        monkeypatch.setattr(
+            diagram, "layout_svg", lambda dot, lay_out=diagram.layout_svg: layouts.append(dot) or lay_out(dot)
+        )
+        for tenant in (tenant_a, tenant_b, tenant_a, tenant_b):
+            workflow = workflow_upload(acting_user=tenant.admin, document=demo("it-incident")).row
+            assert "<svg" in diagram_over_http(gql, tenant, id=gid(workflow), format="SVG")["text"]
+        assert len(layouts) == 2, "a company was answered the drawing kept for another"
+
+    def test_a_layout_past_the_time_limit_is_not_tried_again_at_once(self, gql, tenant_a, tenant_b, monkeypatch):
+        """Each ask for a graph dot cannot lay out in time took DOT_SECONDS of a worker (10 s): a few clients
+        asking again and again held every worker. The failure is kept for a while, for that company."""
+        needs_graphviz()
+        layouts = []
+        monkeypatch.setattr(
+            diagram, "layout_svg", lambda dot, lay_out=diagram.layout_svg: layouts.append(dot) or lay_out(dot)
+        )
+        monkeypatch.setattr(diagram, "DOT_SECONDS", 0.05)
+        answers = []
+        for tenant in (tenant_a, tenant_a, tenant_b):
+            big = generated_workflow(300, 900, title="big")
+            workflow = workflow_upload(acting_user=tenant.admin, document=big).row
+            answers.append(diagram_over_http(gql, tenant, id=gid(workflow), format="SVG"))
+        assert len(layouts) == 2, "the same company's graph was laid out again at once"
+        for answer in answers:
+            assert (answer["text"], [p["code"] for p in answer["errors"]]) == (None, ["DIAGRAM_UNAVAILABLE"])
+            assert "within 0.05 s" in answer["errors"][0]["message"]
+        assert "try again after" in answers[1]["errors"][0]["message"]
+        assert "try again after" not in answers[2]["errors"][0]["message"]  # another company's is its own
+
+    def test_one_layout_at_a_time_per_company(self, gql, tenant_a, tenant_b, incident, monkeypatch):
+        """A company's new drawings are laid out one at a time over every worker and server: one client asking
+        for many large graphs at once holds one worker, not all of them (each layout up to DOT_SECONDS)."""
+        needs_graphviz()
+        layouts = []
+        monkeypatch.setattr(
+            diagram, "layout_svg", lambda dot, lay_out=diagram.layout_svg: layouts.append(dot) or lay_out(dot)
+        )
+        slot = selectors.layout_slot_key(tenant_a.company.pk)
+        caches["throttles"].add(slot, True, timeout=60)  # another worker is laying out one of Acme's drawings
+        try:
+            busy = diagram_over_http(gql, tenant_a, id=gid(incident), format="SVG")
+            assert (busy["text"], [p["code"] for p in busy["errors"]]) == (None, ["DIAGRAM_UNAVAILABLE"])
+            assert "being laid out" in busy["errors"][0]["message"]
+            assert layouts == []
+            other = workflow_upload(acting_user=tenant_b.admin, document=demo("it-incident")).row
+            assert "<svg" in diagram_over_http(gql, tenant_b, id=gid(other), format="SVG")["text"]  # Globex's own
+        finally:
+            caches["throttles"].delete(slot)
+        assert "<svg" in diagram_over_http(gql, tenant_a, id=gid(incident), format="SVG")["text"]
+        assert caches["throttles"].get(slot) is None, "the slot was kept after the layout"
+        assert len(layouts) == 2
 
     def test_unknown_version_and_another_companys_workflow(self, gql, tenant_a, tenant_b, incident):
         unknown = diagram_over_http(gql, tenant_a, id=gid(incident), version=2, format="MERMAID")

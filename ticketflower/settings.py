@@ -378,8 +378,8 @@ CACHES = {
     },
     # Room for 100,000 live counts (client addresses and users within their periods) before any is lost.
     "throttles": _shared_cache(table=THROTTLE_CACHE_TABLE, max_entries=100_000, redis_timeout_seconds=5),
-    # SVG drawings of workflows by their graph's SHA-256 (workflow_design.selectors): never stale; a Redis slower
-    # than a second is a miss. Per process without Redis, few: a drawing may take megabytes.
+    # SVG drawings of workflows by company and their graph's SHA-256 (workflow_design.selectors): never stale; a
+    # Redis slower than a second is a miss. Per process without Redis, few: a drawing may take megabytes.
     "diagrams": _redis_cache(timeout_seconds=1, TIMEOUT=DIAGRAM_CACHE_TTL_SECONDS, KEY_PREFIX="diagram")
     if REDIS_URL
     else {

@@ -13,10 +13,12 @@ as a subprocess; no database. What is drawn:
   for an error transition (non-empty `onError`) the errors it catches (`on TIMEOUT, HTTP_5XX`);
   error edges are dashed.
 
-Labels are bounded (MAX_LABEL_CHARS, rendering stops there whatever the condition's size) and
+Labels are bounded (MAX_LABEL_CHARS, rendering stops there whatever the condition's size), show
+what XML cannot hold or what would reorder the text after it (bidirectional overrides) as U+FFFD, and are
 escaped for each output: Mermaid's `#<code>;` entities for every character its parser or its
-HTML labels read, DOT's quoted strings with `&` written as an entity (Graphviz reads entities
-in labels). Node ids derive from task keys (`t_<key>`), never from free text.
+HTML labels read (and `%`, which could open a `%%{init}%%` directive), DOT's quoted strings with
+`&` written as an entity (Graphviz reads entities in labels). Node ids derive from task keys
+(`t_<key>`), never from free text.
 
 Graphviz runs with constant arguments (`dot -Tsvg`, the source on standard input, nothing a
 client wrote in a position read as a file name or an option), with a time limit, an address
@@ -76,6 +78,10 @@ _BRACKETED = _INFIX | {"!", "!!"}  # operands drawn with these are put in bracke
 
 class DiagramUnavailable(Exception):
     """Graphviz could not draw the document (missing, too slow, too large); the message says which."""
+
+
+class LayoutFailed(DiagramUnavailable):
+    """dot ran and made no drawing (out of time or memory, an SVG too large): the same graph fails alike."""
 
 
 @dataclass(frozen=True)
@@ -149,12 +155,17 @@ def edge_label(transition: dict[str, Any]) -> str:
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
+# Shown as U+FFFD: the noncharacters XML cannot hold (an SVG with one is not well-formed: no image at all),
+# unpaired surrogates (no UTF-8 for dot), and the bidirectional embeddings, overrides and isolates, which
+# reorder what follows them (`== "\u202e0001"` would read `== "1000"` to a reviewer).
+_UNSHOWABLE = re.compile("[\ufffe\uffff\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+_REPLACEMENT = "\ufffd"
 
 
 def _bounded(text: str) -> str:
     """One line of at most MAX_LABEL_CHARS: control characters (which XML cannot hold) and runs of white space
-    as one space."""
-    text = " ".join(_CONTROL.sub(" ", text).split())
+    as one space, characters that cannot be shown as they are (_UNSHOWABLE) as U+FFFD."""
+    text = " ".join(_UNSHOWABLE.sub(_REPLACEMENT, _CONTROL.sub(" ", text)).split())
     return text if len(text) <= MAX_LABEL_CHARS else text[: MAX_LABEL_CHARS - 1] + _ELLIPSIS
 
 
@@ -231,8 +242,9 @@ def condition_text(logic: Any) -> str:
 
 
 def _mermaid_text(text: str) -> str:
-    """A label as a Mermaid quoted string: characters its parser or HTML labels read as entities."""
-    escaped = "".join(f"#{ord(c)};" if c in '"#&<>`\\' else c for c in text)
+    """A label as a Mermaid quoted string: characters its parser or HTML labels read as entities, and `%`
+    (Mermaid reads a `%%{init: ...}%%` directive anywhere in the text, quoted labels included)."""
+    escaped = "".join(f"#{ord(c)};" if c in '"#%&<>`\\' else c for c in text)
     return '"' + escaped + '"'
 
 
@@ -319,12 +331,12 @@ def layout_svg(dot: str) -> str:
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            raise DiagramUnavailable(
+            raise LayoutFailed(
                 f"Graphviz did not lay out the workflow within {DOT_SECONDS} s; ask for MERMAID instead."
             ) from None
     if finished.returncode != 0 or not finished.stdout:
         reason = finished.stderr.decode("utf-8", "replace").strip()[:200] or f"exit status {finished.returncode}"
-        raise DiagramUnavailable(f"Graphviz failed to draw the workflow ({reason}).")
+        raise LayoutFailed(f"Graphviz failed to draw the workflow ({reason}).")
     if len(finished.stdout) > MAX_SVG_BYTES:
-        raise DiagramUnavailable(f"The drawing is too large ({len(finished.stdout)} bytes of SVG).")
+        raise LayoutFailed(f"The drawing is too large ({len(finished.stdout)} bytes of SVG).")
     return finished.stdout.decode("utf-8")

@@ -8,8 +8,9 @@ those run on.
 """
 
 import contextlib
+import datetime
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, TypedDict
 
@@ -307,21 +308,65 @@ def workflow_diagram(*, acting_user: User, workflow_id: str, version: int | None
             None, None, (_not_found(acting_user, workflow_id, version, id_path="/id", version_path="/version"),)
         )
     try:
-        return DiagramResult(snapshot.version, draw(version_document(snapshot), diagram_format))
+        return DiagramResult(snapshot.version, draw(snapshot, diagram_format))
     except diagram.DiagramUnavailable as unavailable:
         return DiagramResult(snapshot.version, None, (Problem("DIAGRAM_UNAVAILABLE", str(unavailable), "/format"),))
 
 
-def draw(document: dict[str, Any], diagram_format: str) -> str:
-    """A document drawn in one of diagram.FORMATS; DiagramUnavailable when SVG cannot be made."""
-    return _laid_out_svg(diagram.dot_source(document)) if diagram_format == diagram.SVG else diagram.mermaid(document)
+def draw(snapshot: WorkflowVersion, diagram_format: str) -> str:
+    """A version's document drawn in one of diagram.FORMATS; DiagramUnavailable when SVG cannot be made."""
+    document = version_document(snapshot)
+    if diagram_format != diagram.SVG:
+        return diagram.mermaid(document)
+    return _laid_out_svg(diagram.dot_source(document), company_id=snapshot.company_id)
 
 
-def _laid_out_svg(dot: str) -> str:
-    """dot's SVG of a DOT source, kept in CACHES["diagrams"] by the source's SHA-256: a layout takes up to
-    DOT_SECONDS of a worker, and a stored version's drawing never changes (a new one needs an upload). A
-    cache that fails is a miss; a drawing that could not be made is not kept."""
-    key = hashlib.sha256(dot.encode("utf-8")).hexdigest()
+# A graph dot could not lay out is not tried again for this long: each try holds a worker for up to
+# DOT_SECONDS, so a few clients asking again and again would hold them all.
+FAILED_LAYOUT_RETRY_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class _FailedLayout:
+    message: str
+    retry_after: datetime.datetime
+
+
+def layout_slot_key(company_id: int) -> str:
+    return f"diagram-layout:{company_id}"
+
+
+@contextlib.contextmanager
+def _layout_slot(company_id: int) -> Iterator[None]:
+    """The company's one layout at a time, over every worker and server (CACHES["throttles"] is shared): a
+    company's clients asking for many new drawings at once hold one worker, not all of them. Taken for
+    DOT_SECONDS and a margin at most (a worker killed while laying out does not keep it); a cache that fails
+    lets the layout run."""
+    key = layout_slot_key(company_id)
+    throttles = caches["throttles"]
+    try:
+        taken = throttles.add(key, True, timeout=int(diagram.DOT_SECONDS) + 5)
+    except RedisError:
+        taken = None
+    if taken is False:
+        raise diagram.DiagramUnavailable(
+            "Another drawing of your company's is being laid out: try again in a few seconds, or ask for MERMAID."
+        )
+    try:
+        yield
+    finally:
+        if taken:
+            with contextlib.suppress(RedisError):
+                throttles.delete(key)
+
+
+def _laid_out_svg(dot: str, *, company_id: int) -> str:
+    """dot's SVG of a DOT source, kept in CACHES["diagrams"] by the company and the source's SHA-256: a layout
+    takes up to DOT_SECONDS of a worker, and a stored version's drawing never changes (a new one needs an
+    upload). Per company, so that a drawing answered at once (not laid out) never tells that another company
+    drew the same graph. A cache that fails is a miss. A layout that failed (diagram.LayoutFailed) is kept
+    as such for FAILED_LAYOUT_RETRY_SECONDS, not longer: a busy server may have been the cause."""
+    key = f"{company_id}:{hashlib.sha256(dot.encode('utf-8')).hexdigest()}"
     cache = caches["diagrams"]
     try:
         kept = cache.get(key)
@@ -329,7 +374,18 @@ def _laid_out_svg(dot: str) -> str:
         kept = None
     if isinstance(kept, str):
         return kept
-    drawn = diagram.layout_svg(dot)
+    if isinstance(kept, _FailedLayout):
+        raise diagram.DiagramUnavailable(
+            f"{kept.message} It failed a moment ago: try again after {kept.retry_after:%Y-%m-%d %H:%M:%S} UTC."
+        )
+    try:
+        with _layout_slot(company_id):
+            drawn = diagram.layout_svg(dot)
+    except diagram.LayoutFailed as failed:
+        retry_after = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=FAILED_LAYOUT_RETRY_SECONDS)
+        with contextlib.suppress(RedisError):
+            cache.set(key, _FailedLayout(str(failed), retry_after), timeout=FAILED_LAYOUT_RETRY_SECONDS)
+        raise
     with contextlib.suppress(RedisError):  # not kept: drawn again next time
         cache.set(key, drawn)
     return drawn

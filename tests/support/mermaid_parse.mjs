@@ -1,6 +1,7 @@
 // Parses Mermaid texts with the real Mermaid parser (the `mermaid` npm package pinned in
 // package.json): reads a JSON array of texts on standard input, writes a JSON array of
-// {"ok": true, "diagramType": ...} or {"ok": false, "error": ...} in the same order.
+// {"ok": true, "diagramType": ..., "config": ...} or {"ok": false, "error": ...} in the same order.
+// `config` is what the text's own `%%{init: ...}%%` directives set (Mermaid finds them anywhere in it).
 //
 // mermaid.parse() only parses, but Mermaid's module sets up DOMPurify (HTML sanitising of labels
 // when a diagram is rendered), which needs a browser window that Node has not. Its hooks are
@@ -20,7 +21,7 @@ const results = [];
 for (const text of JSON.parse(input)) {
   try {
     const parsed = await mermaid.parse(text);
-    results.push({ ok: true, diagramType: parsed.diagramType });
+    results.push({ ok: true, diagramType: parsed.diagramType, config: parsed.config ?? {} });
   } catch (error) {
     results.push({ ok: false, error: String(error.message ?? error) });
   }

@@ -356,7 +356,9 @@ PROBLEM_CODES = _registry(
         "DIAGRAM_UNAVAILABLE",
         ERROR,
         "workflowDiagram could not draw the workflow as SVG: Graphviz is not installed on the server, or its "
-        "layout took longer than 10 s or would be too large (the message says which).",
+        "layout took longer than 10 s or would be too large, now or in the last 10 minutes (a graph whose layout "
+        "failed is not tried again sooner), or another of the company's drawings is being laid out (one at a "
+        "time); the message says which.",
         "Ask for the MERMAID format, which needs no layout on the server, or split a very large workflow.",
     ),
     # --- writes -------------------------------------------------------------------------------

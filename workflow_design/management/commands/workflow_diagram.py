@@ -7,7 +7,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from workflow_design import diagram
 from workflow_design.management.version_command import WorkflowVersionCommand
-from workflow_design.selectors import draw, version_document
+from workflow_design.selectors import draw
 
 
 class Command(WorkflowVersionCommand):
@@ -25,7 +25,7 @@ class Command(WorkflowVersionCommand):
     ) -> None:
         snapshot = self.version_of(workflow_id, version)
         try:
-            drawing = draw(version_document(snapshot), format.upper())
+            drawing = draw(snapshot, format.upper())
         except diagram.DiagramUnavailable as unavailable:
             raise CommandError(str(unavailable)) from None
         if output is None:
