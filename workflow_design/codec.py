@@ -48,6 +48,8 @@ def canonical(obj: doc.DocObject, value: dict[str, Any]) -> dict[str, Any]:
             continue
         if prop.kind == doc.OBJECT_LIST:
             item = [canonical(prop.item_object, entry) for entry in item]
+        elif prop.kind == doc.OBJECT:
+            item = canonical(prop.item_object, item)
         result[prop.name] = item
     return result
 
@@ -57,7 +59,7 @@ def _empty_means_absent(prop: doc.Prop) -> bool:
 
 
 _STORAGE_KEYS = {(doc.WORKFLOW.name, "fields"): WORKFLOW_FIELD_KEYS}
-_EMPTY = {doc.OBJECT_LIST: list, doc.STRING_LIST: list}
+_EMPTY = {doc.OBJECT_LIST: list, doc.STRING_LIST: list, doc.ENUM_LIST: list}
 
 
 def row_values(obj: doc.DocObject, content: dict[str, Any], *, skip: tuple[str, ...] = ()) -> dict[str, Any]:

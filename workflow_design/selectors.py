@@ -21,6 +21,7 @@ from kernel.scoping import Row, register_scope, visible_to
 from users.models import CompanyRole, User
 from users.role_uses import register_company_role_use
 from users.roles import DESIGN_WORKFLOWS
+from users.selectors import company_role_names
 from workflow_design import preview
 from workflow_design.models import (
     TaskDefinition,
@@ -29,6 +30,7 @@ from workflow_design.models import (
     WorkflowTransition,
     WorkflowVersion,
 )
+from workflow_design.validation import validate_workflow
 from workflow_design.validation.budget import Budget
 
 VIEW_TICKET_DEFINITION = "workflow_design.view_ticketdefinition"
@@ -86,6 +88,31 @@ def _ticket_definitions_granting_role(role: CompanyRole, limit: int) -> list[str
         role.group, VIEW_TICKET_DEFINITION, klass=TicketDefinition.objects.filter(company_id=role.company_id)
     )
     return [f"ticket definition '{title}'" for title in granting.values_list("title", flat=True)[:limit]]
+
+
+@register_company_role_use
+def _workflows_assigning_role(role: CompanyRole, limit: int) -> list[str]:
+    """The workflows with a FORM task the role is assigned to (assigneeRoles)."""
+    # Read in Python: JSON containment has no lookup on SQLite, and only tasks with assignees are read.
+    assigning = (
+        TaskDefinition.objects.filter(company_id=role.company_id, workflow__company_id=role.company_id)
+        .exclude(assignee_roles=[])
+        .order_by("workflow_id", "position")
+        .values_list("workflow__title", "key", "assignee_roles")
+    )
+    uses: dict[str, list[str]] = {}
+    for title, key, roles in assigning.iterator():
+        if role.name in roles:
+            if title not in uses and len(uses) >= limit:
+                break
+            uses.setdefault(title, []).append(key)
+    return [f"workflow '{title}' (tasks {', '.join(keys)})" for title, keys in uses.items()]
+
+
+def workflow_validate(*, acting_user: User, document: Any) -> list[Problem]:
+    """validateWorkflow: the problems an upload by this user would meet in the document (its assignees
+    judged against the user's company roles); writes nothing."""
+    return validate_workflow(document, company_roles=company_role_names(company_id=acting_user.company_id))
 
 
 def workflow_get(*, acting_user: User, pk: int) -> WorkflowDefinition | None:
@@ -181,6 +208,7 @@ def workflow_preview(
         document_path = "/workflowId"
     result = preview.preview_workflow(
         document,
+        company_roles=company_role_names(company_id=acting_user.company_id),
         ticket=ticket,
         task_outputs=task_outputs,
         max_steps=max_steps,
