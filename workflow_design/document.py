@@ -182,7 +182,7 @@ class Prop:
     # as `invalid_code`; a minimum alone is for the JSON Schema (a rule checks the range, with its words).
     minimum: int | None = None
     maximum: int | None = None
-    default: Any = None  # what an absent value means (the reference and descriptions say it)
+    default: Any = None  # what an absent value means (JSON Schema's `default`)
     item: DocObject | None = None  # for OBJECT and OBJECT_LIST
     json_types: tuple[str, ...] = ()  # for JSON: allowed JSON types, empty = any
     content: str | None = (
@@ -608,6 +608,8 @@ def _prop_json_schema(prop: Prop) -> dict[str, Any]:
         schema["minimum"] = prop.minimum
     if prop.maximum is not None:
         schema["maximum"] = prop.maximum
+    if prop.default is not None:
+        schema["default"] = prop.default
     if prop.max_items is not None:
         schema["maxItems"] = prop.max_items
     # Required-ness is a validator rule (a located REQUIRED problem), not a

@@ -105,7 +105,11 @@ class WorkflowDesignQuery:
     ) -> TicketDefinitionType | None:
         return cast(TicketDefinitionType | None, rows_with_id(models.TicketDefinition, id))
 
-    @strawberry.field(extensions=workflow_creator_required(), description="Check a workflow document; writes nothing.")
+    @strawberry.field(
+        extensions=workflow_creator_required(),
+        description="Check a workflow document as an upload by you would (its assigneeRoles against your company's "
+        "roles); writes nothing.",
+    )
     def validate_workflow(
         self,
         info: Info,

@@ -60,12 +60,14 @@ def is_absent(container: dict[str, Any], prop: doc.Prop) -> bool:
 
 
 def _check_prop(container: dict[str, Any], prop: doc.Prop, obj: doc.DocObject, parent: str) -> list[Problem]:
-    path = child(parent, prop.name)
     if is_absent(container, prop):
         needed = prop.required or (prop.required_with is not None and container.get(prop.required_with) is not None)
         if not needed:
-            return []
-        return [error("REQUIRED", path, f"'{prop.name}' is required in {obj.name}: {prop.description}")]
+            return []  # most props of most objects: no path made (the document's most frequent case)
+        return [
+            error("REQUIRED", child(parent, prop.name), f"'{prop.name}' is required in {obj.name}: {prop.description}")
+        ]
+    path = child(parent, prop.name)
     value = container[prop.name]
     if value is None:  # a nullable prop given null: a meaningful value
         return []
