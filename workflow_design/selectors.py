@@ -109,10 +109,19 @@ def _workflows_assigning_role(role: CompanyRole, limit: int) -> list[str]:
     return [f"workflow '{title}' (tasks {', '.join(keys)})" for title, keys in uses.items()]
 
 
+def assignable_roles(*, acting_user: User, document: Any) -> set[str] | None:
+    """The names of the user's company roles, which the document's assigneeRoles must name; None (and no
+    statement) when no task of the document names any: there is nothing to judge."""
+    tasks = document.get("tasks") if isinstance(document, dict) else None
+    if not isinstance(tasks, list) or not any(isinstance(task, dict) and task.get("assigneeRoles") for task in tasks):
+        return None
+    return company_role_names(company_id=acting_user.company_id)
+
+
 def workflow_validate(*, acting_user: User, document: Any) -> list[Problem]:
     """validateWorkflow: the problems an upload by this user would meet in the document (its assignees
     judged against the user's company roles); writes nothing."""
-    return validate_workflow(document, company_roles=company_role_names(company_id=acting_user.company_id))
+    return validate_workflow(document, company_roles=assignable_roles(acting_user=acting_user, document=document))
 
 
 def workflow_get(*, acting_user: User, pk: int) -> WorkflowDefinition | None:
@@ -208,7 +217,7 @@ def workflow_preview(
         document_path = "/workflowId"
     result = preview.preview_workflow(
         document,
-        company_roles=company_role_names(company_id=acting_user.company_id),
+        company_roles=assignable_roles(acting_user=acting_user, document=document),
         ticket=ticket,
         task_outputs=task_outputs,
         max_steps=max_steps,

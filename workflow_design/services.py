@@ -36,7 +36,12 @@ from workflow_design.models import (
     WorkflowTransition,
     WorkflowVersion,
 )
-from workflow_design.selectors import VIEW_TICKET_DEFINITION, version_document, workflow_current_version
+from workflow_design.selectors import (
+    VIEW_TICKET_DEFINITION,
+    assignable_roles,
+    version_document,
+    workflow_current_version,
+)
 from workflow_design.validation import validate_ticket_definition, validate_workflow
 from workflow_design.validation.problems import quoted_list
 from workflow_design.validation.ticket import (
@@ -121,7 +126,7 @@ def _row_to_write(model: type[Versioned], *, acting_user: User, document: dict[s
 
 def workflow_upload(*, acting_user: User, document: Any) -> Written[WorkflowDefinition]:
     """Creates a workflow, or edits one (document `id` + `expectedVersion`), all or nothing."""
-    problems = validate_workflow(document, company_roles=company_role_names(company_id=acting_user.company_id))
+    problems = validate_workflow(document, company_roles=assignable_roles(acting_user=acting_user, document=document))
     return _write_if_valid(problems, lambda: _workflow_write(acting_user=acting_user, document=document))
 
 
@@ -248,7 +253,12 @@ def _tasks_write(
     row and version, a removed one is deleted (with the transitions touching it), a new one
     starts at version 1."""
     company_rows = TaskDefinition.objects.filter(company_id=workflow.company_id)
-    existing = {task.key: task for task in company_rows.filter(workflow=workflow)} if previous_tasks else {}
+    # Only what matching and versioning read: a changed row gets every content column from the document, and
+    # loading the others (schemas, layouts, transforms: JSON decoded per row) is most of an edit's reading.
+    stored = company_rows.filter(workflow=workflow).only(
+        "id", "company_id", "workflow_id", "key", "position", "version"
+    )
+    existing = {task.key: task for task in stored} if previous_tasks else {}
     previous = {task["key"]: task for task in previous_tasks}
     now = timezone.now()
     created, changed, moved, by_key = [], [], [], {}

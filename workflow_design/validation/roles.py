@@ -10,7 +10,7 @@ from kernel.problems import Problem
 from kernel.values import child
 
 from .duplicates import duplicates
-from .problems import Suggester, error, hint, quoted_list
+from .problems import Suggester, error, hint, quoted_list, shown
 
 
 def check_role_names(
@@ -26,7 +26,8 @@ def check_role_names(
             error(
                 "UNKNOWN_ROLE",
                 role_path,
-                f"The company has no role '{role}' (roles: {quoted_list(known)})." + hint(suggest(role)),
+                # shown(): a name is cut in the message (a role name has at most 100 characters; a sent one, any).
+                f"The company has no role {shown(role)} (roles: {quoted_list(known)})." + hint(suggest(role)),
             )
             for role, role_path in zip(roles, paths, strict=True)
             if isinstance(role, str) and role not in company_roles
