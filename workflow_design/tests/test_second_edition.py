@@ -15,6 +15,7 @@ import pytest
 from tests.support.documents import DEMO, FORM_LAYOUT
 from workflow_design import document as doc
 from workflow_design.codec import canonical
+from workflow_design.preview import Outcome, preview_workflow
 from workflow_design.validation import validate_workflow
 
 ROLES = {"team_lead", "finance", "it_support"}
@@ -285,3 +286,53 @@ def test_the_json_schema_describes_the_new_props():
     assert (retry["backoffRate"]["type"], retry["backoffRate"]["maximum"]) == (["number", "null"], 10)
     on_error = schema["$defs"]["TransitionInput"]["properties"]["onError"]
     assert (on_error["items"]["enum"], on_error["minItems"], on_error["uniqueItems"]) == (ALL_ERRORS, 1, True)
+
+
+# --- the preview, on the order workflow -----------------------------------------------------------
+
+
+def walk(refund: Any, decision: str = "refund") -> Any:
+    return preview_workflow(
+        order(),
+        ticket={"orderId": "A/1 b", "amount": 20},
+        task_outputs={"review": {"decision": decision}, "refund": refund, "by_hand": {"refundId": "R-hand"}},
+    )
+
+
+def test_the_request_goes_to_the_template_filled_in_percent_encoded():
+    result = walk({"refundId": "R-1"})
+    refund = result.steps[1]
+    assert (refund.http_method, refund.url) == ("PUT", "https://shop.example/orders/A%2F1%20b/refunds/1?note=%7Bok%7D")
+    assert [(s.task_key, s.taken_transition_index) for s in result.steps] == [("review", 1), ("refund", 4)]
+
+
+def test_an_error_transitions_condition_reads_the_error():
+    """A 409 takes the conditional error route (5); another 4xx the catch-all (6): error.status decides."""
+    conflict = walk({"$error": "HTTP_4XX", "status": 409})
+    refund = conflict.steps[1]
+    assert [(t.transition_index, t.holds) for t in refund.transitions_tried] == [(5, True)]
+    assert refund.failure == {"code": "HTTP_4XX", "status": 409, "attempts": 1, "message": "HTTP 409"}
+    missing = walk({"$error": "HTTP_4XX", "status": 404})
+    assert [(t.transition_index, t.holds) for t in missing.steps[1].transitions_tried] == [(5, False), (6, True)]
+    assert [s.task_key for s in missing.steps] == ["review", "refund", "by_hand"]
+
+
+def test_retries_follow_the_policy_and_its_errors():
+    """TIMEOUT and HTTP_5XX are retried, 3 attempts in all, 30 s then 60 s apart; NETWORK is not retried."""
+    result = walk([{"$error": "TIMEOUT"}, {"$error": "HTTP_5XX"}, {"$error": "TIMEOUT"}])
+    assert [(a.number, a.wait_seconds, a.error, a.status) for a in result.steps[1].attempts] == [
+        (1, 0, "TIMEOUT", None),
+        (2, 30, "HTTP_5XX", 500),
+        (3, 60, "TIMEOUT", None),
+    ]
+    assert result.steps[1].failure["attempts"] == 3
+    network = walk([{"$error": "NETWORK"}, {"refundId": "never used"}])
+    assert [a.error for a in network.steps[1].attempts] == ["NETWORK"]
+    assert network.steps[2].task_key == "by_hand"
+
+
+def test_a_loop_bounded_by_visits_stops_where_the_count_says():
+    result = walk({"refundId": "R-1"}, decision="ask")
+    assert result.outcome == Outcome.ENDED
+    assert [s.visit for s in result.steps] == [1, 2, 3]  # asked twice more, then the default ends it
+    assert [t.transition_index for t in result.steps[-1].transitions_tried] == [1, 2, 3]
