@@ -59,7 +59,7 @@ def _empty_caches():
     empties its whole Redis database, which other programs may share (tests that use Redis give
     their entries a key prefix of their own). Throttle counts live in CACHES["throttles"], a
     database table or Redis: the tests that count clear it themselves, with database access."""
-    for alias in ("graphql-responses", "default"):
+    for alias in ("graphql-responses", "diagrams", "default"):
         if isinstance(caches[alias], LocMemCache):
             caches[alias].clear()
 

@@ -38,7 +38,7 @@ def _answer(data: dict[str, Any]) -> JsonResponse:
     return JsonResponse({"data": data}, json_dumps_params=_COMPACT)
 
 
-def _refusal(request) -> JsonResponse | None:
+def permission_refusal(request) -> JsonResponse | None:
     """The same checks as the GraphQL fields' permission extensions (bearer tokens only)."""
     user = request.user
     if not user.is_authenticated:
@@ -51,7 +51,7 @@ def _refusal(request) -> JsonResponse | None:
     return JsonResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status=status)
 
 
-def _int(raw: str | None, default: int) -> int:
+def query_int(raw: str | None, default: int) -> int:
     return int(raw) if raw and raw.isdigit() else default
 
 
@@ -209,7 +209,7 @@ def _problems(problems) -> list[dict]:
 @require_GET
 def workflow_full(request) -> JsonResponse:
     """R1: workflowDefinition(id) { ...FullWorkflow }."""
-    if refusal := _refusal(request):
+    if refusal := permission_refusal(request):
         return refusal
     workflow = _full_workflows(request.user).filter(pk=pk_of(request.GET.get("id"), WorkflowDefinition)).first()
     return _answer({"workflowDefinition": None if workflow is None else _full_workflow_json(workflow)})
@@ -219,9 +219,9 @@ def workflow_full(request) -> JsonResponse:
 def workflow_list(request) -> JsonResponse:
     """R2 (depth=shallow) and R3 (depth=full): the first page of workflowDefinitions ordered by id, with
     totalCount and pageInfo; one row more than the page tells whether there is a next page."""
-    if refusal := _refusal(request):
+    if refusal := permission_refusal(request):
         return refusal
-    first = _int(request.GET.get("first"), 0)
+    first = query_int(request.GET.get("first"), 0)
     if request.GET.get("depth") == "full":
         rows, to_json = _full_workflows(request.user), _full_workflow_json
     else:
@@ -239,7 +239,7 @@ def workflow_list(request) -> JsonResponse:
 @require_POST
 def upload_workflow(request) -> JsonResponse:
     """W1/W2: uploadWorkflow(input) { workflow { id version tasks { key version } } errors warnings }."""
-    if refusal := _refusal(request):
+    if refusal := permission_refusal(request):
         return refusal
     try:
         document = json.loads(request.body)["input"]
@@ -265,7 +265,7 @@ def upload_workflow(request) -> JsonResponse:
 @require_GET
 def export_workflow(request) -> JsonResponse:
     """exportWorkflow(id): the current version's document (used by the edits of W2 and L1)."""
-    if refusal := _refusal(request):
+    if refusal := permission_refusal(request):
         return refusal
     document = selectors.workflow_export(acting_user=request.user, workflow_id=request.GET.get("id", ""))
     return _answer({"exportWorkflow": document})

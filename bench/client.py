@@ -36,6 +36,11 @@ class Reply:
         return int(raw) if raw is not None else None
 
     @property
+    def statement_seconds(self) -> float | None:
+        raw = self.headers.get(queries.STATEMENT_SECONDS_HEADER.lower())
+        return float(raw) if raw is not None else None
+
+    @property
     def cache_status(self) -> str | None:
         """`hit` or `miss` for a read the service may answer from its response cache."""
         return self.headers.get(queries.RESPONSE_CACHE_HEADER.lower())

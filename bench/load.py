@@ -50,8 +50,8 @@ class _Requests:
             body, token = (self.r1_body, self.r1_token) if op == "r1" else (self.r2_body, self.r2_token)
             return client.post_graphql(self.http, body, token, fresh=self.fresh)
         if op == "r1":
-            return client.get(self.http, queries.baseline_r1(self.setup["r1_workflow_id"]), self.r1_token)
-        path = queries.baseline_list(self.setup["r2_page"], "shallow")
+            return client.get(self.http, queries.r1_path(self.setup["r1_workflow_id"]), self.r1_token)
+        path = queries.list_path(self.setup["r2_page"], "shallow")
         return client.get(self.http, path, self.r2_token)
 
     def export(self, workflow_id: str) -> client.Reply:

@@ -92,15 +92,21 @@ LOGIN = """mutation Login($username: String!, $password: String!) {
 """
 
 # Baseline endpoints (bench/urls.py: benchmark runs serve them beside /graphql/). Ids are global ids, in the
-# query string: base64 may hold "/".
+# query string: base64 may hold "/". The reads' SQL limit (bench/sql_limit.py) answers R1, R2 and R3 at the same
+# paths under SQL_LIMIT.
+BASELINE, SQL_LIMIT = "/bench/baseline", "/bench/sql-limit"
 
 
-def baseline_r1(workflow_id: str) -> str:  # GET
-    return "/bench/baseline/workflow/?" + urlencode({"id": workflow_id})
+def r1_path(workflow_id: str, *, root: str = BASELINE) -> str:  # GET
+    return f"{root}/workflow/?" + urlencode({"id": workflow_id})
 
 
-def baseline_list(first: int, depth: str) -> str:  # GET, the first page; depth shallow|full
-    return "/bench/baseline/workflows/?" + urlencode({"first": first, "depth": depth})
+def list_path(first: int, depth: str, *, root: str = BASELINE) -> str:  # GET, the first page; depth shallow|full
+    return f"{root}/workflows/?" + urlencode({"first": first, "depth": depth})
+
+
+# The HTTP floor of a read: the least GraphQL request with the same bearer token (issue 19).
+FLOOR = "{ __typename }"
 
 
 def baseline_export(workflow_id: str) -> str:  # GET
@@ -114,6 +120,7 @@ QUERY_COUNT_HEADER = "X-Bench-Query-Count"
 QUERY_SUMMARY_HEADER = "X-Bench-Query-Summary"
 PAGE_FAULTS_HEADER = "X-Bench-Page-Faults"
 EXPLAIN_HEADER = "X-Bench-Explain"
+STATEMENT_SECONDS_HEADER = "X-Bench-Statement-Seconds"  # bench/sql_limit.py: its statement, sent and fetched
 RESPONSE_CACHE_HEADER = "X-Response-Cache"  # schema/response_cache.py: hit or miss
 
 # At tenant scale (bench/scale.py): pages of a company's workflows, shallow fields, with their totalCount.

@@ -30,6 +30,7 @@ from schema.users.queries import UsersQuery
 from schema.workflow_design.mutations import WorkflowDesignMutation
 from schema.workflow_design.preview import PreviewQuery
 from schema.workflow_design.queries import WorkflowDesignQuery
+from schema.workflow_design.review import ReviewQuery
 
 
 @strawberry.type(
@@ -38,7 +39,7 @@ from schema.workflow_design.queries import WorkflowDesignQuery
     "workflow_creator, except ticketDefinitions, ticketDefinition, workflowLanguage, node and nodes (FORBIDDEN). A "
     "refused field is null, beside a top-level error. Lists are Relay cursor connections."
 )
-class Query(NodeQuery, UsersQuery, WorkflowDesignQuery, PreviewQuery):
+class Query(NodeQuery, UsersQuery, WorkflowDesignQuery, PreviewQuery, ReviewQuery):
     pass
 
 

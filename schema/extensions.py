@@ -123,6 +123,8 @@ COSTLY_ROOT_FIELDS = frozenset(
         "uploadTaskDefinition",
         "uploadTicketDefinition",
         "exportWorkflow",
+        "workflowDiff",
+        "workflowDiagram",
     }
 )
 

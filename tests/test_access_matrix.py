@@ -30,12 +30,14 @@ STRAWBERRY_QUERY_FIELDS = {to_camel_case(f.python_name): f for f in Query.__stra
 NODE_TYPES = sorted(schema._schema.get_implementations(schema._schema.get_type("Node")).objects, key=str)
 UNUSED_PK = 987654321
 # Values for required arguments other than ids, by GraphQL input type.
-SAMPLE_ARGUMENTS = {"WorkflowInput": example, "JSON": dict}
+SAMPLE_ARGUMENTS = {"WorkflowInput": example, "JSON": dict, "DiagramFormat": lambda: "MERMAID"}
 # The type an id argument (`id` or `...Id`) names, where it is not the type the field returns.
 ID_TARGETS = {
     "exportWorkflow": "WorkflowDefinition",
     "workflowVersions": "WorkflowDefinition",
     "previewWorkflow": "WorkflowDefinition",
+    "workflowDiff": "WorkflowDefinition",
+    "workflowDiagram": "WorkflowDefinition",
 }
 # Fields that read no stored data (nothing of another company to leak).
 STATELESS = {"validateWorkflow", "workflowLanguage"}

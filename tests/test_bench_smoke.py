@@ -1,13 +1,16 @@
 """The benchmark harness still runs: `bench/run --smoke` and `bench/run --scale --smoke` end to end (own
 database, own server, as the application's role under row-level security).
 
-No timing assertions: only that it finishes, that every baseline still answers exactly what
-GraphQL answers (the harness asserts it and fails otherwise) and that the tables name
-every scenario (at scale: with a plan for each). PostgreSQL only (the harness needs it); the smoke
+No timing assertions: only that it finishes, that every baseline and every read's SQL limit still answer
+exactly what GraphQL answers (the harness asserts it and fails otherwise), that the HTTP floor answers, and that
+the tables name every scenario, the cold reads beside their limits with issue 19's ratios (at scale: with a plan
+for each). PostgreSQL only (the harness needs it); the smoke
 runs use databases of their own, `ticketflower_bench_smoke_<pid>`, never the test database.
 """
 
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -53,7 +56,20 @@ def test_bench_smoke_run_prints_every_scenario(tmp_path):
     for scenario in SCENARIOS:
         assert scenario in done.stdout, (scenario, done.stdout)
     assert "same JSON as GraphQL (asserted)" in done.stdout
-    assert out.exists()
+    assert done.stdout.count("SQL limit: same JSON as GraphQL (asserted)") == 3, done.stdout  # R1, R2, R3
+    limits = done.stdout.split("Cold reads beside their limits (issue 19)", 1)[1]
+    for read in ("R1", "R2", "R3"):
+        # median / p90 of GraphQL, baseline, SQL limit and floor; the statement; the two ratios; statements per side
+        row = re.search(
+            rf"^\| {read} \|(?: [\d.]+ / [\d.]+ \|){{4}} [\d.]+ \| [\d.]+x \| [\d.]+x \| \d+ / \d+ / \d+ / \d+ \|",
+            limits,
+            re.M,
+        )
+        assert row, (read, limits[:3000])
+    assert "issue 19: L1 with `no-cache` reads" in done.stdout
+    scenarios = {s["name"]: s for s in json.loads(out.read_text())["scenarios"]}
+    assert set(scenarios["R1"]["medians"]) == {"graphql", "baseline", "sql limit", "floor"}
+    assert set(scenarios["R1 repeated"]["medians"]) == {"graphql", "baseline"}
 
 
 def test_bench_scale_smoke_run_prints_every_scenario_with_its_plans(tmp_path):

@@ -14,7 +14,7 @@ from tests.support.documents import CONTRACT_EXAMPLE, DEMO
 from tests.support.ids import gid, pk_of
 from workflow_design import document as doc
 from workflow_design.codec import canonical
-from workflow_design.models import WorkflowDefinition
+from workflow_design.models import WorkflowDefinition, WorkflowVersion
 from workflow_design.selectors import workflow_export
 from workflow_design.services import workflow_upload
 from workflow_design.tests.test_second_edition import ORDER, ROLES
@@ -84,7 +84,7 @@ class TestRoundTrips:
             "assigneeRoles": [],
             "httpMethod": "PUT",
             "actionUrl": ORDER["tasks"][1]["actionUrl"],
-            "retry": {"maxAttempts": 3, "intervalSeconds": 30, "backoffRate": 2.0, "errors": ["TIMEOUT", "HTTP_5XX"]},
+            "retry": {"maxAttempts": 3, "intervalSeconds": 30, "backoffRate": 2, "errors": ["TIMEOUT", "HTTP_5XX"]},
         }
         assert by_hand["assigneeRoles"] == ["finance"]
         assert [t["onError"] for t in workflow["transitions"]] == [
@@ -105,6 +105,9 @@ class TestRoundTrips:
             "retry": {"maxAttempts": 3, "errors": ["TIMEOUT", "HTTP_5XX"]},
         }
         assert typed["transitions"][5]["onError"] == ["HTTP_4XX"]
+        # GraphQL's Float made backoffRate 2.0: stored as 2, the document an import file of it stores.
+        stored = WorkflowVersion.objects.get(workflow_id=pk_of(created["id"])).document
+        assert repr(stored["tasks"][1]["retry"]["backoffRate"]) == "2"
 
     def test_an_edit_of_the_errors_alone_is_a_new_transition(self, gql, tenant_a):
         with_roles(tenant_a, *ROLES)

@@ -173,7 +173,8 @@ AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = [
     # First, so that a locked-out client is refused before a password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, reading a user's permissions with the user (users/permissions.py).
+    "users.permissions.PermissionsBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 
@@ -354,6 +355,9 @@ def _shared_cache(*, table: str, max_entries: int, redis_timeout_seconds: float,
     return backend | more
 
 
+# How long Redis keeps an SVG drawing nobody asked for again (a day).
+DIAGRAM_CACHE_TTL_SECONDS = env_int("DIAGRAM_CACHE_TTL_SECONDS", 24 * 3600)
+
 CACHES = {
     # Nothing the service shares lives here (the caches that must be shared have aliases of their own): per process.
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
@@ -371,6 +375,16 @@ CACHES = {
     },
     # Room for 100,000 live counts (client addresses and users within their periods) before any is lost.
     "throttles": _shared_cache(table=THROTTLE_CACHE_TABLE, max_entries=100_000, redis_timeout_seconds=5),
+    # SVG drawings of workflows by their graph's SHA-256 (workflow_design.selectors): never stale; a Redis slower
+    # than a second is a miss. Per process without Redis, few: a drawing may take megabytes.
+    "diagrams": _redis_cache(timeout_seconds=1, TIMEOUT=DIAGRAM_CACHE_TTL_SECONDS, KEY_PREFIX="diagram")
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "diagrams",
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": 8},
+    },
     # A persisted query saves bytes, it is not needed: a Redis that does not answer within a second is a miss.
     "persisted-queries": _shared_cache(
         table=PERSISTED_QUERY_CACHE_TABLE,

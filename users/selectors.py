@@ -4,12 +4,13 @@ from django.db.models import QuerySet
 
 from kernel.scoping import Row, register_scope, visible_to
 from users.models import Company, CompanyRole, User
+from users.permissions import with_permission_names
 from users.roles import MANAGE_COMPANY, SYSTEM_ROLES
 from users.tokens import InvalidToken, access_token_user_id
 
 
 def user_from_access_token(token: str) -> User:
-    user = User.objects.filter(pk=access_token_user_id(token), is_active=True).first()
+    user = with_permission_names(User.objects.filter(pk=access_token_user_id(token), is_active=True)).first()
     if user is None:
         raise InvalidToken("the access token's user no longer exists or is inactive")
     return user

@@ -50,8 +50,16 @@ def canonical(obj: doc.DocObject, value: dict[str, Any]) -> dict[str, Any]:
             item = [canonical(prop.item_object, entry) for entry in item]
         elif prop.kind == doc.OBJECT:
             item = canonical(prop.item_object, item)
+        elif prop.kind == doc.NUMBER:
+            item = plain_number(item)
         result[prop.name] = item
     return result
+
+
+def plain_number(value: Any) -> Any:
+    """A whole number as an integer (2.0 as 2): GraphQL's Float makes every number a float, a JSON file
+    keeps 2, and the same document must be the same version, and read the same, either way."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _empty_means_absent(prop: doc.Prop) -> bool:

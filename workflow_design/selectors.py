@@ -7,13 +7,17 @@ roles (guardian object permissions of the roles' groups), and the workflows
 those run on.
 """
 
+import contextlib
+import hashlib
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, TypedDict
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db.models import F, QuerySet
 from guardian.shortcuts import get_objects_for_group, get_objects_for_user
+from redis.exceptions import RedisError
 
 from kernel.global_ids import global_id, pk_of
 from kernel.problems import Problem
@@ -22,7 +26,7 @@ from users.models import CompanyRole, User
 from users.role_uses import register_company_role_use
 from users.roles import DESIGN_WORKFLOWS
 from users.selectors import company_role_names
-from workflow_design import preview
+from workflow_design import diagram, diff, preview
 from workflow_design.models import (
     TaskDefinition,
     TicketDefinition,
@@ -30,7 +34,7 @@ from workflow_design.models import (
     WorkflowTransition,
     WorkflowVersion,
 )
-from workflow_design.validation import validate_workflow
+from workflow_design.validation import errors, validate_workflow
 from workflow_design.validation.budget import Budget
 
 VIEW_TICKET_DEFINITION = "workflow_design.view_ticketdefinition"
@@ -160,21 +164,36 @@ def workflow_versions(*, acting_user: User, workflow_id: str) -> QuerySet[Workfl
     return visible_to(WorkflowVersion.objects.filter(workflow_id=pk), acting_user).order_by("version")
 
 
-def workflow_export(*, acting_user: User, workflow_id: str, version: int | None = None) -> dict[str, Any] | None:
-    """The workflow document of a version (the current one by default), in exactly the
-    upload format; `id` and the current version make an edited export re-upload as an
-    edit. None when the workflow or version is not there for this user."""
+def _own_version(*, acting_user: User, workflow_id: str, version: int | None) -> WorkflowVersion | None:
+    """A version (the current one by default) of the workflow with that global id, its workflow joined; None when
+    the workflow or version is not there for this user."""
     versions = (
         workflow_versions(acting_user=acting_user, workflow_id=workflow_id)
         .filter(workflow__company_id=acting_user.company_id)  # the joined workflow, named by its company too
         .select_related("workflow")
     )
-    snapshot = (
+    return (
         versions.filter(version=version).first()
         if version is not None
         else versions.filter(version=F("workflow__version")).first()
     )
+
+
+def workflow_export(*, acting_user: User, workflow_id: str, version: int | None = None) -> dict[str, Any] | None:
+    """The workflow document of a version (the current one by default), in exactly the
+    upload format; `id` and the current version make an edited export re-upload as an
+    edit. None when the workflow or version is not there for this user."""
+    snapshot = _own_version(acting_user=acting_user, workflow_id=workflow_id, version=version)
     return workflow_document_of(snapshot, current_version=snapshot.workflow.version) if snapshot else None
+
+
+def any_company_version(*, workflow_id: str, version: int | None) -> WorkflowVersion | None:
+    """For the operator's management commands, which see every company: a version (the latest by default) of the
+    workflow with that global id, its workflow joined."""
+    snapshots = WorkflowVersion.objects.select_related("workflow").filter(
+        workflow_id=pk_of(workflow_id, WorkflowDefinition)
+    )
+    return snapshots.filter(version=version).first() if version is not None else snapshots.order_by("-version").first()
 
 
 def workflow_document_of(snapshot: WorkflowVersion, *, current_version: int) -> dict[str, Any]:
@@ -212,7 +231,7 @@ def workflow_preview(
         assert workflow_id is not None  # exactly one of the two, checked above
         document = workflow_export(acting_user=acting_user, workflow_id=workflow_id, version=version)
         if document is None:
-            problem = _preview_not_found(acting_user, workflow_id, version)
+            problem = _not_found(acting_user, workflow_id, version, id_path="/workflowId", version_path="/version")
             return preview.PreviewResult.invalid([problem], problem.message)
         document_path = "/workflowId"
     result = preview.preview_workflow(
@@ -227,11 +246,12 @@ def workflow_preview(
     return _stored_document_problems(result) if document_path == "/workflowId" else result
 
 
-def _preview_not_found(user: User, workflow_id: str, version: int | None) -> Problem:
-    """NOT_FOUND, the same for another company's workflow as for a nonexistent one."""
+def _not_found(user: User, workflow_id: str, version: int | None, *, id_path: str, version_path: str) -> Problem:
+    """NOT_FOUND, the same for another company's workflow as for a nonexistent one: at the version's argument
+    when the workflow is there, else at the workflow's id."""
     if version is not None and workflow_versions(acting_user=user, workflow_id=workflow_id).exists():
-        return Problem("NOT_FOUND", "The workflow has no such version; see workflowVersions.", "/version")
-    return Problem("NOT_FOUND", "No workflow with this id in your company.", "/workflowId")
+        return Problem("NOT_FOUND", f"The workflow has no version {version}; see workflowVersions.", version_path)
+    return Problem("NOT_FOUND", "No workflow with this id in your company.", id_path)
 
 
 def _stored_document_problems(result: preview.PreviewResult) -> preview.PreviewResult:
@@ -245,3 +265,110 @@ def _stored_document_problems(result: preview.PreviewResult) -> preview.PreviewR
         for p in result.problems
     )
     return replace(result, problems=problems)
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    """workflowDiff's answer: the versions compared (None for a proposed document) and the changes, or problems."""
+
+    from_version: int | None
+    to_version: int | None
+    changes: tuple[diff.Change, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+
+PROPOSED_PATH = "/proposed"
+
+
+def workflow_diff(
+    *,
+    acting_user: User,
+    workflow_id: str,
+    from_version: int | None,
+    to_version: int | None,
+    proposed: dict[str, Any] | None,
+) -> DiffResult:
+    """The changes between two stored versions of a workflow (by default the previous and the current one), or
+    from a stored version (by default the current one) to a proposed document, which is validated first and
+    written nowhere. Problems point at the argument: /id, /from, /to, /proposed/... ."""
+    current = _own_version(acting_user=acting_user, workflow_id=workflow_id, version=None)
+    if current is None:
+        problem = _not_found(acting_user, workflow_id, None, id_path="/id", version_path="")
+        return DiffResult(None, None, problems=(problem,))
+    if proposed is not None and to_version is not None:
+        problem = Problem("REQUIRED", "Give either to (a stored version) or proposed (a document), not both.", "/to")
+        return DiffResult(from_version, to_version, problems=(problem,))
+    if proposed is None:
+        to_version = current.version if to_version is None else to_version
+        from_version = max(1, to_version - 1) if from_version is None else from_version
+    else:
+        from_version = current.version if from_version is None else from_version
+    documents: dict[str, dict[str, Any]] = {}
+    for path, version in (("/from", from_version), ("/to", to_version)):
+        if version is None:
+            continue
+        snapshot = (
+            current
+            if version == current.version
+            else _own_version(acting_user=acting_user, workflow_id=workflow_id, version=version)
+        )
+        if snapshot is None:
+            problem = _not_found(acting_user, workflow_id, version, id_path="/id", version_path=path)
+            return DiffResult(from_version, to_version, problems=(problem,))
+        documents[path] = version_document(snapshot)
+    problems: tuple[Problem, ...] = ()
+    if proposed is not None:
+        roles = assignable_roles(acting_user=acting_user, document=proposed)
+        problems = tuple(
+            replace(p, path=PROPOSED_PATH + p.path) for p in validate_workflow(proposed, company_roles=roles)
+        )
+        if errors(problems):
+            return DiffResult(from_version, None, problems=problems)
+        documents["/to"] = proposed
+    changes = diff.workflow_diff(documents["/from"], documents["/to"])
+    return DiffResult(from_version, to_version, tuple(changes), problems)
+
+
+@dataclass(frozen=True)
+class DiagramResult:
+    """workflowDiagram's answer: the version drawn and the drawing (Mermaid text or SVG), or problems."""
+
+    version: int | None
+    text: str | None
+    problems: tuple[Problem, ...] = ()
+
+
+def workflow_diagram(*, acting_user: User, workflow_id: str, version: int | None, diagram_format: str) -> DiagramResult:
+    """A version of a workflow (by default the current one) drawn as Mermaid or as SVG (diagram.FORMATS)."""
+    snapshot = _own_version(acting_user=acting_user, workflow_id=workflow_id, version=version)
+    if snapshot is None:
+        return DiagramResult(
+            None, None, (_not_found(acting_user, workflow_id, version, id_path="/id", version_path="/version"),)
+        )
+    try:
+        return DiagramResult(snapshot.version, draw(version_document(snapshot), diagram_format))
+    except diagram.DiagramUnavailable as unavailable:
+        return DiagramResult(snapshot.version, None, (Problem("DIAGRAM_UNAVAILABLE", str(unavailable), "/format"),))
+
+
+def draw(document: dict[str, Any], diagram_format: str) -> str:
+    """A document drawn in one of diagram.FORMATS; DiagramUnavailable when SVG cannot be made."""
+    return _laid_out_svg(diagram.dot_source(document)) if diagram_format == diagram.SVG else diagram.mermaid(document)
+
+
+def _laid_out_svg(dot: str) -> str:
+    """dot's SVG of a DOT source, kept in CACHES["diagrams"] by the source's SHA-256: a layout takes up to
+    DOT_SECONDS of a worker, and a stored version's drawing never changes (a new one needs an upload). A
+    cache that fails is a miss; a drawing that could not be made is not kept."""
+    key = hashlib.sha256(dot.encode("utf-8")).hexdigest()
+    cache = caches["diagrams"]
+    try:
+        kept = cache.get(key)
+    except RedisError:
+        kept = None
+    if isinstance(kept, str):
+        return kept
+    drawn = diagram.layout_svg(dot)
+    with contextlib.suppress(RedisError):  # not kept: drawn again next time
+        cache.set(key, drawn)
+    return drawn

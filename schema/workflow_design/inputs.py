@@ -15,6 +15,7 @@ from strawberry.scalars import JSON
 from strawberry.types.base import get_object_definition
 
 from workflow_design import document as doc
+from workflow_design.codec import plain_number
 
 _SCALARS = {
     doc.STRING: str,
@@ -90,6 +91,8 @@ def _document_of(obj: doc.DocObject, value: Mapping[str, Any]) -> dict[str, Any]
                 field_value = [_document_of(prop.item_object, item) for item in field_value]
             elif prop.kind == doc.OBJECT:
                 field_value = _document_of(prop.item_object, field_value)
+            elif prop.kind == doc.NUMBER:
+                field_value = plain_number(field_value)
             elif prop.kind in (doc.STRING_LIST, doc.ENUM_LIST):
                 field_value = list(field_value)
         result[prop.name] = field_value
@@ -116,5 +119,7 @@ def input_to_document(obj: doc.DocObject, value: Any) -> dict[str, Any]:
             field_value = [input_to_document(prop.item_object, item) for item in field_value]
         elif prop.kind == doc.OBJECT and field_value is not None:
             field_value = input_to_document(prop.item_object, field_value)
+        elif prop.kind == doc.NUMBER:
+            field_value = plain_number(field_value)
         result[prop.name] = field_value
     return result

@@ -394,6 +394,14 @@ PROBLEM_CODES = _registry(
         "response, does not match the task's outputSchema.",
         "Give sample data that the form or action could really produce, or correct the outputSchema.",
     ),
+    # --- reads ---------------------------------------------------------------------------------
+    ProblemCode(
+        "DIAGRAM_UNAVAILABLE",
+        ERROR,
+        "workflowDiagram could not draw the workflow as SVG: Graphviz is not installed on the server, or its "
+        "layout took longer than 10 s or would be too large (the message says which).",
+        "Ask for the MERMAID format, which needs no layout on the server, or split a very large workflow.",
+    ),
     # --- writes -------------------------------------------------------------------------------
     ProblemCode(
         "NOT_FOUND",
