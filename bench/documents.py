@@ -65,10 +65,12 @@ def _task(index: int, key: str) -> dict[str, Any]:
     if index % 10 == 9:
         task.update(
             taskType="SYNC_ACTION",
+            httpMethod="POST",
             actionUrl=f"https://hooks.example.com/bench/{key}",
             inputTransform={"n": {"var": "ticket.n"}, "summary": {"var": "ticket.summary"}},
             outputTransform={"ok": {"var": "response.ok"}},
             timeoutSeconds=30,
+            retry={"maxAttempts": 3, "intervalSeconds": 10},
         )
     else:
         task.update(

@@ -21,11 +21,12 @@ CORE = graphql_core_schema(schema)
 
 EXT_REF = "extRef { label desc uri }"
 TASK_FIELDS = (
-    f"key title description {EXT_REF} taskType inputSchema outputSchema editLayout displayLayout actionUrl "
-    "inputTransform outputTransform timeoutSeconds"
+    f"key title description {EXT_REF} taskType inputSchema outputSchema editLayout displayLayout assigneeRoles "
+    "httpMethod actionUrl inputTransform outputTransform timeoutSeconds "
+    "retry { maxAttempts intervalSeconds backoffRate errors }"
 )
 DOCUMENT = f"""title description {EXT_REF} fields {{ fieldName fieldType }} displayLayout
-  tasks {{ {TASK_FIELDS} }} transitions {{ fromTask toTask condition priority }}"""
+  tasks {{ {TASK_FIELDS} }} transitions {{ fromTask toTask condition priority onError }}"""
 UPLOAD = """mutation($input: WorkflowInput!) {
   uploadWorkflow(input: $input) { workflow { id version title } errors { code path } }
 }"""

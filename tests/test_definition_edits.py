@@ -6,7 +6,7 @@ import json
 import pytest
 
 from kernel.global_ids import global_id
-from tests.support.documents import FORM_LAYOUT, example
+from tests.support.documents import CONTRACT_EXAMPLE, FORM_LAYOUT, example
 from tests.support.ids import gid
 from workflow_design.models import TicketDefinition, WorkflowDefinition
 from workflow_design.services import workflow_upload
@@ -213,18 +213,27 @@ class TestImportExportCommands:
 
         from workflow_design.management.commands.seed_demo import DEMO_DIR
 
-        for role in ("support_agent", "sre", "finance"):
+        for role in ("support_agent", "sre", "finance", "team_lead", "it_support"):
             tenant_a.user(company_roles=[role])
         files = sorted(str(p) for p in DEMO_DIR.glob("*.json"))
         call_command("import_workflows", *files, company=tenant_a.company.name)
         assert WorkflowDefinition.objects.filter(company=tenant_a.company).count() == 3
         assert TicketDefinition.objects.filter(company=tenant_a.company).count() == 3
 
+        # The second edition's demos (assignees, a loop bounded by visits, a request by URL template with its
+        # method, retries, an error route) export as their files: nothing is lost on the way.
+        for path in sorted(DEMO_DIR.glob("*.workflow.json")):
+            written = json.loads(path.read_text())
+            workflow = WorkflowDefinition.objects.get(company=tenant_a.company, title=written["title"])
+            capsys.readouterr()
+            call_command("export_workflow", gid(workflow))
+            assert json.loads(capsys.readouterr().out) == {"id": gid(workflow), "expectedVersion": 1, **written}
+
         workflow = WorkflowDefinition.objects.get(title="IT incident")
         capsys.readouterr()
         call_command("export_workflow", gid(workflow), "--version", "1")
         exported = json.loads(capsys.readouterr().out)
-        assert exported == {"id": gid(workflow), "expectedVersion": 1, **example()}
+        assert exported == {"id": gid(workflow), "expectedVersion": 1, **CONTRACT_EXAMPLE}
         # Re-importing the export is a no-op edit.
         file = tmp_path / "again.workflow.json"
         file.write_text(json.dumps(exported))

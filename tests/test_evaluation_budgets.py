@@ -262,6 +262,7 @@ class TestSecondAttack:
             "title": "Send",
             "taskType": "SYNC_ACTION",
             "actionUrl": "https://actions.example.com/send",
+            "retry": {"maxAttempts": 2},
             "inputTransform": {f"k{i}": {"var": "x"} for i in range(13_000)},
         }
         document = small_workflow(

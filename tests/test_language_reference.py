@@ -320,3 +320,23 @@ def test_a_condition_reads_the_latest_visit_of_a_task(gql, tenant_a):
         ("review", 2, 1),
     ]
     assert walked["outcome"] == "ENDED"
+
+
+def test_it_says_how_actions_fail_and_where_error_and_visits_are_read():
+    reference = workflow_language()
+    evaluation = reference["evaluation"]
+    assert [entry["code"] for entry in evaluation["actionErrors"]] == list(doc.ACTION_ERRORS)
+    assert evaluation["httpMethods"] == list(doc.HTTP_METHODS)
+    assert "ACTION_FAILED" in evaluation["failingAction"]
+    places = {scope["place"]: scope for scope in reference["variables"]}
+    error_scope = places["error transition condition"]
+    assert any(v["name"].startswith("error.") for v in error_scope["variables"])
+    assert "INVALID_ERROR_TRANSITION" in error_scope["checkedBy"]
+    readers = [
+        place for place, scope in places.items() if any(v["name"].startswith("error.") for v in scope["variables"])
+    ]
+    assert readers == ["error transition condition"]
+    assert {"visits.<taskKey>"} <= {v["name"] for v in places["actionUrl placeholder"]["variables"]}
+    limits = {entry["what"]: entry["max"] for entry in reference["limits"]}
+    assert limits["RetryPolicy.maxAttempts"] == doc.MAX_ATTEMPTS
+    assert limits["TaskInput.assigneeRoles"] == doc.MAX_ASSIGNEE_ROLES

@@ -36,6 +36,13 @@ PAID = {"id": "pay_1", "status": "succeeded"}
 SENT = {"messageId": "msg_1", "status": "sent"}
 
 
+def unbounded_expense() -> dict:
+    """The expense approval as the first edition had it: rework as often as the team lead asks."""
+    document = demo("expense-approval")
+    document["transitions"][3]["condition"] = {"==": [{"var": "tasks.manager_review.decision"}, "rework"]}
+    return document
+
+
 def claim(amount) -> dict:
     return {"amount": amount, "category": "travel", "justification": "Client visit"}
 
@@ -86,8 +93,8 @@ class TestExpenseApproval:
         assert result.problems == ()
         assert path_of(result) == ["submit", "manager_review", "pay", "notify_employee"]
         assert result.start_transition_index == 0
-        # reject (30), rework (20), finance (10: approve but not > 1000), pay (0)
-        assert tried(step_of(result, "manager_review")) == [(2, False), (3, False), (4, False), (5, True)]
+        # reject (30), rework (20), rework past its bound (15), finance (10: approve but not > 1000), pay (0)
+        assert tried(step_of(result, "manager_review")) == [(2, False), (3, False), (11, False), (4, False), (5, True)]
         pay = step_of(result, "pay")
         assert pay.action_input == {
             "payee": "ann@example.com",
@@ -118,7 +125,7 @@ class TestExpenseApproval:
         assert result.outcome == Outcome.ENDED
         assert result.problems == ()
         assert path_of(result) == ["submit", "manager_review", "finance_review", "pay", "notify_employee"]
-        assert tried(step_of(result, "manager_review")) == [(2, False), (3, False), (4, True)]
+        assert tried(step_of(result, "manager_review")) == [(2, False), (3, False), (11, False), (4, True)]
         assert tried(step_of(result, "finance_review")) == [(7, True)]
         assert step_of(result, "pay").action_input["amount"] == 2500
         assert step_of(result, "notify_employee").action_input["body"] == "We paid 2500 EUR (payment pay_1)."
@@ -152,7 +159,13 @@ class TestExpenseApproval:
         assert [s.visit for s in result.steps] == [1, 1, 1, 2, 1, 1]
         assert tried(step_of(result, "manager_review", 1)) == [(2, False), (3, True)]
         assert step_of(result, "manager_review", 2).output == {"decision": "approve"}
-        assert tried(step_of(result, "manager_review", 2)) == [(2, False), (3, False), (4, False), (5, True)]
+        assert tried(step_of(result, "manager_review", 2)) == [
+            (2, False),
+            (3, False),
+            (11, False),
+            (4, False),
+            (5, True),
+        ]
         assert step_of(result, "pay").action_input["amount"] == 800
         assert step_of(result, "notify_employee").action_input["body"] == "We paid 800 EUR (payment pay_1)."
 
@@ -185,12 +198,34 @@ class TestExpenseApproval:
             "body": "Manager: No receipt Finance: ",
         }
 
+    def test_the_rework_loop_stops_where_the_visit_count_says(self):
+        """Rework while visits.rework < 2: the third request for rework rejects the claim (transition 11)."""
+        outputs = expense_outputs(
+            manager_review={"decision": "rework"},
+            rework={"amount": 200, "justification": "Same again", "changeNote": "None"},
+        )
+        result = preview_workflow(demo("expense-approval"), ticket=EXPENSE_TICKET, task_outputs=outputs)
+        assert result.outcome == Outcome.ENDED
+        assert path_of(result) == [
+            "submit",
+            "manager_review",
+            "rework",
+            "manager_review",
+            "rework",
+            "manager_review",
+            "notify_employee",
+        ]
+        assert [s.visit for s in result.steps] == [1, 1, 1, 2, 2, 3, 1]
+        assert tried(step_of(result, "manager_review", 2)) == [(2, False), (3, True)]
+        assert tried(step_of(result, "manager_review", 3)) == [(2, False), (3, False), (11, True)]
+        assert step_of(result, "notify_employee").action_input["subject"] == "Your expense claim was not approved"
+
     def test_a_rework_loop_without_progress_stops_at_max_steps(self):
         outputs = expense_outputs(
             manager_review={"decision": "rework"},
             rework={"amount": 200, "justification": "Same again", "changeNote": "None"},
         )
-        result = preview_workflow(demo("expense-approval"), ticket=EXPENSE_TICKET, task_outputs=outputs, max_steps=9)
+        result = preview_workflow(unbounded_expense(), ticket=EXPENSE_TICKET, task_outputs=outputs, max_steps=9)
         assert result.outcome == Outcome.MAX_STEPS
         assert len(result.steps) == 9
         assert path_of(result)[:5] == ["submit", "manager_review", "rework", "manager_review", "rework"]
@@ -204,7 +239,7 @@ class TestExpenseApproval:
             rework={"amount": 200, "justification": "Same again", "changeNote": "None"},
         )
         result = preview_workflow(
-            demo("expense-approval"), ticket=EXPENSE_TICKET, task_outputs=outputs, max_steps=MAX_STEPS_LIMIT + 500
+            unbounded_expense(), ticket=EXPENSE_TICKET, task_outputs=outputs, max_steps=MAX_STEPS_LIMIT + 500
         )
         assert result.outcome == Outcome.MAX_STEPS
         assert len(result.steps) == MAX_STEPS_LIMIT
@@ -492,6 +527,7 @@ class TestGraphQL:
         }
 
     def test_preview_writes_nothing(self, gql, tenant_a):
+        tenant_a.user(company_roles=["team_lead", "finance"])  # the reviews' assignees
         workflow = workflow_upload(acting_user=tenant_a.admin, document=demo("expense-approval")).row
         before = row_counts()
         outputs = expense_outputs(

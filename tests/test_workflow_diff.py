@@ -126,13 +126,13 @@ def test_transitions_with_the_same_ends_are_told_apart_by_occurrence():
 
     before, after = edited(edit)
     assert workflow_diff(before, after) == [
-        transition(("pay", "notify_employee"), 1, kind="ADDED", to_path="/transitions/11")
+        transition(("pay", "notify_employee"), 1, kind="ADDED", to_path="/transitions/12")
     ]
     # Reversed, the first occurrence takes the new condition: a CHANGED first and an ADDED second.
-    after["transitions"][9], after["transitions"][11] = after["transitions"][11], after["transitions"][9]
+    after["transitions"][9], after["transitions"][12] = after["transitions"][12], after["transitions"][9]
     changes = workflow_diff(before, after)
     assert changes[0] == transition(("pay", "notify_employee"), 0, ["priority"], "/transitions/9", "/transitions/9")
-    assert changes[1] == transition(("pay", "notify_employee"), 1, kind="ADDED", to_path="/transitions/11")
+    assert changes[1] == transition(("pay", "notify_employee"), 1, kind="ADDED", to_path="/transitions/12")
 
 
 def test_a_transition_moved_among_its_tasks_outgoing_ones_changed_its_order():
@@ -217,6 +217,7 @@ def diff_over_http(gql, tenant, **variables) -> dict:
 def three_versions(tenant_a):
     """The expense approval in three versions: a renamed task title, then an added transition."""
     document = demo()
+    tenant_a.user(company_roles=["team_lead", "finance"])  # the reviews' assignees
     workflow = workflow_upload(acting_user=tenant_a.admin, document=document).row
     document["tasks"][2]["title"] = "Finance check"
     workflow_upload(acting_user=tenant_a.admin, document={**document, "id": gid(workflow), "expectedVersion": 1})
@@ -245,7 +246,7 @@ ADDED = {
     "occurrence": 0,
     "properties": [],
     "fromPath": None,
-    "toPath": "/transitions/11",
+    "toPath": "/transitions/12",
 }
 
 
@@ -261,7 +262,7 @@ class TestGraphQL:
         backwards = diff_over_http(gql, tenant_a, id=gid(three_versions), **{"from": 3, "to": 1})
         assert [(c["kind"], c["fromPath"], c["toPath"]) for c in backwards["changes"]] == [
             ("CHANGED", "/tasks/2", "/tasks/2"),
-            ("REMOVED", "/transitions/11", None),
+            ("REMOVED", "/transitions/12", None),
         ]
 
     def test_a_proposed_document_against_the_current_version(self, gql, tenant_a, three_versions):
@@ -271,7 +272,7 @@ class TestGraphQL:
         assert (result["fromVersion"], result["toVersion"], result["errors"]) == (3, None, [])
         assert [(c["kind"], c["what"], c["properties"], c["fromPath"], c["toPath"]) for c in result["changes"]] == [
             ("CHANGED", "TASK", ["title"], "/tasks/2", "/tasks/2"),
-            ("REMOVED", "TRANSITION", [], "/transitions/11", None),
+            ("REMOVED", "TRANSITION", [], "/transitions/12", None),
             ("CHANGED", "TRANSITION", ["priority"], "/transitions/5", "/transitions/5"),
         ]
         against_first = diff_over_http(gql, tenant_a, id=gid(three_versions), proposed=proposal, **{"from": 1})

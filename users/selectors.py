@@ -55,3 +55,8 @@ def user_system_roles(user: User) -> list[str]:
 
 def user_company_role_names(user: User) -> list[str]:
     return sorted(group.company_role.name for group in user.groups.all() if hasattr(group, "company_role"))
+
+
+def company_role_names(*, company_id: int) -> set[str]:
+    """The names of the company's roles: what a ticket definition's access list and a task's assignees may name."""
+    return set(CompanyRole.objects.filter(company_id=company_id).values_list("name", flat=True))

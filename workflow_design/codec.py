@@ -48,8 +48,18 @@ def canonical(obj: doc.DocObject, value: dict[str, Any]) -> dict[str, Any]:
             continue
         if prop.kind == doc.OBJECT_LIST:
             item = [canonical(prop.item_object, entry) for entry in item]
+        elif prop.kind == doc.OBJECT:
+            item = canonical(prop.item_object, item)
+        elif prop.kind == doc.NUMBER:
+            item = plain_number(item)
         result[prop.name] = item
     return result
+
+
+def plain_number(value: Any) -> Any:
+    """A whole number as an integer (2.0 as 2): GraphQL's Float makes every number a float, a JSON file
+    keeps 2, and the same document must be the same version, and read the same, either way."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _empty_means_absent(prop: doc.Prop) -> bool:
@@ -57,7 +67,7 @@ def _empty_means_absent(prop: doc.Prop) -> bool:
 
 
 _STORAGE_KEYS = {(doc.WORKFLOW.name, "fields"): WORKFLOW_FIELD_KEYS}
-_EMPTY = {doc.OBJECT_LIST: list, doc.STRING_LIST: list}
+_EMPTY = {doc.OBJECT_LIST: list, doc.STRING_LIST: list, doc.ENUM_LIST: list}
 
 
 def row_values(obj: doc.DocObject, content: dict[str, Any], *, skip: tuple[str, ...] = ()) -> dict[str, Any]:

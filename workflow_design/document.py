@@ -52,6 +52,22 @@ MAX_FIELDS = 500
 MAX_EXT_REFS = 50
 MAX_ROLE_ACCESS = 200
 MAX_SYNC_TIMEOUT_SECONDS = 300
+MAX_ASSIGNEE_ROLES = MAX_ROLE_ACCESS
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+DEFAULT_HTTP_METHOD = "POST"  # the first edition's actions, which named no method, POST
+# How an action can fail (after its retries): what `retry.errors`, a transition's `onError` and
+# the variable error.code name.
+ACTION_ERROR_MEANINGS = {
+    "TIMEOUT": "No answer within the task's timeoutSeconds.",
+    "HTTP_4XX": "The service answered with a 4xx status (it refused the request).",
+    "HTTP_5XX": "The service answered with a 5xx status (it failed).",
+    "NETWORK": "No answer at all: the name did not resolve, the connection failed or broke, or TLS failed.",
+}
+ACTION_ERRORS = tuple(ACTION_ERROR_MEANINGS)
+MAX_ATTEMPTS = 10
+MAX_RETRY_INTERVAL_SECONDS = 3600
+MAX_BACKOFF_RATE = 10
+DEFAULT_BACKOFF_RATE = 2
 # Not in the contract: bounds the recursion of every checker (and of
 # jsonschema, which fails near 200 levels); real schemas and rules stay far below.
 MAX_JSON_DEPTH = 64
@@ -81,7 +97,7 @@ TASK_TYPE_RULES = {
             "Form",
             "A person fills in a form whose fields outputSchema declares; what they enter is the task's output.",
             needs=(("outputSchema", "REQUIRED"),),
-            forbidden=("actionUrl", "inputTransform", "outputTransform", "timeoutSeconds"),
+            forbidden=("actionUrl", "httpMethod", "inputTransform", "outputTransform", "timeoutSeconds", "retry"),
             output_schema_type="object",
             layout_warning="editLayout",
         ),
@@ -90,7 +106,7 @@ TASK_TYPE_RULES = {
             "Synchronous action",
             "An HTTP call to actionUrl, answered within timeoutSeconds (at most 300).",
             needs=(("actionUrl", "MISSING_ACTION_URL"),),
-            forbidden=("editLayout",),
+            forbidden=("editLayout", "assigneeRoles"),
             max_timeout=MAX_SYNC_TIMEOUT_SECONDS,
         ),
         TaskTypeRule(
@@ -98,7 +114,7 @@ TASK_TYPE_RULES = {
             "Asynchronous action",
             "An HTTP call to actionUrl whose answer comes later (within timeoutSeconds, when given).",
             needs=(("actionUrl", "MISSING_ACTION_URL"),),
-            forbidden=("editLayout",),
+            forbidden=("editLayout", "assigneeRoles"),
         ),
     )
 }
@@ -110,13 +126,16 @@ TASK_TYPES = tuple(TASK_TYPE_RULES)
 STRING = "string"  # short single-line string
 TEXT = "text"  # long string (descriptions, React layout source)
 INTEGER = "integer"
+NUMBER = "number"
 ID = "id"  # GraphQL ID: the global id of an object of the type `names`
 ENUM = "enum"  # a string out of `values`
 URL = "url"  # an absolute http(s) URL
 JSON = "json"  # free JSON (schemas, JsonLogic, ticket field values)
+OBJECT = "object"  # one nested `item` object
 OBJECT_LIST = "object_list"  # a list of `item` objects
 STRING_LIST = "string_list"  # a list of strings
-KINDS = (STRING, TEXT, INTEGER, ID, ENUM, URL, JSON, OBJECT_LIST, STRING_LIST)
+ENUM_LIST = "enum_list"  # a list of strings out of `values`, each at most once
+KINDS = (STRING, TEXT, INTEGER, NUMBER, ID, ENUM, URL, JSON, OBJECT, OBJECT_LIST, STRING_LIST, ENUM_LIST)
 
 # --- what a JSON prop contains (drives the deeper checks) --------------------
 
@@ -124,6 +143,8 @@ JSON_SCHEMA = "json-schema"  # a JSON Schema 2020-12
 CONDITION = "jsonlogic-condition"  # a JsonLogic expression
 TRANSFORM = "jsonlogic-transform"  # an object whose values are JsonLogic expressions
 FIELD_VALUES = "ticket-field-values"  # an object {fieldName: value}
+# --- what a URL prop holds ---
+URL_TEMPLATE = "url-template"  # a URL whose {placeholders} are variables (validation.url_templates)
 
 # --- which React layout a TEXT prop holds (workflow_design.layout_contract: the props each receives) ---
 
@@ -154,10 +175,15 @@ class Prop:
     max_length: int | None = None  # characters
     max_bytes: int | None = None  # UTF-8 bytes of a string, or of serialized JSON
     max_items: int | None = None  # for lists; TOO_MANY above it
-    values: tuple[str, ...] = ()  # for ENUM
+    min_items: int = 0  # for ENUM_LIST: fewer entries are `invalid_code`
+    values: tuple[str, ...] = ()  # for ENUM and ENUM_LIST
     pattern: str | None = None  # regex a string value must match
-    minimum: int | None = None  # for INTEGER (JSON Schema only; rules check ranges)
-    item: DocObject | None = None  # for OBJECT_LIST
+    # For INTEGER and NUMBER. With a maximum, the shape check reports a value outside [minimum, maximum]
+    # as `invalid_code`; a minimum alone is for the JSON Schema (a rule checks the range, with its words).
+    minimum: int | None = None
+    maximum: int | None = None
+    default: Any = None  # what an absent value means (JSON Schema's `default`)
+    item: DocObject | None = None  # for OBJECT and OBJECT_LIST
     json_types: tuple[str, ...] = ()  # for JSON: allowed JSON types, empty = any
     content: str | None = (
         None  # JSON: what the value means (JSON_SCHEMA, ...); TEXT: which layout (TASK_EDIT_LAYOUT, ...)
@@ -168,8 +194,8 @@ class Prop:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown kind {self.kind!r} for {self.name!r}")
-        if (self.kind == OBJECT_LIST) != (self.item is not None):
-            raise ValueError(f"{self.name!r}: `item` goes with kind object_list, and only with it")
+        if (self.kind in (OBJECT, OBJECT_LIST)) != (self.item is not None):
+            raise ValueError(f"{self.name!r}: `item` goes with kinds object and object_list, and only with them")
         if (self.kind == ID) != (self.names is not None):
             raise ValueError(f"{self.name!r}: `names` goes with kind id, and only with it")
 
@@ -186,9 +212,9 @@ class Prop:
 
     @property
     def item_object(self) -> DocObject:
-        """`item` of an OBJECT_LIST prop, which always has one (__post_init__)."""
+        """`item` of an OBJECT or OBJECT_LIST prop, which always has one (__post_init__)."""
         if self.item is None:
-            raise TypeError(f"{self.name!r} is not an object list")
+            raise TypeError(f"{self.name!r} is not an object or an object list")
         return self.item
 
 
@@ -282,6 +308,58 @@ def _transform_prop(name: str, description: str) -> Prop:
     return _json_prop(name, description, TRANSFORM, ("object",), "INVALID_TRANSFORM")
 
 
+def _action_errors_prop(name: str, description: str, *, min_items: int = 0) -> Prop:
+    return Prop(
+        name,
+        ENUM_LIST,
+        description,
+        values=ACTION_ERRORS,
+        max_items=len(ACTION_ERRORS),
+        min_items=min_items,
+        invalid_code="INVALID_ACTION_ERRORS",
+    )
+
+
+RETRY = DocObject(
+    "RetryPolicy",
+    "How an action task tries again after a failed attempt: the n-th retry waits intervalSeconds x "
+    "backoffRate^(n-1) seconds.",
+    (
+        Prop(
+            "maxAttempts",
+            INTEGER,
+            f"Attempts in all, the first included (1 to {MAX_ATTEMPTS}).",
+            required=True,
+            minimum=1,
+            maximum=MAX_ATTEMPTS,
+            invalid_code="INVALID_RETRY",
+        ),
+        Prop(
+            "intervalSeconds",
+            INTEGER,
+            f"Seconds to wait before the first retry (0 to {MAX_RETRY_INTERVAL_SECONDS}); default 0.",
+            minimum=0,
+            maximum=MAX_RETRY_INTERVAL_SECONDS,
+            default=0,
+            invalid_code="INVALID_RETRY",
+        ),
+        Prop(
+            "backoffRate",
+            NUMBER,
+            f"The interval's multiplier for each further retry (1 to {MAX_BACKOFF_RATE}); default "
+            f"{DEFAULT_BACKOFF_RATE}.",
+            minimum=1,
+            maximum=MAX_BACKOFF_RATE,
+            default=DEFAULT_BACKOFF_RATE,
+            invalid_code="INVALID_RETRY",
+        ),
+        _action_errors_prop(
+            "errors",
+            "The errors that are retried, out of TIMEOUT, HTTP_4XX, HTTP_5XX and NETWORK; absent: all four.",
+        ),
+    ),
+)
+
 TASK = DocObject(
     "TaskInput",
     "One task of the workflow, identified by its key.",
@@ -311,10 +389,28 @@ TASK = DocObject(
         _layout_prop("editLayout", "Form layout of a FORM task", TASK_EDIT_LAYOUT),
         _layout_prop("displayLayout", "How the task is shown", TASK_DISPLAY_LAYOUT),
         Prop(
+            "assigneeRoles",
+            STRING_LIST,
+            "Names of the company roles whose holders may work this FORM task (at most 200); absent or empty: "
+            "anyone with access to the ticket. FORM only.",
+            max_items=MAX_ASSIGNEE_ROLES,
+        ),
+        Prop(
+            "httpMethod",
+            ENUM,
+            "HTTP method of an action task's request: GET, POST, PUT, PATCH or DELETE; absent means POST. "
+            "Actions only.",
+            values=HTTP_METHODS,
+            default=DEFAULT_HTTP_METHOD,
+        ),
+        Prop(
             "actionUrl",
             URL,
-            "Absolute http(s) URL an action task calls; actions only.",
+            "Absolute http(s) URL template an action task calls, e.g. https://shop.example/orders/{ticket.orderId}: "
+            "each {placeholder} is a variable (ticket.<field>, tasks.<key>.<property>, visits.<key>), filled in "
+            "percent-encoded; {{ and }} are literal braces; no placeholder before the path. Actions only.",
             invalid_code="INVALID_URL",
+            content=URL_TEMPLATE,
         ),
         _transform_prop(
             "inputTransform",
@@ -330,6 +426,12 @@ TASK = DocObject(
             "Seconds to wait for an action task (positive; at most 300 for SYNC_ACTION).",
             minimum=1,
             invalid_code="INVALID_TIMEOUT",
+        ),
+        Prop(
+            "retry",
+            OBJECT,
+            "When a failed attempt of an action task is tried again (absent: never). Actions only.",
+            item=RETRY,
         ),
     ),
 )
@@ -363,6 +465,13 @@ TRANSITION = DocObject(
             "INVALID_CONDITION",
         ),
         Prop("priority", INTEGER, "Higher priorities are tried first; default 0."),
+        _action_errors_prop(
+            "onError",
+            "Makes this an error transition: it leaves an action task, and is tried only when the action failed "
+            "with one of these errors (TIMEOUT, HTTP_4XX, HTTP_5XX, NETWORK) after its retries; its condition may "
+            "read the variable error. Ordinary transitions are never taken after a failure.",
+            min_items=1,
+        ),
     ),
 )
 
@@ -469,6 +578,8 @@ def _prop_json_schema(prop: Prop) -> dict[str, Any]:
             schema["maxLength"] = prop.max_length
     elif prop.kind == INTEGER:
         schema = {"type": ["integer", _NULL]}
+    elif prop.kind == NUMBER:
+        schema = {"type": ["number", _NULL]}
     elif prop.kind == ID:
         schema = {"type": ["string", _NULL]}
     elif prop.kind == ENUM:
@@ -481,14 +592,24 @@ def _prop_json_schema(prop: Prop) -> dict[str, Any]:
             schema["type"] = [*prop.json_types, _NULL]
         if prop.content == JSON_SCHEMA:
             schema["$ref"] = JSON_SCHEMA_DIALECT
+    elif prop.kind == OBJECT:
+        schema = {"anyOf": [{"$ref": f"#/$defs/{prop.item_object.name}"}, {"type": _NULL}]}
     elif prop.kind == OBJECT_LIST:
         schema = {"type": ["array", _NULL], "items": {"$ref": f"#/$defs/{prop.item_object.name}"}}
+    elif prop.kind == ENUM_LIST:
+        schema = {"type": ["array", _NULL], "items": {"enum": list(prop.values)}, "uniqueItems": True}
+        if prop.min_items:
+            schema["minItems"] = prop.min_items
     else:  # STRING_LIST
         schema = {"type": ["array", _NULL], "items": {"type": "string"}}
     if prop.pattern is not None:
         schema["pattern"] = prop.pattern
     if prop.minimum is not None:
         schema["minimum"] = prop.minimum
+    if prop.maximum is not None:
+        schema["maximum"] = prop.maximum
+    if prop.default is not None:
+        schema["default"] = prop.default
     if prop.max_items is not None:
         schema["maxItems"] = prop.max_items
     # Required-ness is a validator rule (a located REQUIRED problem), not a

@@ -86,6 +86,19 @@ _RESPONSE = {
     "type": "any JSON (an action does not declare its response)",
     "value": "the action's raw response; its parts read as response.<property>",
 }
+_VISITS = {
+    "name": "visits.<taskKey>",
+    "type": "integer",
+    "value": "how many times the task has run so far, the current run included when read in the task's own "
+    'outgoing transitions; 0 before its first run. Bounds a loop, e.g. {"<": [{"var": "visits.rework"}, 2]}',
+}
+_ERROR = {
+    "name": "error.code, error.status, error.attempts, error.message",
+    "type": "code: one of TIMEOUT, HTTP_4XX, HTTP_5XX, NETWORK; status: integer or null; attempts: integer; "
+    "message: string",
+    "value": "how the action failed after its last attempt: the error, the HTTP status of an HTTP error (null for "
+    "TIMEOUT and NETWORK), the attempts made (retries included) and a short description",
+}
 _TAKEN_WHEN_TRUTHY = (
     "The transition is taken when the condition's value is truthy (see evaluation.truthiness); a transition "
     "without a condition (absent or null) always is."
@@ -130,16 +143,44 @@ def _scopes() -> list[dict[str, Any]]:
         ),
         _scope(
             "transition condition",
-            "/transitions/<index>/condition of a transition whose fromTask names a task",
-            [_TICKET, _TASKS],
-            f"{_TAKEN_WHEN_TRUTHY} The transitions leaving a task are tried when its visit ends.",
+            "/transitions/<index>/condition of a transition whose fromTask names a task (without onError)",
+            [_TICKET, _TASKS, _VISITS],
+            f"{_TAKEN_WHEN_TRUTHY} The transitions leaving a task are tried when its visit ends (for an action, "
+            "when its call succeeded: never after a failure).",
             ["tasks.<fromTask> is the output of the visit that has just ended."],
             [*_CONDITION_CHECKS, *_RUN_CHECKS],
         ),
         _scope(
+            "error transition condition",
+            "/transitions/<index>/condition of a transition with onError (it leaves an action task)",
+            [_TICKET, _TASKS, _VISITS, _ERROR],
+            f"{_TAKEN_WHEN_TRUTHY} An action's error transitions whose onError names the error are tried when "
+            "its call failed after its retries.",
+            [
+                "tasks.<fromTask> is null: a failed visit leaves no output, and what comes after an error "
+                "transition knows only what ran before the action.",
+                "error is readable here only (UNKNOWN_VARIABLE elsewhere).",
+            ],
+            [*_CONDITION_CHECKS, *_RUN_CHECKS, "INVALID_ERROR_TRANSITION", "INVALID_ACTION_ERRORS"],
+        ),
+        _scope(
+            "actionUrl placeholder",
+            "each {variable} of /tasks/<index>/actionUrl, action tasks only",
+            [_TICKET, _TASKS, _VISITS],
+            "The variable's value, as text (a number or boolean as JSON writes it, null as nothing), "
+            "percent-encoded into the URL (a / too).",
+            [
+                "Evaluated when the action's visit begins, as its inputTransform is.",
+                "Placeholders stand after the host: the host an action calls is fixed by the document; {{ and }} "
+                "are literal braces.",
+                "A placeholder reads a text, a number or a boolean, not an object or an array.",
+            ],
+            ["INVALID_URL_TEMPLATE", "UNKNOWN_VARIABLE", "TYPE_MISMATCH", *_RUN_CHECKS, "UNSAFE_ACTION_URL"],
+        ),
+        _scope(
             "inputTransform",
             "/tasks/<index>/inputTransform/<property>, action tasks only",
-            [_TICKET, _TASKS],
+            [_TICKET, _TASKS, _VISITS],
             "The object of the expressions' values is the request the action sends (null without an inputTransform).",
             [
                 "Evaluated when the action's visit begins: tasks.<thisTask> is its previous visit's output, null on "
@@ -150,7 +191,7 @@ def _scopes() -> list[dict[str, Any]]:
         _scope(
             "outputTransform",
             "/tasks/<index>/outputTransform/<property>, action tasks only",
-            [_TICKET, _TASKS, _RESPONSE],
+            [_TICKET, _TASKS, _VISITS, _RESPONSE],
             "The object of the expressions' values is the task's output, read afterwards as tasks.<thisTask> "
             "(without an outputTransform, the output is the response itself).",
             ["tasks.<thisTask> is still its previous visit's output here, null on the first."],
@@ -217,7 +258,22 @@ def _evaluation() -> dict[str, Any]:
         "failingTransform": "A transform whose evaluation raises stops the ticket at its task; previewWorkflow "
         f"ends with outcome {Outcome.TRANSFORM_FAILED} and names the failing entry.",
         "latestVisit": "tasks.<taskKey> is the output of the task's latest visit: a loop that visits a task again "
-        "replaces the output the earlier visit left.",
+        "replaces the output the earlier visit left (a failed action's visit leaves null).",
+        "request": f"An action sends an HTTP request with its httpMethod (absent: {doc.DEFAULT_HTTP_METHOD}) to its "
+        "actionUrl template filled in, with the object its inputTransform builds as the body (null without one).",
+        "failingAction": "An action's attempt fails with TIMEOUT (no answer within timeoutSeconds), HTTP_4XX or "
+        "HTTP_5XX (the status), or NETWORK (no answer at all). A failure its retry policy's errors name (all four "
+        "when it names none) is tried again, up to maxAttempts attempts in all; the n-th retry waits "
+        f"intervalSeconds x backoffRate^(n-1) seconds (backoffRate {doc.DEFAULT_BACKOFF_RATE} by default). After "
+        "the last attempt, or at once for an error not retried, the task's output is null and its error "
+        "transitions whose onError names the error are tried (in priority, then document order), their "
+        "conditions reading error; ordinary transitions are never taken after a failure. When none is taken, "
+        f"the ticket stops at the action; previewWorkflow ends with outcome {Outcome.ACTION_FAILED}.",
+        "response": "After a successful attempt (a 2xx status), response is the answer's body (JSON, or its text "
+        "when it is not JSON), read only by the outputTransform. After a failure there is no response: the "
+        "outputTransform does not run, and error says what failed (an HTTP error's body is not given to rules).",
+        "actionErrors": [{"code": code, "meaning": meaning} for code, meaning in doc.ACTION_ERROR_MEANINGS.items()],
+        "httpMethods": list(doc.HTTP_METHODS),
         "truthiness": _truthiness(),
     }
 
@@ -275,7 +331,15 @@ def _names() -> list[dict[str, Any]]:
 
 
 def _document_props() -> list[tuple[doc.DocObject, doc.Prop]]:
-    objects = (doc.WORKFLOW, doc.WORKFLOW_FIELD, doc.TASK, doc.TRANSITION, doc.EXT_REF, doc.TICKET_DEFINITION)
+    objects = (
+        doc.WORKFLOW,
+        doc.WORKFLOW_FIELD,
+        doc.TASK,
+        doc.RETRY,
+        doc.TRANSITION,
+        doc.EXT_REF,
+        doc.TICKET_DEFINITION,
+    )
     return [(obj, prop) for obj in objects for prop in obj.props]
 
 
@@ -289,6 +353,8 @@ def _limits() -> list[dict[str, Any]]:
         ):
             if value is not None:
                 limits.append(_limit(f"{obj.name}.{prop.name}", value, unit, code))
+        if prop.maximum is not None:
+            limits.append(_limit(f"{obj.name}.{prop.name}", prop.maximum, "at most", prop.invalid_code))
     return [
         *limits,
         _limit("nesting of a JSON value", doc.MAX_JSON_DEPTH, "levels", "TOO_LONG"),

@@ -126,12 +126,22 @@ class TaskDefinition(Authored):
     output_schema = models.JSONField(null=True, blank=True, help_text=documented(doc.TASK, "outputSchema"))
     edit_layout = models.TextField(null=True, blank=True, help_text=documented(doc.TASK, "editLayout"))
     display_layout = models.TextField(null=True, blank=True, help_text=documented(doc.TASK, "displayLayout"))
+    assignee_roles = models.JSONField(default=list, blank=True, help_text=documented(doc.TASK, "assigneeRoles"))
+    # Null for the first edition's actions, which named no method: POST, as the document's default says.
+    http_method = models.CharField(
+        max_length=6,
+        null=True,
+        blank=True,
+        choices=[(m, m) for m in doc.HTTP_METHODS],
+        help_text=documented(doc.TASK, "httpMethod"),
+    )
     action_url = models.TextField(null=True, blank=True, help_text=documented(doc.TASK, "actionUrl"))
     input_transform = models.JSONField(null=True, blank=True, help_text=documented(doc.TASK, "inputTransform"))
     output_transform = models.JSONField(null=True, blank=True, help_text=documented(doc.TASK, "outputTransform"))
     timeout_seconds = models.PositiveIntegerField(
         null=True, blank=True, help_text=documented(doc.TASK, "timeoutSeconds")
     )
+    retry = models.JSONField(null=True, blank=True, help_text=documented(doc.TASK, "retry"))
 
     class Meta:
         db_table = "task_definitions"
@@ -185,6 +195,7 @@ class WorkflowTransition(CompanyOwned):
     )
     condition = models.JSONField(null=True, blank=True, help_text=documented(doc.TRANSITION, "condition"))
     priority = models.IntegerField(default=0, help_text=documented(doc.TRANSITION, "priority"))
+    on_error = models.JSONField(default=list, blank=True, help_text=documented(doc.TRANSITION, "onError"))
     position = models.PositiveIntegerField(
         default=0,
         help_text="Place of the transition among the workflow document's transitions, counting from 0; of two "

@@ -19,9 +19,23 @@ moves from task to task, so that the runtime can use it too:
 * ``task_outputs[key]`` is one value used for every visit of the task, or a
   list whose n-th item is used for the n-th visit (so a loop can make progress).
   To give an action the *same* list response on every visit, wrap it: ``[[...]]``.
+  For an action, an item is used per *attempt* (one per visit, unless it is
+  retried), and ``{"$error": "TIMEOUT"}`` (or HTTP_4XX / HTTP_5XX with an
+  optional ``"status"`` and ``"body"``, or NETWORK; an optional ``"message"``)
+  simulates a failed attempt: a failure its ``retry`` policy names is tried
+  again, up to ``maxAttempts`` in all, the n-th retry after ``intervalSeconds x
+  backoffRate^(n-1)`` seconds (reported, not waited); after the last, the task's
+  output is null and only its error transitions are tried, with the variable
+  ``error`` {code, status, attempts, message}; after a success, only its
+  ordinary transitions.
+* The data also holds ``visits``: {<key>: how many times that task has run},
+  the current visit counted, 0 for a task that has not run.
+* An action's request goes to its actionUrl template filled in: each
+  placeholder's variable, percent-encoded (null as empty text).
 
 Outcomes (``Outcome``): ENDED, MISSING_OUTPUT (the walk reached a task whose
-output is not given), MAX_STEPS (``max_steps`` visits without an end: usually a
+output is not given), ACTION_FAILED (an action failed after its attempts and no
+error transition takes the failure), MAX_STEPS (``max_steps`` visits without an end: usually a
 loop), STUCK (no transition's condition holds), TRANSFORM_FAILED (an
 inputTransform or outputTransform raised), BUDGET_EXCEEDED (the walk spent its
 evaluation budget, ``validation.budget``: steps or seconds, or its answer would
@@ -50,9 +64,10 @@ an extra package).
 from __future__ import annotations
 
 import enum
+import json
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -62,13 +77,14 @@ from kernel.problems import Problem
 from kernel.values import child, json_bytes
 from workflow_design import document as doc
 
-from .validation import apply_transform, condition_holds, errors, validate_workflow
+from .validation import apply_transform, condition_holds, errors, evaluate, validate_workflow
 from .validation.budget import Budget, BudgetExceeded, budget_scope
 from .validation.model import TransitionView, field_types, task_views, transition_views
-from .validation.problems import Suggester, error, hint, in_document_order, quoted_list, shown, with_article
+from .validation.problems import Suggester, closest, error, hint, in_document_order, quoted_list, shown, with_article
 from .validation.schemas import schema_validator
 from .validation.shape import got, measure_json
 from .validation.ticket import check_field_values
+from .validation.url_templates import parse_url_template
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +101,7 @@ _MAX_SCHEMA_ERRORS = 20  # per checked output
 class Outcome(enum.StrEnum):
     ENDED = "ENDED"
     MISSING_OUTPUT = "MISSING_OUTPUT"
+    ACTION_FAILED = "ACTION_FAILED"
     MAX_STEPS = "MAX_STEPS"
     STUCK = "STUCK"
     TRANSFORM_FAILED = "TRANSFORM_FAILED"
@@ -106,18 +123,34 @@ class TransitionTrial:
 
 
 @dataclass(frozen=True)
+class Attempt:
+    """One call of an action during a visit."""
+
+    number: int  # 1 for the first attempt
+    wait_seconds: float  # waited before it: 0 for the first, the retry interval for the others
+    error: str | None  # TIMEOUT, HTTP_4XX, HTTP_5XX, NETWORK; None when it succeeded
+    status: int | None  # the HTTP status of a failed attempt that had one
+    response: Any  # the response (or, of an HTTP error, the body given with it)
+    message: str | None = None  # a failure's message, when the sample gives one
+
+
+@dataclass(frozen=True)
 class PreviewStep:
     """One visit of one task."""
 
     task_key: str
     task_type: str
     visit: int  # 1 for the task's first visit, 2 for the second, ...
-    output: Any  # the task's output; None when it is missing or its transform failed
+    output: Any  # the task's output; None when it is missing, its transform failed or the action failed
     action_input: Any  # action tasks: what the inputTransform produced
-    raw_response: Any  # action tasks: the given response
+    raw_response: Any  # action tasks: the response of the attempt that succeeded
     transitions_tried: tuple[TransitionTrial, ...]
     taken_transition_index: int | None
-    error: str | None = None  # why the step failed (TRANSFORM_FAILED)
+    error: str | None = None  # why the step failed (TRANSFORM_FAILED, ACTION_FAILED)
+    http_method: str | None = None  # action tasks: the request's method
+    url: str | None = None  # action tasks: the actionUrl template filled in
+    attempts: tuple[Attempt, ...] = ()  # action tasks: its calls, retries included
+    failure: dict[str, Any] | None = None  # an action that failed after its attempts: the variable `error`
 
 
 @dataclass(frozen=True)
@@ -137,6 +170,7 @@ class PreviewResult:
 def preview_workflow(
     document: dict[str, Any],
     *,
+    company_roles: Collection[str] | None = None,
     ticket: Any,
     task_outputs: Any,
     max_steps: int = DEFAULT_MAX_STEPS,
@@ -147,7 +181,8 @@ def preview_workflow(
     outputs (see the module docstring), within `budget` (validation.budget's defaults when
     None). Never raises, writes nothing."""
     problems = [
-        Problem(p.code, p.message, document_path + p.path, p.severity) for p in errors(validate_workflow(document))
+        Problem(p.code, p.message, document_path + p.path, p.severity)
+        for p in errors(validate_workflow(document, company_roles=company_roles))
     ]
     if problems:
         return PreviewResult.invalid(
@@ -230,11 +265,19 @@ class _Walk:
             self.tasks.setdefault(view.key, view.data)
         self.fields = field_types(document)
         self.starts: list[TransitionView] = []
-        self.outgoing: dict[str, list[TransitionView]] = defaultdict(list)
+        # The transitions leaving each task: those tried after it ran (or an action succeeded), and an
+        # action's error transitions, tried after it failed.
+        self.ordinary: dict[str, list[TransitionView]] = defaultdict(list)
+        self.error_routes: dict[str, list[TransitionView]] = defaultdict(list)
         for transition in transition_views(document):
-            (self.starts if transition.source is None else self.outgoing[transition.source]).append(transition)
-        for transitions in (self.starts, *self.outgoing.values()):
+            if transition.source is None:
+                self.starts.append(transition)
+            else:
+                leaving = self.error_routes if transition.is_error_route else self.ordinary
+                leaving[transition.source].append(transition)
+        for transitions in (self.starts, *self.ordinary.values(), *self.error_routes.values()):
             transitions.sort(key=lambda t: (-t.priority, t.index))
+        self.calls: Counter[str] = Counter()  # attempts of each action so far: the responses used
         self.problems: list[Problem] = []
         self.validators: dict[str, Any] = {}
         self.answer_bytes = 0
@@ -261,8 +304,8 @@ class _Walk:
 
     def _walk(self, steps: list[PreviewStep], max_steps: int) -> tuple[Outcome, str]:
         self._check_sample_data()
-        data: dict[str, Any] = {"ticket": self.ticket, "tasks": {}}
-        visits: Counter[str] = Counter()
+        visits = dict.fromkeys(self.tasks, 0)
+        data: dict[str, Any] = {"ticket": self.ticket, "tasks": {}, "visits": visits}
         self.start_trials, self.start = self._choose(self.starts, data)
         self._count_answer(self.start_trials)
         if self.start is None:
@@ -279,7 +322,13 @@ class _Walk:
                 return Outcome.MAX_STEPS, self._loop_message(steps, max_steps)
             visits[current] += 1
             step, outcome, message = self._visit(current, visits[current], data, len(steps) + 1)
-            self._count_answer(step.transitions_tried, step.output, step.action_input, step.raw_response)
+            self._count_answer(
+                step.transitions_tried,
+                step.output,
+                step.action_input,
+                step.raw_response,
+                *(attempt.response for attempt in step.attempts),
+            )
             steps.append(step)
             if outcome is not None:
                 return outcome, message
@@ -311,54 +360,78 @@ class _Walk:
         """One visit; the step, and the outcome (with its message) when the walk stops here."""
         task = self.tasks[key]
         task_type = task["taskType"]
-        action = task_type != "FORM"
         where = f"task '{key}' (step {number}, visit {visit})"
+        step = PreviewStep(key, task_type, visit, None, None, None, (), None)
 
         def stop(outcome: Outcome, message: str, **values: Any) -> tuple[PreviewStep, Outcome, str]:
-            step = PreviewStep(key, task_type, visit, None, None, None, (), None)
             return replace(step, **values), outcome, message
 
-        action_input = None
-        if action and task.get("inputTransform") is not None:
+        if task_type == "FORM":
+            found, given = self._given(key, visit, "visit")
+            if not found:
+                return stop(Outcome.MISSING_OUTPUT, f"Stopped at {where}: {given}")
+            data["tasks"] = {**data["tasks"], key: given}  # checked with all of the task's outputs up front
+            return self._leave(replace(step, output=given), self.ordinary[key], data, where, number)
+        step = replace(step, http_method=task.get("httpMethod", doc.DEFAULT_HTTP_METHOD), url=self._url(task, data))
+        if task.get("inputTransform") is not None:
             try:
-                action_input = self._transform(task["inputTransform"], data)
+                step = replace(step, action_input=self._transform(task["inputTransform"], data))
             except _TransformFailed as exc:
                 reason = f"Its inputTransform failed: {exc}"
                 return stop(Outcome.TRANSFORM_FAILED, f"Stopped at {where}. {reason}", error=reason)
-        found, given = self._given(key, visit)
-        if not found:
-            return stop(Outcome.MISSING_OUTPUT, f"Stopped at {where}: {given}", action_input=action_input)
-        response = None
-        if action:
-            response = given
-            if task.get("outputTransform") is not None:
-                try:
-                    output = self._transform(task["outputTransform"], {**data, "response": response})
-                except _TransformFailed as exc:
-                    reason = f"Its outputTransform failed: {exc}"
-                    return stop(
-                        Outcome.TRANSFORM_FAILED,
-                        f"Stopped at {where}. {reason}",
-                        action_input=action_input,
-                        raw_response=response,
-                        error=reason,
-                    )
-                self._check_output(key, output, self._given_path(key, visit), transformed=True)
-            else:
-                output = response
-                self._check_output(key, output, self._given_path(key, visit))
+        attempts, missing = self._call(key, task)
+        step = replace(step, attempts=tuple(attempts))
+        if missing is not None:
+            return stop(Outcome.MISSING_OUTPUT, f"Stopped at {where}: {missing}")
+        last = attempts[-1]
+        if last.error is not None:
+            return self._failed(step, last, data, where, number)
+        response = last.response
+        step = replace(step, raw_response=response)
+        given_path = self._given_path(key, self.calls[key])
+        if task.get("outputTransform") is not None:
+            try:
+                output = self._transform(task["outputTransform"], {**data, "response": response})
+            except _TransformFailed as exc:
+                reason = f"Its outputTransform failed: {exc}"
+                return stop(Outcome.TRANSFORM_FAILED, f"Stopped at {where}. {reason}", error=reason)
+            self._check_output(key, output, given_path, transformed=True)
         else:
-            output = given  # checked with all of the task's outputs up front
+            output = response
+            self._check_output(key, output, given_path)
         data["tasks"] = {**data["tasks"], key: output}
-        trials, taken = self._choose(self.outgoing.get(key, ()), data)
-        step = PreviewStep(
-            key, task_type, visit, output, action_input, response, trials, taken.index if taken else None
-        )
+        return self._leave(replace(step, output=output), self.ordinary[key], data, where, number)
+
+    def _leave(
+        self,
+        step: PreviewStep,
+        transitions: list[TransitionView],
+        data: dict[str, Any],
+        where: str,
+        number: int,
+        failed: str = "",
+    ) -> tuple[PreviewStep, Outcome | None, str]:
+        """Tries the transitions leaving the step's task; `failed`: how the action failed (its error
+        transitions are tried)."""
+        trials, taken = self._choose(transitions, data)
+        step = replace(step, transitions_tried=trials, taken_transition_index=taken.index if taken else None)
+        if failed and taken is None:
+            tried = (
+                f"none of its {len(trials)} error transitions for it has a condition that holds"
+                if trials
+                else ("no error transition takes it")
+            )
+            message = f"Stopped at {where}: {failed}, and {tried}. Add an error transition (onError) for it."
+            return replace(step, error=failed), Outcome.ACTION_FAILED, message
         if not trials:
-            return step, Outcome.ENDED, f"Ended after {number} step(s): task '{key}' has no outgoing transition."
+            return (
+                step,
+                Outcome.ENDED,
+                f"Ended after {number} step(s): task '{step.task_key}' has no outgoing transition.",
+            )
         if taken is None:
-            failed = sum(1 for t in trials if t.error)
-            raised = f" ({failed} of them raised an error)" if failed else ""
+            raised_count = sum(1 for t in trials if t.error)
+            raised = f" ({raised_count} of them raised an error)" if raised_count else ""
             return (
                 step,
                 Outcome.STUCK,
@@ -366,6 +439,91 @@ class _Walk:
                 f"{raised}. Add a transition without a condition as the default, or check the outputs.",
             )
         return step, None, ""
+
+    def _failed(
+        self, step: PreviewStep, last: Attempt, data: dict[str, Any], where: str, number: int
+    ) -> tuple[PreviewStep, Outcome | None, str]:
+        """The action failed after its attempts: no output; its error transitions for that error are tried,
+        reading `error`."""
+        assert last.error is not None
+        count = len(step.attempts)
+        failure = {"code": last.error, "status": last.status, "attempts": count, "message": _failure_message(last)}
+        data["tasks"] = {**data["tasks"], step.task_key: None}
+        routes = [t for t in self.error_routes[step.task_key] if t.on_error is not None and last.error in t.on_error]
+        failed = f"the action failed with {last.error} after {count} attempt(s)"
+        return self._leave(replace(step, failure=failure), routes, {**data, "error": failure}, where, number, failed)
+
+    def _call(self, key: str, task: dict[str, Any]) -> tuple[list[Attempt], str | None]:
+        """The attempts of one visit of an action, each taking the next given response; and why the walk
+        cannot go on (a response not given), else None."""
+        retry = task.get("retry") or {}
+        max_attempts = retry.get("maxAttempts", 1)
+        retried = retry.get("errors", doc.ACTION_ERRORS)
+        interval, rate = retry.get("intervalSeconds", 0), retry.get("backoffRate", doc.DEFAULT_BACKOFF_RATE)
+        attempts: list[Attempt] = []
+        wait = 0.0
+        while True:
+            self.calls[key] += 1
+            found, given = self._given(key, self.calls[key], "attempt")
+            if not found:
+                return attempts, given
+            attempt = self._attempt(key, len(attempts) + 1, wait, given)
+            attempts.append(attempt)
+            if attempt.error is None or attempt.error not in retried or len(attempts) >= max_attempts:
+                return attempts, None
+            wait = interval * rate ** (len(attempts) - 1)
+
+    def _attempt(self, key: str, number: int, wait: float, given: Any) -> Attempt:
+        """One attempt on the given response: a simulated failure ({"$error": ...}) when it is a valid one
+        (an invalid one is reported, and used as a response)."""
+        if not isinstance(given, dict) or "$error" not in given:
+            return Attempt(number, wait, None, None, given)
+        code, status = given["$error"], given.get("status")
+        path = self._given_path(key, self.calls[key])
+        if code not in doc.ACTION_ERRORS:
+            self.problems.append(
+                error(
+                    "INVALID_OUTPUT",
+                    child(path, "$error"),
+                    f"A simulated failure is one of {quoted_list(doc.ACTION_ERRORS)}, got {shown(code)}; this "
+                    "response is used as it is." + hint(closest(code, doc.ACTION_ERRORS)),
+                )
+            )
+            return Attempt(number, wait, None, None, given)
+        low = _STATUS_RANGES.get(code)
+        if status is not None and (low is None or not (isinstance(status, int) and low <= status < low + 100)):
+            expected = f"an HTTP status from {low} to {low + 99}" if low else "null: it has no HTTP status"
+            self.problems.append(
+                error(
+                    "INVALID_OUTPUT",
+                    child(path, "status"),
+                    f"The status of a {code} is {expected}, got {shown(status)}.",
+                )
+            )
+            status = None
+        message = given.get("message")
+        return Attempt(
+            number,
+            wait,
+            code,
+            status if status is not None else low,
+            given.get("body"),
+            _short(message) if isinstance(message, str) else None,
+        )
+
+    def _url(self, task: dict[str, Any], data: dict[str, Any]) -> str:
+        """The actionUrl template filled in with the placeholders' variables, percent-encoded."""
+        template, _ = parse_url_template(task["actionUrl"], "")
+        assert template is not None  # the document is valid
+        return template.fill(lambda name: _url_text(self._read(name, data)))
+
+    def _read(self, name: str, data: dict[str, Any]) -> Any:
+        try:
+            return evaluate({"var": name}, data)
+        except BudgetExceeded:
+            raise
+        except _EVALUATION_ERRORS:
+            return None
 
     def _choose(
         self, transitions: list[TransitionView] | tuple[TransitionView, ...], data: dict[str, Any]
@@ -415,24 +573,25 @@ class _Walk:
             raise _TransformFailed(trouble or f"its result is {size} bytes as JSON; at most {MAX_SAMPLE_BYTES}")
         return result
 
-    def _given(self, key: str, visit: int) -> tuple[bool, Any]:
-        """(True, the output/response of that visit), or (False, why it is missing)."""
+    def _given(self, key: str, number: int, per: str) -> tuple[bool, Any]:
+        """(True, the output/response of that visit, or of that attempt of an action: `per`), or (False, why
+        it is missing)."""
         what = "output (what the form's user enters)" if self.tasks[key]["taskType"] == "FORM" else "raw response"
         if key not in self.given:
             return False, f"taskOutputs has no '{key}'; add the task's {what}."
         value = self.given[key]
         if not isinstance(value, list):
             return True, value
-        if visit <= len(value):
-            return True, value[visit - 1]
+        if number <= len(value):
+            return True, value[number - 1]
         return False, (
-            f"taskOutputs.{key} lists {len(value)} item(s), one per visit; add the {what} of visit {visit} "
-            "(or give one object, used for every visit)."
+            f"taskOutputs.{key} lists {len(value)} item(s), one per {per}; add the {what} of {per} {number} "
+            f"(or give one object, used for every {per})."
         )
 
-    def _given_path(self, key: str, visit: int) -> str:
+    def _given_path(self, key: str, number: int) -> str:
         path = child("/taskOutputs", key)
-        return child(path, visit - 1) if isinstance(self.given.get(key), list) else path
+        return child(path, number - 1) if isinstance(self.given.get(key), list) else path
 
     def _loop_message(self, steps: list[PreviewStep], max_steps: int) -> str:
         message = f"Stopped after {max_steps} step(s) (maxSteps) without reaching an end"
@@ -524,3 +683,27 @@ def _first(iterable: Any, count: int) -> list[Any]:
         if len(found) >= count:
             break
     return found
+
+
+# The HTTP status of a simulated HTTP error when none is given, and its range.
+_STATUS_RANGES = {"HTTP_4XX": 400, "HTTP_5XX": 500}
+_FAILURE_MESSAGES = {
+    "TIMEOUT": "no answer within the task's timeout",
+    "NETWORK": "no answer: the connection failed",
+}
+
+
+def _failure_message(attempt: Attempt) -> str:
+    if attempt.message is not None:
+        return attempt.message
+    if attempt.error in _STATUS_RANGES:
+        return f"HTTP {attempt.status}"
+    return _FAILURE_MESSAGES[attempt.error or "NETWORK"]
+
+
+def _url_text(value: Any) -> str:
+    """A placeholder's value as URL text: texts as they are, numbers and booleans as JSON writes them,
+    null as nothing."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value)

@@ -26,6 +26,7 @@ from kernel.scoping import Row, register_scope, visible_to
 from users.models import CompanyRole, User
 from users.role_uses import register_company_role_use
 from users.roles import DESIGN_WORKFLOWS
+from users.selectors import company_role_names
 from workflow_design import diagram, diff, preview
 from workflow_design.models import (
     TaskDefinition,
@@ -92,6 +93,40 @@ def _ticket_definitions_granting_role(role: CompanyRole, limit: int) -> list[str
         role.group, VIEW_TICKET_DEFINITION, klass=TicketDefinition.objects.filter(company_id=role.company_id)
     )
     return [f"ticket definition '{title}'" for title in granting.values_list("title", flat=True)[:limit]]
+
+
+@register_company_role_use
+def _workflows_assigning_role(role: CompanyRole, limit: int) -> list[str]:
+    """The workflows with a FORM task the role is assigned to (assigneeRoles)."""
+    # Read in Python: JSON containment has no lookup on SQLite, and only tasks with assignees are read.
+    assigning = (
+        TaskDefinition.objects.filter(company_id=role.company_id, workflow__company_id=role.company_id)
+        .exclude(assignee_roles=[])
+        .order_by("workflow_id", "position")
+        .values_list("workflow__title", "key", "assignee_roles")
+    )
+    uses: dict[str, list[str]] = {}
+    for title, key, roles in assigning.iterator():
+        if role.name in roles:
+            if title not in uses and len(uses) >= limit:
+                break
+            uses.setdefault(title, []).append(key)
+    return [f"workflow '{title}' (tasks {', '.join(keys)})" for title, keys in uses.items()]
+
+
+def assignable_roles(*, acting_user: User, document: Any) -> set[str] | None:
+    """The names of the user's company roles, which the document's assigneeRoles must name; None (and no
+    statement) when no task of the document names any: there is nothing to judge."""
+    tasks = document.get("tasks") if isinstance(document, dict) else None
+    if not isinstance(tasks, list) or not any(isinstance(task, dict) and task.get("assigneeRoles") for task in tasks):
+        return None
+    return company_role_names(company_id=acting_user.company_id)
+
+
+def workflow_validate(*, acting_user: User, document: Any) -> list[Problem]:
+    """validateWorkflow: the problems an upload by this user would meet in the document (its assignees
+    judged against the user's company roles); writes nothing."""
+    return validate_workflow(document, company_roles=assignable_roles(acting_user=acting_user, document=document))
 
 
 def workflow_get(*, acting_user: User, pk: int) -> WorkflowDefinition | None:
@@ -202,6 +237,7 @@ def workflow_preview(
         document_path = "/workflowId"
     result = preview.preview_workflow(
         document,
+        company_roles=assignable_roles(acting_user=acting_user, document=document),
         ticket=ticket,
         task_outputs=task_outputs,
         max_steps=max_steps,
@@ -283,7 +319,10 @@ def workflow_diff(
         documents[path] = version_document(snapshot)
     problems: tuple[Problem, ...] = ()
     if proposed is not None:
-        problems = tuple(replace(p, path=PROPOSED_PATH + p.path) for p in validate_workflow(proposed))
+        roles = assignable_roles(acting_user=acting_user, document=proposed)
+        problems = tuple(
+            replace(p, path=PROPOSED_PATH + p.path) for p in validate_workflow(proposed, company_roles=roles)
+        )
         if errors(problems):
             return DiffResult(from_version, None, problems=problems)
         documents["/to"] = proposed

@@ -25,6 +25,7 @@ from kernel.scoping import own_row, visible_to
 from kernel.values import json_bytes, json_text
 from users.generations import writes_company_data
 from users.models import Company, CompanyRole, User
+from users.selectors import company_role_names
 from workflow_design import document as doc
 from workflow_design.codec import canonical, row_document, row_values, workflow_fields_from_storage
 from workflow_design.models import (
@@ -35,7 +36,12 @@ from workflow_design.models import (
     WorkflowTransition,
     WorkflowVersion,
 )
-from workflow_design.selectors import VIEW_TICKET_DEFINITION, version_document, workflow_current_version
+from workflow_design.selectors import (
+    VIEW_TICKET_DEFINITION,
+    assignable_roles,
+    version_document,
+    workflow_current_version,
+)
 from workflow_design.validation import validate_ticket_definition, validate_workflow
 from workflow_design.validation.problems import quoted_list
 from workflow_design.validation.ticket import (
@@ -120,9 +126,8 @@ def _row_to_write(model: type[Versioned], *, acting_user: User, document: dict[s
 
 def workflow_upload(*, acting_user: User, document: Any) -> Written[WorkflowDefinition]:
     """Creates a workflow, or edits one (document `id` + `expectedVersion`), all or nothing."""
-    return _write_if_valid(
-        validate_workflow(document), lambda: _workflow_write(acting_user=acting_user, document=document)
-    )
+    problems = validate_workflow(document, company_roles=assignable_roles(acting_user=acting_user, document=document))
+    return _write_if_valid(problems, lambda: _workflow_write(acting_user=acting_user, document=document))
 
 
 @writes_company_data
@@ -144,6 +149,7 @@ def _workflow_write(*, acting_user: User, document: dict[str, Any]) -> WorkflowD
     used = acting_user.company.stored_document_bytes
     if used + size > settings.COMPANY_STORAGE_QUOTA_BYTES:
         raise _quota_exceeded(used=used, size=size)
+    _named_roles_lock(acting_user=acting_user, named=_assignees(content))
     for name, value in row_values(doc.WORKFLOW, content, skip=_NESTED_ROWS).items():
         setattr(workflow, name, value)
     workflow.version += 1
@@ -247,7 +253,12 @@ def _tasks_write(
     row and version, a removed one is deleted (with the transitions touching it), a new one
     starts at version 1."""
     company_rows = TaskDefinition.objects.filter(company_id=workflow.company_id)
-    existing = {task.key: task for task in company_rows.filter(workflow=workflow)} if previous_tasks else {}
+    # Only what matching and versioning read: a changed row gets every content column from the document, and
+    # loading the others (schemas, layouts, transforms: JSON decoded per row) is most of an edit's reading.
+    stored = company_rows.filter(workflow=workflow).only(
+        "id", "company_id", "workflow_id", "key", "position", "version"
+    )
+    existing = {task.key: task for task in stored} if previous_tasks else {}
     previous = {task["key"]: task for task in previous_tasks}
     now = timezone.now()
     created, changed, moved, by_key = [], [], [], {}
@@ -283,8 +294,8 @@ def _tasks_write(
     return by_key
 
 
-# What makes a transition the same one across uploads: its ends (task keys), condition and priority.
-_TransitionIdentity = tuple[str | None, str | None, bytes, int]
+# What makes a transition the same one across uploads: its ends (task keys), condition, priority and errors.
+_TransitionIdentity = tuple[str | None, str | None, bytes, int, tuple[str, ...]]
 
 
 def _transitions_write(
@@ -294,7 +305,7 @@ def _transitions_write(
     *,
     edited: bool,
 ) -> None:
-    """Matches transitions by their ends, condition and priority, as tasks are matched by key: an
+    """Matches transitions by their ends, condition, priority and onError, as tasks are matched by key: an
     unchanged one keeps its row (and id) and takes its new position, a removed one is deleted, a
     new one is inserted. Client caches and the designer's graph keep their keys for the edges an
     edit leaves alone. A constant number of statements, whatever the number of transitions."""
@@ -304,7 +315,7 @@ def _transitions_write(
         key_of[None] = None  # a start (from nowhere) or an end (to nowhere)
         company_rows = WorkflowTransition.objects.filter(company_id=workflow.company_id)
         rows = company_rows.filter(workflow=workflow).only(
-            "id", "from_task_id", "to_task_id", "condition", "priority", "position"
+            "id", "from_task_id", "to_task_id", "condition", "priority", "on_error", "position"
         )
         for row in rows.order_by("position"):
             identity = (
@@ -312,12 +323,16 @@ def _transitions_write(
                 key_of[row.to_task_id],
                 json_text(row.condition),
                 row.priority,
+                tuple(row.on_error),
             )
             stored.setdefault(identity, []).append(row)
     created, moved = [], []
     for position, transition in enumerate(transitions):
         condition, priority = transition.get("condition"), transition.get("priority", 0)
-        kept = stored.get((transition["fromTask"], transition["toTask"], json_text(condition), priority))
+        on_error = transition.get("onError", [])
+        kept = stored.get(
+            (transition["fromTask"], transition["toTask"], json_text(condition), priority, tuple(on_error))
+        )
         if kept:
             row = kept.pop(0)
             if row.position != position:
@@ -332,6 +347,7 @@ def _transitions_write(
                 to_task=tasks_by_key.get(transition["toTask"]),
                 condition=condition,
                 priority=priority,
+                on_error=on_error,
                 position=position,
             )
         )
@@ -420,7 +436,7 @@ def ticket_definition_upload(*, acting_user: User, document: Any) -> Written[Tic
     workflow_id = document.get("workflowId") if isinstance(document, dict) else None
     pk = pk_of(workflow_id, WorkflowDefinition)
     workflow = None if pk is None else visible_to(WorkflowDefinition.objects.all(), acting_user).filter(pk=pk).first()
-    roles = set(CompanyRole.objects.filter(company_id=acting_user.company_id).values_list("name", flat=True))
+    roles = company_role_names(company_id=acting_user.company_id)
     problems = validate_ticket_definition(
         document,
         workflow_fields=workflow_fields_from_storage(workflow.fields) if workflow else None,
@@ -455,7 +471,10 @@ def _ticket_definition_write(*, acting_user: User, document: dict[str, Any]) -> 
     if ticket.pk is not None and row_document(doc.TICKET_DEFINITION, ticket) == content:
         ticket.workflow = workflow  # the row locked above: answering with it needs no statement
         return ticket  # identical upload: nothing changes
-    _granted_roles_lock(acting_user=acting_user, names=content.get("companyRoleAccess", []))
+    access = content.get("companyRoleAccess", [])
+    _named_roles_lock(
+        acting_user=acting_user, named=[(name, f"/companyRoleAccess/{i}") for i, name in enumerate(access)]
+    )
     for name, value in row_values(doc.TICKET_DEFINITION, content).items():
         setattr(ticket, name, value)
     ticket.workflow = workflow  # the row locked above (its id a number again, not the document's text)
@@ -467,17 +486,28 @@ def _ticket_definition_write(*, acting_user: User, document: dict[str, Any]) -> 
     return ticket
 
 
-def _granted_roles_lock(*, acting_user: User, names: list[str]) -> None:
-    """Locks the company roles the access list names, as company_role_delete does, so that a role
-    deleted since validation is refused here rather than left granted to no group."""
+def _assignees(content: dict[str, Any]) -> list[tuple[str, str]]:
+    """(role name, path) of every FORM task's assigneeRoles."""
+    return [
+        (name, f"/tasks/{t}/assigneeRoles/{i}")
+        for t, task in enumerate(content.get("tasks", []))
+        for i, name in enumerate(task.get("assigneeRoles", []))
+    ]
+
+
+def _named_roles_lock(*, acting_user: User, named: list[tuple[str, str]]) -> None:
+    """Locks the company roles a document names (name, path), as company_role_delete does, so that a role
+    deleted since validation is refused here rather than left granted to no group or assigned to nobody."""
+    if not named:
+        return
     locked = set(
         CompanyRole.objects.select_for_update()
-        .filter(company_id=acting_user.company_id, name__in=names)
+        .filter(company_id=acting_user.company_id, name__in={name for name, _ in named})
         .values_list("name", flat=True)
     )
     problems = [
-        Problem("UNKNOWN_ROLE", f"the company has no role '{name}' (any more)", f"/companyRoleAccess/{index}")
-        for index, name in enumerate(names)
+        Problem("UNKNOWN_ROLE", f"the company has no role '{name}' (any more)", path)
+        for name, path in named
         if name not in locked
     ]
     if problems:

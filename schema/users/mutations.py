@@ -166,7 +166,7 @@ class UsersMutation:
     @strawberry.mutation(
         extensions=company_admin_required(),
         description="Delete a company role; its holders lose it. Refused (IN_USE) while a ticket definition grants "
-        "access to it.",
+        "access to it or a workflow's FORM task is assigned to it (assigneeRoles).",
     )
     @answers_refusals(DeleteCompanyRolePayload)
     def delete_company_role(

@@ -33,12 +33,25 @@ FieldType = described_enum(
     {field_type: f"Its value is {FIELD_VALUE_RULES[field_type][1]}." for field_type in doc.FIELD_TYPES},
     "The type of a workflow field's value.",
 )
-_ENUMS: dict[str, type[Enum]] = {"taskType": TaskType, "fieldType": FieldType}
+HttpMethod = described_enum(
+    "HttpMethod",
+    {method: f"The request is an HTTP {method}." for method in doc.HTTP_METHODS},
+    "The HTTP method of an action task's request.",
+)
+ActionError = described_enum("ActionError", doc.ACTION_ERROR_MEANINGS, "How an action task's call can fail.")
+_ENUMS: dict[str, type[Enum]] = {
+    "taskType": TaskType,
+    "fieldType": FieldType,
+    "httpMethod": HttpMethod,
+    "onError": ActionError,
+    "errors": ActionError,
+}
 _SCALARS: dict[str, Any] = {
     doc.STRING: str,
     doc.TEXT: str,
     doc.URL: str,
     doc.INTEGER: int,
+    doc.NUMBER: float,
     doc.ID: strawberry.ID,
     doc.JSON: JSON,
     doc.STRING_LIST: list[str],
@@ -57,8 +70,12 @@ def graphql_output_name(obj: doc.DocObject) -> str:
 def _output_type(prop: doc.Prop, built: dict[str, type]) -> Any:
     if prop.kind == doc.OBJECT_LIST:
         python_type: Any = GenericAlias(list, _build(prop.item_object, built))
+    elif prop.kind == doc.OBJECT:
+        python_type = _build(prop.item_object, built)
     elif prop.kind == doc.ENUM:
         python_type = _ENUMS[prop.name]
+    elif prop.kind == doc.ENUM_LIST:
+        python_type = GenericAlias(list, _ENUMS[prop.name])
     else:
         python_type = _SCALARS[prop.kind]
     return python_type if prop.required and not prop.nullable else python_type | None
@@ -88,8 +105,12 @@ def _typed(obj: doc.DocObject, value: dict[str, Any]) -> Any:
         given = value.get(prop.name)
         if given is not None and prop.kind == doc.OBJECT_LIST:
             given = [_typed(prop.item_object, item) for item in given]
+        elif given is not None and prop.kind == doc.OBJECT:
+            given = _typed(prop.item_object, given)
         elif given is not None and prop.kind == doc.ENUM:
             given = _ENUMS[prop.name](given)
+        elif given is not None and prop.kind == doc.ENUM_LIST:
+            given = [_ENUMS[prop.name](value) for value in given]
         values[prop.python_name] = given
     return _BUILT[obj.name](**values)
 
@@ -98,6 +119,7 @@ _BUILT: dict[str, type] = {}
 WorkflowDocument = _build(doc.WORKFLOW, _BUILT)
 ExtRef = _BUILT[doc.EXT_REF.name]
 WorkflowField = _BUILT[doc.WORKFLOW_FIELD.name]
+RetryPolicy = _BUILT[doc.RETRY.name]
 
 
 RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
@@ -122,6 +144,10 @@ def budgeted_document(info: Info, snapshot: WorkflowVersion) -> Any:
 
 def typed_ext_refs(ext_refs: list[dict[str, Any]]) -> list[Any]:
     return [_typed(doc.EXT_REF, ref) for ref in ext_refs]
+
+
+def typed_retry(retry: dict[str, Any] | None) -> Any:
+    return None if retry is None else _typed(doc.RETRY, retry)
 
 
 def typed_workflow_fields(fields: list[dict[str, Any]]) -> list[Any]:

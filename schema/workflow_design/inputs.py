@@ -15,6 +15,7 @@ from strawberry.scalars import JSON
 from strawberry.types.base import get_object_definition
 
 from workflow_design import document as doc
+from workflow_design.codec import plain_number
 
 _SCALARS = {
     doc.STRING: str,
@@ -22,9 +23,11 @@ _SCALARS = {
     doc.URL: str,
     doc.ENUM: str,  # a located problem beats a GraphQL enum error for an unknown value
     doc.INTEGER: int,
+    doc.NUMBER: float,
     doc.ID: strawberry.ID,
     doc.JSON: JSON,
     doc.STRING_LIST: list[str],
+    doc.ENUM_LIST: list[str],  # as ENUM: an unknown value is a located problem
 }
 
 
@@ -41,9 +44,12 @@ def _build(obj: doc.DocObject, built: dict[str, type]) -> type:
     for prop in obj.props:
         # list[the class built here], written as the GenericAlias that list[...] makes at run time
         # (to a type checker, list[...] is a type expression and cannot hold a call).
-        python_type = (
-            GenericAlias(list, _build(prop.item_object, built)) if prop.kind == doc.OBJECT_LIST else _SCALARS[prop.kind]
-        )
+        if prop.kind == doc.OBJECT_LIST:
+            python_type: Any = GenericAlias(list, _build(prop.item_object, built))
+        elif prop.kind == doc.OBJECT:
+            python_type = _build(prop.item_object, built)
+        else:
+            python_type = _SCALARS[prop.kind]
         required = "Required. " if prop.required else ""
         annotations[prop.python_name] = python_type | None
         namespace[prop.python_name] = strawberry.field(
@@ -83,7 +89,11 @@ def _document_of(obj: doc.DocObject, value: Mapping[str, Any]) -> dict[str, Any]
         if field_value is not None:
             if prop.kind == doc.OBJECT_LIST:
                 field_value = [_document_of(prop.item_object, item) for item in field_value]
-            elif prop.kind == doc.STRING_LIST:
+            elif prop.kind == doc.OBJECT:
+                field_value = _document_of(prop.item_object, field_value)
+            elif prop.kind == doc.NUMBER:
+                field_value = plain_number(field_value)
+            elif prop.kind in (doc.STRING_LIST, doc.ENUM_LIST):
                 field_value = list(field_value)
         result[prop.name] = field_value
     return result
@@ -107,5 +117,9 @@ def input_to_document(obj: doc.DocObject, value: Any) -> dict[str, Any]:
             continue
         if prop.kind == doc.OBJECT_LIST and field_value is not None:
             field_value = [input_to_document(prop.item_object, item) for item in field_value]
+        elif prop.kind == doc.OBJECT and field_value is not None:
+            field_value = input_to_document(prop.item_object, field_value)
+        elif prop.kind == doc.NUMBER:
+            field_value = plain_number(field_value)
         result[prop.name] = field_value
     return result

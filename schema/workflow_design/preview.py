@@ -4,14 +4,14 @@ workflow_design.preview; this module only maps arguments and results."""
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from schema.base import ProblemType, acting_user, workflow_creator_required
-from schema.workflow_design.documents import TaskType
+from schema.workflow_design.documents import ActionError, HttpMethod, TaskType
 from schema.workflow_design.inputs import WorkflowInput, input_to_document
 from workflow_design import document as doc
 from workflow_design import preview, selectors
@@ -27,6 +27,11 @@ class PreviewOutcome(Enum):
         preview.Outcome.MISSING_OUTPUT.value,
         description="Stopped at a task whose output (or response, for an action) taskOutputs does not give; "
         "the last step is that task, the message says which visit.",
+    )
+    ACTION_FAILED = strawberry.enum_value(
+        preview.Outcome.ACTION_FAILED.value,
+        description="The last step's action failed after all its attempts (see its failure and attempts), and no "
+        "error transition of it takes the failure.",
     )
     MAX_STEPS = strawberry.enum_value(
         preview.Outcome.MAX_STEPS.value,
@@ -77,6 +82,32 @@ class TransitionTrial:
         )
 
 
+@strawberry.type(description="One call of an action task during a preview visit (retries are further attempts).")
+class PreviewAttempt:
+    number: int = strawberry.field(description="1 for the first attempt, 2 for the first retry, ...")
+    wait_seconds: float = strawberry.field(
+        description="Seconds the runtime waits before this attempt: 0 for the first, intervalSeconds x "
+        "backoffRate^(n-1) before the n-th retry (a preview does not wait)."
+    )
+    error: ActionError | None = strawberry.field(  # type: ignore[valid-type]
+        description="How the attempt failed (as taskOutputs simulated it with $error); null when it succeeded."
+    )
+    status: int | None = strawberry.field(description="The HTTP status of a failed HTTP attempt; else null.")
+    response: JSON | None = strawberry.field(
+        description="The response taken from taskOutputs; for a failed HTTP attempt, the body given with it."
+    )
+
+    @classmethod
+    def from_domain(cls, attempt: preview.Attempt) -> PreviewAttempt:
+        return cls(
+            number=attempt.number,
+            wait_seconds=attempt.wait_seconds,
+            error=None if attempt.error is None else ActionError(attempt.error),
+            status=attempt.status,
+            response=attempt.response,
+        )
+
+
 @strawberry.type(description="One visit of one task during a preview.")
 class PreviewStep:
     task_key: str = strawberry.field(description="Key of the task.")
@@ -100,7 +131,24 @@ class PreviewStep:
     taken_transition_index: int | None = strawberry.field(
         description="Index (in the document's transitions) of the transition taken; null when none was."
     )
-    error: str | None = strawberry.field(description="Why this step failed (outcome TRANSFORM_FAILED); else null.")
+    error: str | None = strawberry.field(
+        description="Why this step failed (outcome TRANSFORM_FAILED, or an action that failed after its attempts); "
+        "else null."
+    )
+    http_method: HttpMethod | None = strawberry.field(  # type: ignore[valid-type]
+        description="Action tasks: the request's method (POST when the task names none); null for a FORM."
+    )
+    url: str | None = strawberry.field(
+        description="Action tasks: the actionUrl template filled in with its placeholders' values, percent-encoded; "
+        "null for a FORM."
+    )
+    attempts: list[PreviewAttempt] = strawberry.field(
+        description="Action tasks: its calls in this visit, the first and its retries; empty for a FORM."
+    )
+    failure: JSON | None = strawberry.field(
+        description="An action that failed after its attempts: the variable error its error transitions' conditions "
+        "read, {code, status, attempts, message}; its output is then null. Else null."
+    )
 
     @classmethod
     def from_domain(cls, step: preview.PreviewStep) -> PreviewStep:
@@ -114,6 +162,10 @@ class PreviewStep:
             transitions_tried=[TransitionTrial.from_domain(t) for t in step.transitions_tried],
             taken_transition_index=step.taken_transition_index,
             error=step.error,
+            http_method=None if step.http_method is None else HttpMethod(step.http_method),
+            url=step.url,
+            attempts=[PreviewAttempt.from_domain(a) for a in step.attempts],
+            failure=cast(JSON, step.failure),
         )
 
 
@@ -155,7 +207,9 @@ _DESCRIPTION = (
 _TASK_OUTPUTS = (
     "Per task key: a FORM's output (what its user enters), or an action's raw response (the task's output is "
     "then what its outputTransform makes of it). One value is used for every visit of the task; a list gives "
-    "the n-th visit its n-th item."
+    "the n-th visit its n-th item (for an action, the n-th attempt, retries counted). An action's response "
+    '{"$error": "TIMEOUT"} (or HTTP_4XX / HTTP_5XX with an optional "status" and "body", or NETWORK; an '
+    'optional "message") simulates a failed attempt.'
 )
 
 

@@ -38,7 +38,7 @@ from schema.workflow_design.types import (
 )
 from workflow_design import document as doc
 from workflow_design import language, models, selectors
-from workflow_design.validation import errors, validate_workflow, warnings
+from workflow_design.validation import errors, warnings
 
 _NOT_FOUND_IS_NULL = "null when it does not exist or belongs to another company."
 _WORKFLOW_ID = Annotated[strawberry.ID, strawberry.argument(description="Global id of the workflow.")]
@@ -105,15 +105,22 @@ class WorkflowDesignQuery:
     ) -> TicketDefinitionType | None:
         return cast(TicketDefinitionType | None, rows_with_id(models.TicketDefinition, id))
 
-    @strawberry.field(extensions=workflow_creator_required(), description="Check a workflow document; writes nothing.")
+    @strawberry.field(
+        extensions=workflow_creator_required(),
+        description="Check a workflow document as an upload by you would (its assigneeRoles against your company's "
+        "roles); writes nothing.",
+    )
     def validate_workflow(
         self,
+        info: Info,
         input: Annotated[  # type: ignore[valid-type]
             WorkflowInput,
             strawberry.argument(description="The workflow document to check, as uploadWorkflow takes it."),
         ],
     ) -> ValidationReport | None:
-        problems = validate_workflow(input_to_document(doc.WORKFLOW, input))
+        problems = selectors.workflow_validate(
+            acting_user=acting_user(info), document=input_to_document(doc.WORKFLOW, input)
+        )
         found_errors = errors(problems)
         return ValidationReport(
             valid=not found_errors,

@@ -22,14 +22,19 @@ from schema.base import ERRORS, WARNINGS, CompanyScopedType, ProblemType, connec
 from schema.compiled_reads import stored_entries
 from schema.users.types import CompanyType, UserType
 from schema.workflow_design.documents import (
+    ActionError,
     ExtRef,
+    HttpMethod,
+    RetryPolicy,
     TaskType,
     WorkflowDocument,
     WorkflowField,
     budgeted_document,
     typed_ext_refs,
+    typed_retry,
     typed_workflow_fields,
 )
+from workflow_design import document as doc
 from workflow_design import models, selectors
 from workflow_design.codec import (
     EXT_REF_KEYS,
@@ -130,6 +135,10 @@ class TaskDefinitionType(CompanyScopedType):
     output_schema: JSON | None
     edit_layout: str | None
     display_layout: str | None
+    # Names, as a ticket definition's companyRoleAccess: roles are named by name in every document and
+    # mutation, a role that is assigned cannot be deleted (IN_USE), and companyRoles lists them.
+    assignee_roles: list[str] = model_field(description=doc.TASK.prop("assigneeRoles").description)
+    http_method: HttpMethod | None  # type: ignore[valid-type]  # an enum made at run time (documents.py)
     action_url: str | None
     input_transform: JSON | None
     output_transform: JSON | None
@@ -143,6 +152,10 @@ class TaskDefinitionType(CompanyScopedType):
 
     ext_ref: list[ExtRef] = ext_ref_field()  # type: ignore[valid-type]
 
+    @strawberry_django.field(only=["retry"], description=doc.TASK.prop("retry").description)
+    def retry(self, root: models.TaskDefinition) -> RetryPolicy | None:  # type: ignore[valid-type]
+        return typed_retry(root.retry)
+
 
 @model_type(models.WorkflowTransition, name="WorkflowTransition")
 class WorkflowTransitionType(CompanyScopedType):
@@ -153,6 +166,9 @@ class WorkflowTransitionType(CompanyScopedType):
     condition: JSON | None = model_field(description="JsonLogic; null means always.")
     priority: int
     position: int
+    on_error: list[ActionError] = model_field(  # type: ignore[valid-type]
+        description=doc.TRANSITION.prop("onError").description + " Empty for an ordinary transition."
+    )
 
 
 @model_type(models.TicketDefinition, name="TicketDefinition")

@@ -10,7 +10,15 @@ from workflow_design.document import MAX_TASKS
 
 DEMO = Path(__file__).resolve().parents[2] / "workflow_design" / "demo"
 # The contract's example, as the demo data ships it.
-EXAMPLE = json.loads((DEMO / "it-incident.workflow.json").read_text())
+CONTRACT_EXAMPLE = json.loads((DEMO / "it-incident.workflow.json").read_text())
+# A retry policy for an action: the second edition warns about an action with neither a retry policy nor an
+# error route (NO_ERROR_HANDLING), which the contract's example predates.
+RETRY = {"maxAttempts": 3, "intervalSeconds": 10}
+# The contract's example with its actions retried: a document without problems.
+EXAMPLE = {
+    **CONTRACT_EXAMPLE,
+    "tasks": [{**task, "retry": RETRY} if task["taskType"] != "FORM" else task for task in CONTRACT_EXAMPLE["tasks"]],
+}
 # The contract's ticket definition, for a workflow (its id a global id: kernel/global_ids).
 TICKET = {**json.loads((DEMO / "it-incident.ticket.json").read_text()), "workflowId": "V29ya2Zsb3dEZWZpbml0aW9uOjEy"}
 ROLES = {"support_agent", "sre", "manager"}
@@ -83,7 +91,13 @@ ESCALATE_TASK = {
     "outputSchema": {"type": "object", "properties": {"team": {"type": "string"}}},
     "editLayout": FORM_LAYOUT,
 }
-ORPHAN_TASK = {"key": "orphan", "title": "Orphan", "taskType": "ASYNC_ACTION", "actionUrl": "https://x.example.com/"}
+ORPHAN_TASK = {
+    "key": "orphan",
+    "title": "Orphan",
+    "taskType": "ASYNC_ACTION",
+    "actionUrl": "https://x.example.com/",
+    "retry": RETRY,
+}
 SEVERITY = {"var": "tasks.triage.severity"}
 
 # (code, path, mutation): the mutated example has exactly that problem, at that JSON Pointer.

@@ -70,7 +70,8 @@ PROBLEM_CODES = _registry(
     ProblemCode(
         "TOO_MANY",
         ERROR,
-        "A list has more entries than its limit (tasks, transitions, fields, extRef, companyRoleAccess; see limits).",
+        "A list has more entries than its limit (tasks, transitions, fields, extRef, companyRoleAccess, "
+        "assigneeRoles; see limits).",
         "Split the workflow into smaller ones, or drop entries that are not needed.",
     ),
     ProblemCode(
@@ -89,7 +90,8 @@ PROBLEM_CODES = _registry(
     ProblemCode(
         "DUPLICATE_KEY",
         ERROR,
-        "Two tasks of a workflow have the same key, or a ticket definition's companyRoleAccess names a role twice.",
+        "Two tasks of a workflow have the same key, or a ticket definition's companyRoleAccess or a task's "
+        "assigneeRoles names a role twice.",
         "Rename one of the tasks (and the transitions that name it), or remove the repeated role.",
     ),
     ProblemCode(
@@ -107,8 +109,31 @@ PROBLEM_CODES = _registry(
     ProblemCode(
         "INVALID_URL",
         ERROR,
-        "An actionUrl or an extRef uri is not an absolute http(s) URL.",
+        "An actionUrl (with its placeholders read as plain path segments) or an extRef uri is not an absolute "
+        "http(s) URL.",
         'Write the whole URL with its scheme, e.g. "https://erp.example.com/orders".',
+    ),
+    ProblemCode(
+        "INVALID_URL_TEMPLATE",
+        ERROR,
+        "An actionUrl template has a brace that is neither a placeholder nor doubled, a placeholder that names no "
+        "variable, or a placeholder in its scheme or host (the host an action calls is fixed).",
+        'Put placeholders in the path or query, e.g. "https://shop.example/orders/{ticket.orderId}", and write '
+        "{{ or }} for a literal brace.",
+    ),
+    ProblemCode(
+        "INVALID_RETRY",
+        ERROR,
+        "A retry policy's maxAttempts (1-10), intervalSeconds (0-3600) or backoffRate (1-10) is out of its range "
+        "or not a number.",
+        'Use a bounded policy, e.g. "retry": {"maxAttempts": 3, "intervalSeconds": 30, "backoffRate": 2}.',
+    ),
+    ProblemCode(
+        "INVALID_ACTION_ERRORS",
+        ERROR,
+        "A transition's onError or a retry policy's errors lists something other than TIMEOUT, HTTP_4XX, "
+        "HTTP_5XX and NETWORK, lists one twice, or (onError) lists none.",
+        'Name the errors, e.g. "onError": ["TIMEOUT", "HTTP_5XX"]; leave onError out for an ordinary transition.',
     ),
     # --- tasks and their types ----------------------------------------------------------------
     ProblemCode(
@@ -127,8 +152,9 @@ PROBLEM_CODES = _registry(
     ProblemCode(
         "NOT_ALLOWED_FOR_TASK_TYPE",
         ERROR,
-        "A task has a property its task type does not use (a FORM with actionUrl, inputTransform, "
-        "outputTransform or timeoutSeconds; an action with editLayout, since an action has no form).",
+        "A task has a property its task type does not use (a FORM with actionUrl, httpMethod, inputTransform, "
+        "outputTransform, timeoutSeconds or retry; an action with editLayout or assigneeRoles, since an action "
+        "has no form and nobody works it).",
         "Remove the property, or make the task an action if it is meant to call a service.",
     ),
     ProblemCode(
@@ -194,12 +220,27 @@ PROBLEM_CODES = _registry(
         "workflow's fields do not declare, or one of task, workflow or definition the contract does not give.",
         "Correct the name as the message suggests, or declare the property in the outputSchema.",
     ),
+    ProblemCode(
+        "NO_ERROR_HANDLING",
+        WARNING,
+        "An action task has neither a retry policy nor an error transition: when its call fails, the ticket "
+        "stops there.",
+        'Add "retry": {"maxAttempts": 3, "intervalSeconds": 10} to the task, or a transition from it with '
+        '"onError": ["TIMEOUT", "HTTP_4XX", "HTTP_5XX", "NETWORK"] to where a person takes over.',
+    ),
     # --- the graph ----------------------------------------------------------------------------
     ProblemCode(
         "NO_START",
         ERROR,
         "No transition has fromTask null, so no ticket can start.",
         'Add {"fromTask": null, "toTask": "<first task>"}.',
+    ),
+    ProblemCode(
+        "INVALID_ERROR_TRANSITION",
+        ERROR,
+        "A transition with onError (an error transition) is a start transition or leaves a FORM task: only an "
+        "action can fail.",
+        "Remove onError from the transition, or make it leave the action whose failure it routes.",
     ),
     ProblemCode(
         "UNKNOWN_TASK",
@@ -266,8 +307,9 @@ PROBLEM_CODES = _registry(
     ProblemCode(
         "UNKNOWN_VARIABLE",
         ERROR,
-        "A var or missing names a variable that is not in scope where it is read: no such field, task or output "
-        "property, response outside an outputTransform, or a name computed at run time.",
+        "A var, missing or URL placeholder names a variable that is not in scope where it is read: no such "
+        "field, task or output property, visits of no task, response outside an outputTransform, error outside "
+        "an error transition's condition, or a name computed at run time.",
         'Use the name the message suggests, e.g. "ticket.amount" for "ticket.ammount".',
     ),
     ProblemCode(
@@ -340,7 +382,8 @@ PROBLEM_CODES = _registry(
     ProblemCode(
         "UNKNOWN_ROLE",
         ERROR,
-        "A ticket definition's companyRoleAccess names a role the company does not have.",
+        "A ticket definition's companyRoleAccess, or a FORM task's assigneeRoles, names a role the company does "
+        "not have.",
         "Create the company role first (createCompanyRole), or correct its name as the message suggests.",
     ),
     # --- previews -----------------------------------------------------------------------------
@@ -380,8 +423,9 @@ PROBLEM_CODES = _registry(
     ProblemCode(
         "IN_USE",
         ERROR,
-        "A workflow that ticket definitions run on is deleted.",
-        "Delete or move the ticket definitions the message names first.",
+        "A workflow that ticket definitions run on is deleted, or a company role that a ticket definition grants "
+        "access to or a workflow's task is assigned to.",
+        "Delete or move the ticket definitions (or take the role out of the tasks) the message names first.",
     ),
     ProblemCode(
         "QUOTA_EXCEEDED",

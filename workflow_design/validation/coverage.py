@@ -202,7 +202,7 @@ class Cases:
         return self._uses[key][1]
 
     def _representatives(self, name: str, use: _Uses, run: RunState) -> list[Any] | None:
-        resolved = self.variables.resolve(name, response=False)
+        resolved = self.variables.resolve(name, response=False, failure=True)
         if not isinstance(resolved, Resolved):
             return None
         kind = resolved.type

@@ -57,6 +57,10 @@ class DataFlow:
     postorder). Possibly run: the tasks from which it can be reached, itself too when it is
     on a loop (strongly connected components, in topological order). Both in time about
     linear in the transitions, with one bit per task in Python integers.
+
+    An action that fails leaves no output (tasks.<key> is null after a failed visit): its error
+    transitions leave a node of their own, "the action failed", entered the ways the action is,
+    so that what they lead to knows only what had run before the action.
     """
 
     def __init__(self, keys: list[str], transitions: list[TransitionView]) -> None:
@@ -65,15 +69,23 @@ class DataFlow:
         root = len(keys)  # a virtual task before the start transitions
         index = {key: i for i, key in enumerate(keys)}
         successors: list[list[int]] = [[] for _ in range(root + 1)]
+        failed: dict[int, int] = {}  # an action with error transitions -> its "failed" node
         for transition in transitions:
             if transition.target is None or transition.target not in index:
                 continue
             self.entries[transition.target].append(transition)
             source = root if transition.source is None else index.get(transition.source)
+            if source is not None and transition.is_error_route and source != root:
+                if source not in failed:
+                    failed[source] = len(successors)
+                    successors.append([])
+                source = failed[source]
             if source is not None:
                 successors[source].append(index[transition.target])
+        for node in range(len(successors)):  # a failed node is entered wherever its action is
+            successors[node].extend(failed[target] for target in list(successors[node]) if target in failed)
         order = _postorder(root, successors)
-        predecessors: list[list[int]] = [[] for _ in range(root + 1)]
+        predecessors: list[list[int]] = [[] for _ in successors]
         for node in order:
             for target in successors[node]:
                 predecessors[target].append(node)
@@ -85,8 +97,8 @@ class DataFlow:
                 parent = dominators[node]
                 certain[node] = 0 if parent == root else certain[parent] | (1 << parent)
         possible = _possible(root, order, successors)
-        self.certain = {keys[node]: mask for node, mask in certain.items() if node != root}
-        self.possible = {keys[node]: possible[node] for node in certain if node != root}
+        self.certain = {keys[node]: mask for node, mask in certain.items() if node < root}
+        self.possible = {keys[node]: possible[node] for node in certain if node < root}
         self._before: dict[str, RunState] = {}
 
     def _arrivals(self, key: str) -> tuple[tuple[Arrival, int], ...]:
@@ -95,12 +107,9 @@ class DataFlow:
             if transition.source is None:
                 ways.append((Arrival(transition.path, None), 0))
             elif transition.source in self.certain:
-                ways.append(
-                    (
-                        Arrival(transition.path, transition.source),
-                        self.certain[transition.source] | self.bit[transition.source],
-                    )
-                )
+                # After a failure, the action has no output: only what ran before it.
+                ran = 0 if transition.is_error_route else self.bit[transition.source]
+                ways.append((Arrival(transition.path, transition.source), self.certain[transition.source] | ran))
         return tuple(ways)
 
     def before_task(self, key: str | None) -> RunState | None:
@@ -111,6 +120,11 @@ class DataFlow:
         if key not in self._before:
             self._before[key] = RunState(self, self.certain[key], self.possible[key], self._arrivals(key))
         return self._before[key]
+
+    def after_failure(self, key: str) -> RunState | None:
+        """What has run when the error transitions leaving action `key` are tried: what ran before it (the
+        failed visit left no output)."""
+        return self.before_task(key)
 
     def after_task(self, key: str | None) -> RunState | None:
         """What has run when the transitions leaving task `key` are tried (None: a start)."""

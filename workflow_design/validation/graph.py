@@ -74,7 +74,7 @@ def _usable(
     transitions: list[TransitionView], first: dict[str, TaskView]
 ) -> tuple[list[TransitionView], list[Problem]]:
     """Transitions whose ends resolve, without repeats (reported here)."""
-    seen: dict[tuple[str | None, str | None, str | None], TransitionView] = {}
+    seen: dict[tuple[str | None, str | None, str | None, tuple[str, ...] | None], TransitionView] = {}
     usable, problems = [], []
     for transition in transitions:
         if not transition.well_formed or any(
@@ -82,13 +82,14 @@ def _usable(
         ):
             continue  # already reported (REQUIRED, INVALID_TYPE or UNKNOWN_TASK)
         condition = canonical_json(transition.condition)
-        identity = (transition.source, transition.target, condition)
+        errors = None if transition.on_error is None else tuple(sorted(transition.on_error))
+        identity = (transition.source, transition.target, condition, errors)
         if condition is not None and identity in seen:
             problems.append(
                 error(
                     "DUPLICATE_TRANSITION",
                     transition.path,
-                    f"Same fromTask, toTask and condition as {seen[identity].path}; remove one of them.",
+                    f"Same fromTask, toTask, condition and onError as {seen[identity].path}; remove one of them.",
                 )
             )
             continue
@@ -120,6 +121,8 @@ def _reachability(
     backward: dict[str, set[str]] = defaultdict(set)
     entered: set[str] = {t.target for t in starts if t.target is not None}
     ends_here: set[str] = set()  # tasks with a transition to null
+    # A task whose only transitions are error transitions ends the workflow when it succeeds.
+    ends_here.update({t.source for t in usable if t.source is not None} - _ordinary_sources(usable))
     for transition in usable:
         if transition.source is None:
             continue
@@ -173,19 +176,27 @@ def _reachability(
     return problems
 
 
+def _ordinary_sources(transitions: list[TransitionView]) -> set[str | None]:
+    return {t.source for t in transitions if not t.is_error_route}
+
+
 def _priority_warnings(usable: list[TransitionView], exclusive: Exclusive) -> list[Problem]:
-    leaving: dict[str | None, list[TransitionView]] = defaultdict(list)
+    # Ordinary transitions are tried after a success, error transitions after a failure: each among its own.
+    leaving: dict[tuple[str | None, bool], list[TransitionView]] = defaultdict(list)
     for transition in usable:
-        leaving[transition.source].append(transition)  # start transitions (None) are chosen the same way
+        # start transitions (None) are chosen the same way
+        leaving[(transition.source, transition.is_error_route)].append(transition)
     problems = []
-    for source, outgoing in leaving.items():
+    for (source, error_route), outgoing in leaving.items():
         where = f"from '{source}'" if source is not None else "start transition"
+        if error_route:
+            where = f"error transition {where}"
         # The order in which the transitions are tried at run time.
         outgoing.sort(key=lambda t: (-t.priority, t.index))
         always: TransitionView | None = None
         conditional_at: dict[int, list[TransitionView]] = defaultdict(list)
         for transition in outgoing:
-            if always is not None:
+            if always is not None and _catches(always, transition):
                 problems.append(
                     warning(
                         "SHADOWED_TRANSITION",
@@ -195,14 +206,21 @@ def _priority_warnings(usable: list[TransitionView], exclusive: Exclusive) -> li
                     )
                 )
                 continue
-            if transition.unconditional:
+            if transition.unconditional and (always is None or not transition.is_error_route):
                 always = transition
                 continue
             same = conditional_at[transition.priority]
             # Proving exclusivity costs evaluations: past a few transitions of one priority, one
             # that is not proven exclusive of the first few is reported against the next one.
             checked = same[:_EXCLUSIVITY_CHECKS]
-            overlapping = next((other for other in checked if not exclusive(other, transition)), None)
+            overlapping = next(
+                (
+                    other
+                    for other in checked
+                    if _may_catch_together(other, transition) and not exclusive(other, transition)
+                ),
+                None,
+            )
             if overlapping is None and len(same) > _EXCLUSIVITY_CHECKS:
                 overlapping = same[_EXCLUSIVITY_CHECKS]
             if overlapping is not None:
@@ -217,3 +235,14 @@ def _priority_warnings(usable: list[TransitionView], exclusive: Exclusive) -> li
                 )
             same.append(transition)
     return problems
+
+
+def _catches(first: TransitionView, later: TransitionView) -> bool:
+    """Whether `first` is tried in every case `later` would be: the same errors at least (ordinary
+    transitions, in every case)."""
+    return first.on_error is None or later.on_error is None or later.on_error <= first.on_error
+
+
+def _may_catch_together(first: TransitionView, second: TransitionView) -> bool:
+    """Whether some failure (or, for ordinary transitions, some success) tries both."""
+    return first.on_error is None or second.on_error is None or bool(first.on_error & second.on_error)

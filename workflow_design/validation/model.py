@@ -37,10 +37,15 @@ class TransitionView:
     target: str | None  # or MISSING; None marks an end
     condition: Any  # None when there is none
     priority: int
+    on_error: frozenset[str] | None = None  # an error transition's errors; None for an ordinary one
 
     @property
     def unconditional(self) -> bool:
         return self.condition is None or self.condition is True
+
+    @property
+    def is_error_route(self) -> bool:
+        return self.on_error is not None
 
     @property
     def well_formed(self) -> bool:
@@ -72,6 +77,7 @@ def transition_views(document: dict[str, Any]) -> list[TransitionView]:
     views = []
     for index, transition in entries(document, "transitions"):
         priority = transition.get("priority")
+        on_error = transition.get("onError")
         views.append(
             TransitionView(
                 index,
@@ -80,9 +86,17 @@ def transition_views(document: dict[str, Any]) -> list[TransitionView]:
                 _end(transition, "toTask"),
                 transition.get("condition"),
                 priority if isinstance(priority, int) and not isinstance(priority, bool) else 0,
+                _errors(on_error),
             )
         )
     return views
+
+
+def _errors(on_error: Any) -> frozenset[str] | None:
+    """The errors of an error transition (given onError, even a malformed one: the shape check reports it)."""
+    if on_error is None:
+        return None
+    return frozenset(e for e in on_error if isinstance(e, str)) if isinstance(on_error, list) else frozenset()
 
 
 def canonical_json(value: Any) -> str | None:

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from kernel.problems import Problem
 from kernel.values import child
+from workflow_design.document import ACTION_ERRORS
 
 from .flow import RunState
 from .jsonlogic import COMMON_MISTAKES, MAX_BODY_LITERAL_BYTES, OPERATOR_LIST, OPERATORS, literal_bytes
@@ -26,6 +27,7 @@ from .problems import Suggester, closest, error, hint, quoted_list, shown, type_
 from .types import (
     ARRAY,
     BOOLEAN,
+    INTEGER,
     NUMBER,
     STRING,
     STRINGS,
@@ -53,11 +55,13 @@ class Resolved(NamedTuple):  # a tuple: made for every variable read, and tuples
 class Variables:
     """The variables a workflow's rules may read.
 
-    ``ticket.<fieldName>``, ``tasks.<taskKey>.<property of its outputSchema>[.<deeper>]``
-    and, in an outputTransform, ``response`` / ``response.<anything>``.
+    ``ticket.<fieldName>``, ``tasks.<taskKey>.<property of its outputSchema>[.<deeper>]``,
+    ``visits.<taskKey>`` (how many times the task has run: an integer), in an outputTransform
+    ``response`` / ``response.<anything>``, and in an error transition's condition
+    ``error.<code|status|attempts|message>``.
     """
 
-    ROOTS = ("ticket", "tasks", "response")
+    ROOTS = ("ticket", "tasks", "visits", "response", "error")
 
     def __init__(self, fields: dict[str, str], output_schemas: dict[str, Any], budget: list[int]) -> None:
         self.fields = fields  # fieldName -> fieldType
@@ -76,21 +80,41 @@ class Variables:
             self._output_types[key] = None if schema is BROKEN else of_schema(schema)
         return self._output_types[key]
 
-    def resolve(self, name: str, response: bool) -> Resolved | str:
-        """The variable's type, or why it does not resolve (with a suggestion)."""
+    def resolve(self, name: str, response: bool, failure: bool = False) -> Resolved | str:
+        """The variable's type, or why it does not resolve (with a suggestion). `response`: readable
+        (an outputTransform); `failure`: `error` readable (an error transition's condition)."""
         root, *rest = name.split(".")
         if root == "ticket":
             return self._ticket(rest)
         if root == "tasks":
             return self._task(rest)
+        if root == "visits":
+            return self._visits(rest)
         if root == "response":
             return Resolved(UNKNOWN) if response else "'response' is only readable in an outputTransform."
-        allowed = "ticket.<fieldName>, tasks.<taskKey>.<property>" + (", response" if response else "")
+        if root == "error":
+            if not failure:
+                return "'error' is only readable in the condition of an error transition (one with onError)."
+            found = path_type(ERROR_TYPE, rest, "error")
+            return found if isinstance(found, str) else Resolved(found)
+        allowed = (
+            "ticket.<fieldName>, tasks.<taskKey>.<property>, visits.<taskKey>"
+            + (", response" if response else "")
+            + (", error" if failure else "")
+        )
         fixed = closest(root, self.ROOTS)
         suggestion = ".".join([fixed, *rest]) if fixed else None
-        if suggestion and not isinstance(self.resolve(suggestion, response), Resolved):
+        if suggestion and not isinstance(self.resolve(suggestion, response, failure), Resolved):
             suggestion = fixed
         return f"variables are {allowed}." + hint(suggestion)
+
+    def _visits(self, rest: list[str]) -> Resolved | str:
+        if len(rest) != 1 or not rest[0]:
+            return "name one task: visits.<taskKey> is how many times it has run."
+        if rest[0] not in self._output_schemas:
+            suggestion = self._tasks(rest[0])
+            return f"there is no task '{rest[0]}'." + hint(suggestion and f"visits.{suggestion}")
+        return Resolved(INTEGER)
 
     def may_be_absent(self, name: str) -> bool:
         """Whether a task's output may lack the value `name` reads: a property its outputSchema
@@ -158,10 +182,23 @@ def path_type(start: ValueType, segments: list[str], where: str) -> ValueType | 
     return current
 
 
+# The variable `error` of an error transition's condition (README, "Failing actions").
+ERROR_TYPE = ValueType(
+    frozenset({"object"}),
+    properties={
+        "code": ValueType(frozenset({"string"}), values=ACTION_ERRORS),
+        "status": ValueType(frozenset({"integer", "null"})),
+        "attempts": INTEGER,
+        "message": STRING,
+    },
+    closed=True,
+    required=frozenset({"code", "status", "attempts", "message"}),
+)
+
 # --- walking a rule ---------------------------------------------------------
 
 _NOT_LITERAL: Any = object()
-_VARIABLE_TEXT = re.compile(r"(ticket|tasks|response)\.[A-Za-z0-9_.]+")
+_VARIABLE_TEXT = re.compile(r"(ticket|tasks|visits|response|error)\.[A-Za-z0-9_.]+")
 EQUALITY = frozenset({"==", "!=", "===", "!=="})
 ORDERING = frozenset({"<", "<=", ">", ">="})
 _ARITHMETIC = {"+", "-", "*", "/", "%", "min", "max"}
@@ -203,10 +240,11 @@ class Place:
 
 
 class RuleChecker:
-    def __init__(self, variables: Variables, code: str, response: bool, place: Place) -> None:
+    def __init__(self, variables: Variables, code: str, response: bool, place: Place, failure: bool = False) -> None:
         self.variables = variables
-        self.code = code  # INVALID_CONDITION or INVALID_TRANSFORM
+        self.code = code  # INVALID_CONDITION, INVALID_TRANSFORM or INVALID_URL_TEMPLATE
         self.response = response  # whether `response` is readable
+        self.failure = failure  # whether `error` is readable
         self.place = place
         self.problems: list[Problem] = []
         self.reads = 0  # variables read: none makes a constant
@@ -420,7 +458,7 @@ class RuleChecker:
         if not name:
             self.unknown_variable(path, name, "an empty name reads the whole context; name a variable.")
             return Operand(UNKNOWN)
-        resolved = self.variables.resolve(name, self.response)
+        resolved = self.variables.resolve(name, self.response, self.failure)
         if isinstance(resolved, str):
             self.unknown_variable(path, name, resolved)
             return Operand(UNKNOWN)
@@ -495,7 +533,7 @@ class RuleChecker:
                 self.fail(name_path, f"'{op}' takes variable names (strings), got {type_name(name)}.")
             elif item is None:
                 self.reads += 1
-                resolved = self.variables.resolve(name, self.response)
+                resolved = self.variables.resolve(name, self.response, self.failure)
                 if isinstance(resolved, str):
                     self.unknown_variable(name_path, name, resolved)
                 elif resolved.task is not None:
@@ -519,7 +557,7 @@ class RuleChecker:
         """A string that names a variable is almost always a forgotten {"var": ...}."""
         if not isinstance(value, str) or len(value) > 200 or not _VARIABLE_TEXT.fullmatch(value):
             return
-        if isinstance(self.variables.resolve(value, self.response), Resolved):
+        if isinstance(self.variables.resolve(value, self.response, self.failure), Resolved):
             self.problems.append(
                 warning(
                     "VARIABLE_AS_TEXT",
@@ -594,9 +632,12 @@ def _as_jsonlogic(text: str) -> str | None:
     return f'{{"{op}": [{{"var": "{name}"}}, {literal}]}}'
 
 
-def check_condition(condition: Any, path: str, variables: Variables, place: Place) -> tuple[list[Problem], bool]:
-    """Problems of a transition's condition, and whether it reads no variable (a constant)."""
-    checker = RuleChecker(variables, "INVALID_CONDITION", response=False, place=place)
+def check_condition(
+    condition: Any, path: str, variables: Variables, place: Place, *, failure: bool = False
+) -> tuple[list[Problem], bool]:
+    """Problems of a transition's condition, and whether it reads no variable (a constant).
+    `failure`: an error transition's condition, which may read `error`."""
+    checker = RuleChecker(variables, "INVALID_CONDITION", response=False, place=place, failure=failure)
     if isinstance(condition, str):
         written = _as_jsonlogic(condition)
         checker.fail(
@@ -614,6 +655,21 @@ def check_condition(condition: Any, path: str, variables: Variables, place: Plac
         return checker.problems, False
     checker.node(condition, path, None, frozenset(), True)
     return checker.problems, checker.reads == 0 and isinstance(condition, dict)
+
+
+def check_url_placeholders(names: tuple[str, ...], path: str, variables: Variables, place: Place) -> list[Problem]:
+    """The variables of an actionUrl template's placeholders, read as a condition's are; each must be a
+    scalar (a text, a number or a boolean), which the runtime writes into the URL percent-encoded."""
+    checker = RuleChecker(variables, "INVALID_URL_TEMPLATE", response=False, place=place)
+    for name in names:
+        operand = checker.var([name], [path], path, None, frozenset(), False)
+        if operand.type.known and not operand.type.can_be("string", "number", "boolean"):
+            checker.mismatch(
+                path,
+                f"The placeholder {{{name}}} is {operand.type.describe()}: a URL takes a text, a number or a "
+                "boolean; read one of its properties.",
+            )
+    return checker.problems
 
 
 def check_transform(

@@ -7,6 +7,7 @@ Reports INVALID_CHARACTER, REQUIRED, UNKNOWN_PROPERTY, TOO_LONG, TOO_MANY and ea
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from functools import cache
@@ -18,6 +19,7 @@ from kernel.values import child, unstorable_text
 from workflow_design import document as doc
 
 from .problems import did_you_mean, error, quoted_list, shown, type_name, with_article
+from .url_templates import parse_url_template
 
 
 def unstorable_text_problems(document: Any) -> list[Problem]:
@@ -58,12 +60,14 @@ def is_absent(container: dict[str, Any], prop: doc.Prop) -> bool:
 
 
 def _check_prop(container: dict[str, Any], prop: doc.Prop, obj: doc.DocObject, parent: str) -> list[Problem]:
-    path = child(parent, prop.name)
     if is_absent(container, prop):
         needed = prop.required or (prop.required_with is not None and container.get(prop.required_with) is not None)
         if not needed:
-            return []
-        return [error("REQUIRED", path, f"'{prop.name}' is required in {obj.name}: {prop.description}")]
+            return []  # most props of most objects: no path made (the document's most frequent case)
+        return [
+            error("REQUIRED", child(parent, prop.name), f"'{prop.name}' is required in {obj.name}: {prop.description}")
+        ]
+    path = child(parent, prop.name)
     value = container[prop.name]
     if value is None:  # a nullable prop given null: a meaningful value
         return []
@@ -104,7 +108,26 @@ def _check_string(value: Any, prop: doc.Prop, path: str) -> list[Problem]:
 def _check_integer(value: Any, prop: doc.Prop, path: str) -> list[Problem]:
     if isinstance(value, bool) or not isinstance(value, int):
         return _wrong_type(prop, path, "an integer", value)
-    return []
+    return _check_range(value, prop, path)
+
+
+def _check_number(value: Any, prop: doc.Prop, path: str) -> list[Problem]:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return _wrong_type(prop, path, "a number", value)
+    return _check_range(value, prop, path)
+
+
+def _check_range(value: float, prop: doc.Prop, path: str) -> list[Problem]:
+    """A prop with a maximum is checked here (one with a minimum alone, by a rule of its own)."""
+    if prop.maximum is None or ((prop.minimum is None or value >= prop.minimum) and value <= prop.maximum):
+        return []
+    return [
+        error(
+            prop.invalid_code,
+            path,
+            f"'{prop.name}' must be between {prop.minimum} and {prop.maximum}, got {shown(value)}.",
+        )
+    ]
 
 
 def _check_id(value: Any, prop: doc.Prop, path: str) -> list[Problem]:
@@ -143,6 +166,11 @@ def is_http_url(value: Any) -> bool:
 
 
 def _check_url(value: Any, prop: doc.Prop, path: str) -> list[Problem]:
+    if prop.content == doc.URL_TEMPLATE and isinstance(value, str):
+        template, problems = parse_url_template(value, path)
+        if template is None:
+            return problems
+        value = template.sample
     if not is_http_url(value):
         return [error(prop.invalid_code, path, f"'{prop.name}' must be an absolute http(s) URL, got {got(value)}.")]
     return []
@@ -196,6 +224,32 @@ def _check_object_list(value: Any, prop: doc.Prop, path: str) -> list[Problem]:
     return problems
 
 
+def _check_object(value: Any, prop: doc.Prop, path: str) -> list[Problem]:
+    return check_object(value, prop.item_object, path)
+
+
+def _check_enum_list(value: Any, prop: doc.Prop, path: str) -> list[Problem]:
+    listing = quoted_list(prop.values)
+    if not isinstance(value, list):
+        return [error(prop.invalid_code, path, f"'{prop.name}' must be an array out of {listing}, got {got(value)}.")]
+    if prop.max_items is not None and len(value) > prop.max_items:
+        return [_too_many(prop, path, value)]
+    if len(value) < prop.min_items:
+        return [error(prop.invalid_code, path, f"'{prop.name}' names at least {prop.min_items} of {listing}.")]
+    problems, seen = [], set()
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or item not in prop.values:
+            message = f"Entries of '{prop.name}' are out of {listing}, got {got(item)}."
+            message += did_you_mean(item, prop.values)
+        elif item in seen:
+            message = f"'{item}' is listed twice in '{prop.name}'; remove one."
+        else:
+            seen.add(item)
+            continue
+        problems.append(error(prop.invalid_code, child(path, index), message))
+    return problems
+
+
 def _check_string_list(value: Any, prop: doc.Prop, path: str) -> list[Problem]:
     if not isinstance(value, list):
         return [error("INVALID_TYPE", path, f"'{prop.name}' must be an array of strings, got {got(value)}.")]
@@ -217,10 +271,13 @@ _KIND_CHECKS: dict[str, Callable[[Any, doc.Prop, str], list[Problem]]] = {
     doc.STRING: _check_string,
     doc.TEXT: _check_string,
     doc.INTEGER: _check_integer,
+    doc.NUMBER: _check_number,
     doc.ID: _check_id,
     doc.ENUM: _check_enum,
     doc.URL: _check_url,
     doc.JSON: _check_json,
+    doc.OBJECT: _check_object,
     doc.OBJECT_LIST: _check_object_list,
     doc.STRING_LIST: _check_string_list,
+    doc.ENUM_LIST: _check_enum_list,
 }

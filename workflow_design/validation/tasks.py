@@ -19,6 +19,7 @@ from .model import TaskView
 from .problems import error, shown, warning, with_article
 from .schemas import check_json_schema, schema_type_is
 from .shape import is_absent
+from .url_templates import parse_url_template, placeholder_in_host
 
 _SCHEMA_PROPS = [prop for prop in doc.TASK.props if prop.content == doc.JSON_SCHEMA]
 # Past this many tasks with invalid schemas, a schema's first error is reported, not all of them:
@@ -99,7 +100,11 @@ def _check_action_url(task: TaskView, rule: doc.TaskTypeRule, bad_paths: set[str
     url = task.data.get("actionUrl")
     if not isinstance(url, str) or path in bad_paths or "actionUrl" in rule.forbidden:
         return []
-    return check_action_url(url, path)
+    template, problems = parse_url_template(url, path)
+    if template is None:
+        return problems
+    # The host rules judge the part before the first placeholder, which holds the whole host.
+    return placeholder_in_host(template, path) or check_action_url(template.sample, path)
 
 
 def _check_timeout(task: TaskView, rule: doc.TaskTypeRule, bad_paths: set[str]) -> list[Problem]:

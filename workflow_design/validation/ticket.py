@@ -14,9 +14,9 @@ from kernel.problems import Problem
 from kernel.values import child
 from workflow_design import document as doc
 
-from .duplicates import duplicates
 from .layouts import check_ticket_layouts
 from .problems import Suggester, error, hint, in_document_order, quoted_list, shown
+from .roles import check_role_names
 from .shape import check_object, is_http_url, measure_json, unstorable_text_problems
 
 logger = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def _validate(document: Any, workflow_fields: list[dict[str, Any]] | None, compa
         problems += check_field_values(values, declared)
     roles = document.get("companyRoleAccess")
     if isinstance(roles, list):
-        problems += _check_roles(roles, set(company_roles or ()))
+        problems += check_role_names(roles, "/companyRoleAccess", set(company_roles or ()))
     return problems + check_ticket_layouts(document, declared, bad_paths)
 
 
@@ -146,19 +146,3 @@ def field_value_fits(value: Any, field_type: str) -> bool:
     is anything for a type that is none (reported where the workflow declares it)."""
     rule = FIELD_VALUE_RULES.get(field_type)
     return value is None or rule is None or rule[0](value)
-
-
-def _check_roles(roles: list[Any], company_roles: set[str]) -> list[Problem]:
-    known = sorted(company_roles)
-    suggest = Suggester(known)
-    paths = [child("/companyRoleAccess", i) for i in range(len(roles))]
-    problems = [
-        error(
-            "UNKNOWN_ROLE",
-            path,
-            f"The company has no role '{role}' (roles: {quoted_list(known)})." + hint(suggest(role)),
-        )
-        for role, path in zip(roles, paths, strict=True)
-        if isinstance(role, str) and role not in company_roles
-    ]
-    return problems + duplicates(zip(roles, paths, strict=True), "DUPLICATE_KEY", "The role")

@@ -84,6 +84,7 @@ class ValueType(NamedTuple):  # a tuple: one is made per schema and per literal,
 UNKNOWN = ValueType()
 BOOLEAN = ValueType(frozenset({"boolean"}))
 NUMBER = ValueType(frozenset({"number"}))
+INTEGER = ValueType(frozenset({"integer"}))
 STRING = ValueType(frozenset({"string"}))
 ARRAY = ValueType(frozenset({"array"}))
 STRINGS = ValueType(frozenset({"array"}), items=STRING)
@@ -147,7 +148,7 @@ _FIELD_TYPES = {
     "url": STRING,
     "date": STRING,
     "datetime": STRING,
-    "integer": ValueType(frozenset({"integer"})),
+    "integer": INTEGER,
     "number": NUMBER,
     "boolean": BOOLEAN,
 }

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Collection
 from typing import Any
 
 from kernel.problems import ERROR, Problem
 from kernel.values import child
 from workflow_design import document as doc
 
+from .actions import check_assignees, check_error_routes
 from .coverage import Cases
 from .duplicates import duplicates
 from .flow import DataFlow
@@ -17,10 +19,11 @@ from .graph import check_graph
 from .layouts import LayoutShapes, check_workflow_layouts
 from .model import TaskView, TransitionView, entries, field_types, task_views, transition_views
 from .problems import SUGGESTION_BUDGET, Suggester, error, in_document_order
-from .rules import BROKEN, Place, Variables, check_condition, check_transform
+from .rules import BROKEN, Place, Variables, check_condition, check_transform, check_url_placeholders
 from .shape import check_object, unstorable_text_problems
 from .tasks import check_tasks, forbidden_props
 from .types import of_schema
+from .url_templates import parse_url_template
 
 logger = logging.getLogger(__name__)
 
@@ -32,19 +35,21 @@ _TRANSFORMS = [
 ]
 
 
-def validate_workflow(document: Any) -> list[Problem]:
+def validate_workflow(document: Any, *, company_roles: Collection[str] | None = None) -> list[Problem]:
     """All problems of a workflow document, errors and warnings, in document order.
 
-    Never raises: anything unexpected becomes one problem at "" (and a log entry).
+    `company_roles`: the names of the company's roles, which FORM tasks' assigneeRoles must name
+    (UNKNOWN_ROLE); None where the document is checked without a company (the roles are then not
+    judged). Never raises: anything unexpected becomes one problem at "" (and a log entry).
     """
     try:
-        return in_document_order(_validate(document), document)
+        return in_document_order(_validate(document, company_roles), document)
     except Exception:  # a bug here must not turn a client's input into a 500
         logger.exception("validate_workflow failed")
         return [error("INVALID_TYPE", "", "The document could not be validated; check that it is a workflow document.")]
 
 
-def _validate(document: Any) -> list[Problem]:
+def _validate(document: Any, company_roles: Collection[str] | None) -> list[Problem]:
     problems = unstorable_text_problems(document) + check_object(document, doc.WORKFLOW, "")
     if not isinstance(document, dict):
         return problems
@@ -59,6 +64,8 @@ def _validate(document: Any) -> list[Problem]:
     )
     problems += check_tasks(tasks, bad_paths)
     budget = [SUGGESTION_BUDGET]
+    problems += check_assignees(tasks, company_roles, budget)
+    problems += check_error_routes(tasks, transitions)
     variables = Variables(field_types(document), _output_schemas(tasks, problems), budget)
     shapes = LayoutShapes(variables.fields, tasks, variables.output_type)
     problems += check_workflow_layouts(document, tasks, shapes, {p.path for p in problems})
@@ -124,6 +131,8 @@ class _Graph:
         leaving: dict[str | None, list[TransitionView]] = defaultdict(list)
         flawed_sources = set()
         for transition in self.resolved:
+            if transition.is_error_route:
+                continue  # a failure no error transition takes is the action's to report (NO_ERROR_HANDLING)
             leaving[transition.source].append(transition)
             if transition.index in flawed_conditions:
                 flawed_sources.add(transition.source)
@@ -155,6 +164,7 @@ def _check_rules(
     problems: list[Problem] = []
     for task in tasks:
         place = Place(graph.flow.before_task(task.key), f"task '{task.key}' starts")
+        problems += _check_url_placeholders(task, place, variables, bad_paths)
         for name, response, schema_name in _TRANSFORMS:
             path = child(task.path, name)
             skip = path in bad_paths or name in forbidden_props(task)  # reported already
@@ -162,18 +172,40 @@ def _check_rules(
                 schema = task.data.get(schema_name)
                 target = None if schema is None or task.index in broken[schema_name] else of_schema(schema)
                 problems += check_transform(task.data[name], path, variables, response, place, target, schema_name)
-    places: dict[str | None, Place] = {None: Place(graph.flow.after_task(None), "a start transition is tried", True)}
+    places: dict[tuple[str | None, bool], Place] = {
+        (None, False): Place(graph.flow.after_task(None), "a start transition is tried", True)
+    }
     for transition in transitions:
         path = child(transition.path, "condition")
         if transition.condition is None or path in bad_paths:
             continue
-        source = transition.source
-        if source not in places:
-            places[source] = Place(graph.flow.after_task(source), f"the transitions leaving '{source}' are tried")
-        condition_problems, constant = check_condition(transition.condition, path, variables, places[source])
+        failure = transition.is_error_route and transition.source is not None
+        where = (transition.source, failure)
+        if where not in places:
+            places[where] = _transition_place(graph, transition.source, failure)
+        condition_problems, constant = check_condition(
+            transition.condition, path, variables, places[where], failure=failure
+        )
         problems += condition_problems
         if (constant and not condition_problems) or transition.condition is False:
             constant_problem = graph.cases.constant_problem(transition, path)
             if constant_problem is not None:
                 problems.append(constant_problem)
     return problems
+
+
+def _transition_place(graph: _Graph, source: str | None, failure: bool) -> Place:
+    if failure:
+        assert source is not None  # an error transition of a start is refused (INVALID_ERROR_TRANSITION)
+        return Place(graph.flow.after_failure(source), f"the error transitions leaving '{source}' are tried")
+    return Place(graph.flow.after_task(source), f"the transitions leaving '{source}' are tried")
+
+
+def _check_url_placeholders(task: TaskView, place: Place, variables: Variables, bad_paths: set[str]) -> list[Problem]:
+    """The variables an actionUrl template's placeholders read, evaluated when the task starts."""
+    path = child(task.path, "actionUrl")
+    url = task.data.get("actionUrl")
+    if not isinstance(url, str) or path in bad_paths or "actionUrl" in forbidden_props(task):
+        return []
+    template, _ = parse_url_template(url, path)
+    return [] if template is None else check_url_placeholders(template.placeholders, path, variables, place)

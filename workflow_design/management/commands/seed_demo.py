@@ -18,7 +18,8 @@ DEMO_PASSWORD = "ticketflower-demo-1"
 # company name -> company roles, and users as (username, system roles, company roles)
 DEMO_COMPANIES = {
     "Acme Corp": (
-        ["support_agent", "sre", "finance"],
+        # team_lead and finance work the expense approval's reviews, it_support the onboarding's manual accounts.
+        ["support_agent", "sre", "finance", "team_lead", "it_support"],
         [
             ("acme_designer", [WORKFLOW_CREATOR], []),
             ("acme_agent", [], ["support_agent"]),
@@ -26,7 +27,7 @@ DEMO_COMPANIES = {
         ],
     ),
     "Globex": (
-        ["support_agent", "hr"],
+        ["support_agent", "hr", "it_support"],
         [
             ("globex_designer", [WORKFLOW_CREATOR], []),
             ("globex_agent", [], ["support_agent"]),
