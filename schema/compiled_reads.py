@@ -587,7 +587,8 @@ def compiled_answer(executor: Any, parent_type, source, field_details_list, path
     try:
         answer = statement()
     except Exception as raw_error:  # a database failure: located at the field, as graphql-core locates it
-        executor.handle_field_error(raw_error, parent_type.fields[path.key].type, field_details_list, path)
+        field_name = field_details_list[0].node.name.value  # path.key is the response name: maybe an alias
+        executor.handle_field_error(raw_error, parent_type.fields[field_name].type, field_details_list, path)
         return None
     if answer is not None and REFUSED_VALUE in answer.text:
         logger.debug("%s takes the general path: its rows hold a value only the general path answers", path.key)

@@ -162,6 +162,15 @@ class TestWhatFallsBack:
         (error,) = body["errors"]
         assert (error["path"], error["extensions"]["code"]) == (["taskDefinitions"], "BAD_USER_INPUT")
 
+    def test_a_database_error_of_an_aliased_field_is_located_at_its_alias(self, gql, tenant_a, design):
+        """The alias is the response's name, not the field's: the error was lost with the whole answer."""
+        body = gql.post(
+            'query { mine: taskDefinitions(filters: {key: {regex: "("}}) { totalCount } }', token=tenant_a.token
+        )
+        assert body["data"] == {"mine": None}
+        (error,) = body["errors"]
+        assert (error["path"], error["extensions"]["code"]) == (["mine"], "BAD_USER_INPUT")
+
 
 @postgresql_only
 @pytest.mark.django_db
