@@ -631,7 +631,7 @@ def compiled_root_field(
             raise
         query = Query(queryset.model)
         statement = expression.resolve_expression(query).as_sql(query.get_compiler(connection=connection), connection)
-        if len(statement[0]) <= MAX_KEPT_STATEMENT_CHARACTERS:
+        if kept_statement_characters(statement) <= MAX_KEPT_STATEMENT_CHARACTERS:
             _statements[key] = statement
     if isinstance(statement, NotCompiled):
         raise statement
@@ -643,12 +643,19 @@ def compiled_root_field(
 # who reads: the user, their company and their permissions (which the scoping rules of nested relations read).
 # The root field's resolver chain (its permission check) still runs on every request, before the lookup. Data
 # are not part of a statement: writes leave the kept statements valid.
-# At most 256 x 50,000 characters per worker (R1's and R3's statements are about 10,000 characters).
+# At most 256 x 50,000 characters per worker, parameters included (a filter's value is one, and a request may
+# be megabytes); R1's and R3's statements are about 10,000 characters.
 MAX_KEPT_STATEMENTS = 256
 MAX_KEPT_STATEMENT_CHARACTERS = 50_000
 _statements: cachetools.LRUCache[str, tuple[str, list[Any]] | NotCompiled] = cachetools.LRUCache(
     maxsize=MAX_KEPT_STATEMENTS
 )
+
+
+def kept_statement_characters(statement: tuple[str, list[Any]]) -> int:
+    """The size of a statement kept: its SQL and its parameters (strings, numbers...) as text."""
+    sql, params = statement
+    return len(sql) + sum(len(str(param)) for param in params)
 
 
 def _statement_key(executor: Any, info: Any, path: Any, queryset: QuerySet) -> str:

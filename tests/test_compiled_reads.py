@@ -19,8 +19,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from bench.queries import R1, R2, R3
-from schema import schema
-from schema.compiled_reads import compiled_reads_enabled
+from schema import compiled_reads, schema
+from schema.compiled_reads import MAX_KEPT_STATEMENT_CHARACTERS, compiled_reads_enabled, kept_statement_characters
 from schema.library_internals import graphql_core_schema
 from tests.builders import build_ticket_definition
 from tests.support import compiled_reads as crosscheck
@@ -105,6 +105,20 @@ class TestBenchReads:
         assert all(sql.startswith('SELECT "users"') or '"auth_permission"' in sql for sql in auth), auth
         compiled, general = both_paths(gql, settings, query, variables, tenant_a.token)
         assert compiled == general
+
+    def test_a_kept_statement_holds_no_large_filter_value(self, gql, tenant_a, design):
+        """A filter's value is a parameter of the kept statement: a 2 MB string (twice: the page and the count)
+        was kept, 256 of them per worker. Kept statements are bounded with their parameters."""
+        query = "query($f: TaskDefinitionFilter) { taskDefinitions(filters: $f) { totalCount edges { node { key } } } }"
+        for character in "ab":
+            variables = {"f": {"title": {"contains": character * 2_000_000}}}
+            answer = gql.data(query, variables, token=tenant_a.token)
+            assert answer["taskDefinitions"] == {"totalCount": 0, "edges": []}
+        small = {"f": {"title": {"contains": "no such title"}}}
+        assert gql.data(query, small, token=tenant_a.token)["taskDefinitions"]["totalCount"] == 0
+        kept = [statement for statement in compiled_reads._statements.values() if isinstance(statement, tuple)]
+        assert len(kept) == 1
+        assert all(kept_statement_characters(statement) <= MAX_KEPT_STATEMENT_CHARACTERS for statement in kept)
 
     def test_statements_do_not_grow_with_the_data(self, gql, tenant_a, design):
         def statements() -> int:
