@@ -10,6 +10,7 @@ import json
 import logging
 from datetime import UTC, datetime
 
+import psycopg
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -184,6 +185,33 @@ class TestWhatFallsBack:
         assert body["data"] == {"mine": None}
         (error,) = body["errors"]
         assert (error["path"], error["extensions"]["code"]) == (["mine"], "BAD_USER_INPUT")
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)  # autocommit, as served: the other root field runs after the failure
+def test_a_statement_timeout_is_located_at_the_aliased_field_as_on_the_general_path(gql, settings, tenant_a, design):
+    """The statement timeout applies to the compiled statement (here: waiting on a lock) and answers TIMEOUT at
+    the field's alias, the other root fields answered, exactly as the general path answers it."""
+    query = "{ mine: workflowDefinitions { totalCount edges { node { title } } } roles: companyRoles { totalCount } }"
+    params = connection.get_connection_params()
+    answers = []
+    for compiled in (True, False):
+        settings.GRAPHQL_COMPILED_READS = compiled
+        with psycopg.connect(**{k: params[k] for k in ("host", "port", "user", "dbname") if k in params}) as locker:
+            locker.execute("LOCK TABLE workflow_definitions IN ACCESS EXCLUSIVE MODE")
+            with connection.cursor() as cursor:
+                cursor.execute("SET statement_timeout = 300")
+            try:
+                body = gql.post(query, token=tenant_a.token, HTTP_CACHE_CONTROL="no-cache")
+            finally:
+                with connection.cursor() as cursor:
+                    cursor.execute("RESET statement_timeout")
+        for error in body.get("errors", []):
+            error["extensions"].pop("requestId")
+        answers.append(body)
+    assert answers[0] == answers[1]
+    assert answers[0]["data"] == {"mine": None, "roles": {"totalCount": 1}}
+    assert [(e["path"], e["extensions"]["code"]) for e in answers[0]["errors"]] == [(["mine"], "TIMEOUT")]
 
 
 @postgresql_only
