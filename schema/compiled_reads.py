@@ -435,7 +435,9 @@ class _Compiler:
                 pairs.append((response_name, self.edges(edge_type, field_details, start, size, where)))
             elif name == "pageInfo":
                 info_type = get_nullable_type(connection_type.fields["pageInfo"].type)
-                pairs.append((response_name, self.page_info(info_type, field_details, start, size, shown, nested)))
+                # strawberry-django prefetches a nested page only when its edges' node is selected.
+                prefetched = nested and node.template != "NULL::json"
+                pairs.append((response_name, self.page_info(info_type, field_details, start, size, shown, prefetched)))
             else:
                 raise NotCompiled(where, f"{connection_type.name}.{name}")
         count = _Sql("NULL")
@@ -470,13 +472,17 @@ class _Compiler:
             _object(pairs, where),
         )
 
-    def page_info(self, info_type, details, start: int, size: int, shown: str, nested: bool) -> _Sql:
+    def page_info(self, info_type, details, start: int, size: int, shown: str, prefetched: bool) -> _Sql:
         where = info_type.name
         # strawberry's pages: a previous page when the slice starts past 0; strawberry-django's prefetched
         # (nested) pages: only when the page has rows.
-        previous = f"({start} > 0 AND cardinality(c.page) > 0)" if nested else f"{start} > 0"
+        previous = f"({start} > 0 AND {shown} > 0)" if prefetched else f"{start} > 0"
+        # strawberry's pages: the overfetched row (its test: rows == size + 1; an `after` at or past `before`
+        # makes the size negative, the slice empty, and a next page for a size of -1 only). Prefetched pages:
+        # rows after the page's last, of which an empty page (first: 0) has none.
+        following = "false" if prefetched and size == 0 else f"cardinality(c.page) = {size} + 1"
         values = {
-            "hasNextPage": f"cardinality(c.page) > {size}",
+            "hasNextPage": following,
             "hasPreviousPage": previous,
             "startCursor": f"CASE WHEN {shown} > 0 THEN {_cursor(str(start))} END",
             "endCursor": f"CASE WHEN {shown} > 0 THEN {_cursor(f'{start} + {shown} - 1')} END",

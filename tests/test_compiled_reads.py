@@ -6,6 +6,7 @@ which root fields are compiled and why the others are not (the debug log); the s
 the response cache serving compiled answers; SQLite keeping the general path.
 """
 
+import base64
 import json
 import logging
 from datetime import UTC, datetime
@@ -187,6 +188,72 @@ class TestWhatFallsBack:
         assert (error["path"], error["extensions"]["code"]) == (["mine"], "BAD_USER_INPUT")
 
 
+def cursor(offset: int) -> str:
+    return base64.b64encode(f"arrayconnection:{offset}".encode()).decode()
+
+
+@postgresql_only
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        f'after: "{cursor(0)}", before: "{cursor(0)}"',  # the page would end before it starts: hasNextPage
+        f'after: "{cursor(3)}", before: "{cursor(1)}"',
+        f'after: "{cursor(1)}", before: "{cursor(0)}", first: 1',
+        f'after: "{cursor(0)}", before: "{cursor(2)}"',
+    ],
+)
+def test_a_page_ending_before_its_start_answers_as_the_general_path(gql, settings, tenant_a, design, arguments):
+    """after at or past before: the general path's hasNextPage is its overfetch test (rows == size + 1), true
+    for a size of -1 only; the compiled path said true for any negative size."""
+    query = f"""{{ ticketDefinitions({arguments}) {{
+      totalCount pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }} edges {{ cursor node {{ title }} }}
+    }} }}"""
+    compiled, general = both_paths(gql, settings, query, None, tenant_a.token)
+    assert compiled == general
+    assert "errors" not in json.loads(compiled)
+
+
+@postgresql_only
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "page",
+    [
+        f'after: "{cursor(0)}"',
+        f'after: "{cursor(1)}"',
+        f'after: "{cursor(99)}"',
+        "first: 0",  # prefetched: no next page (the compiled path counted the overfetched row)
+        f'first: 0, after: "{cursor(0)}"',  # prefetched: no previous page either
+    ],
+)
+@pytest.mark.parametrize(
+    "selection",
+    [
+        "pageInfo { hasPreviousPage hasNextPage }",
+        "totalCount edges { cursor } pageInfo { hasPreviousPage hasNextPage startCursor endCursor }",
+        "edges { node { __typename } } pageInfo { hasPreviousPage }",
+        "edges { node @include(if: $shown) { title } } pageInfo { hasPreviousPage }",
+        "edges { node { title } } pageInfo { hasPreviousPage hasNextPage }",
+    ],
+)
+@pytest.mark.parametrize("shown", [True, False])
+def test_a_nested_page_answers_as_the_general_path(gql, settings, tenant_a, design, page, selection, shown):
+    """strawberry-django prefetches a nested connection only when its edges' node is selected; otherwise the
+    page is strawberry's, whose hasPreviousPage is true past the first row even when the page is empty. The
+    compiled path applied the prefetched rule (no row, no previous page) to every nested connection, and
+    counted the overfetched row of an empty prefetched page (first: 0) as a next page and a previous one."""
+    query = f"""query($shown: Boolean!) {{
+      __typename @include(if: $shown)
+      workflowDefinitions {{ edges {{ node {{ ticketDefinitions({page}) {{ {selection} }} }} }} }}
+      ticketDefinitions {{ edges {{ node {{ workflow {{
+        ticketDefinitions({page}) {{ {selection} }}
+      }} }} }} }}
+    }}"""
+    compiled, general = both_paths(gql, settings, query, {"shown": shown}, tenant_a.token)
+    assert compiled == general
+    assert "errors" not in json.loads(compiled)
+
+
 @postgresql_only
 @pytest.mark.django_db(transaction=True)  # autocommit, as served: the other root field runs after the failure
 def test_a_statement_timeout_is_located_at_the_aliased_field_as_on_the_general_path(gql, settings, tenant_a, design):
@@ -263,7 +330,15 @@ def test_the_response_cache_keeps_and_serves_compiled_answers(gql, tenant_a, des
 # connection's page, aliased or not, with or without __typename, nested up to MAX_DEPTH object levels.
 _GRAPHQL = graphql_core_schema(schema)
 MAX_DEPTH = 3
-_PAGE = ("", "(first: 1)", "(first: 2)", '(first: 1, after: "YXJyYXljb25uZWN0aW9uOjA=")', "(first: 0)")
+_PAGE = (
+    "",
+    "(first: 1)",
+    "(first: 2)",
+    '(first: 1, after: "YXJyYXljb25uZWN0aW9uOjA=")',
+    "(first: 0)",
+    '(first: 0, after: "YXJyYXljb25uZWN0aW9uOjA=")',
+    '(after: "YXJyYXljb25uZWN0aW9uOjk5")',
+)
 
 
 def _selectable(type_name: str) -> list[str]:
