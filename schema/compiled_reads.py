@@ -633,14 +633,14 @@ def compiled_root_field(
                 rows = queryset if queryset.ordered else queryset.order_by("pk")  # as QuerySet.first()
                 expression = _one_row(rows.values(json=compiler.node(return_type, field_details_list, where)))
         except NotCompiled as refusal:
-            _statements[key] = refusal
+            _statements[key] = _kept(refusal)
             raise
         query = Query(queryset.model)
         statement = expression.resolve_expression(query).as_sql(query.get_compiler(connection=connection), connection)
         if kept_statement_characters(statement) <= MAX_KEPT_STATEMENT_CHARACTERS:
             _statements[key] = statement
     if isinstance(statement, NotCompiled):
-        raise statement
+        raise _kept(statement)
     return functools.partial(_run, connection, *statement)
 
 
@@ -662,6 +662,11 @@ def kept_statement_characters(statement: tuple[str, list[Any]]) -> int:
     """The size of a statement kept: its SQL and its parameters (strings, numbers...) as text."""
     sql, params = statement
     return len(sql) + sum(len(str(param)) for param in params)
+
+
+def _kept(refusal: NotCompiled) -> NotCompiled:
+    """A refusal without the traceback a raised one carries: its frames hold the request (body, variables)."""
+    return NotCompiled(refusal.where, refusal.reason)
 
 
 def _statement_key(executor: Any, info: Any, path: Any, queryset: QuerySet) -> str:
