@@ -233,6 +233,15 @@ REFUSED_VALUE = f"refused-{uuid.uuid4().hex}"
 _REFUSED = f"{_literal(REFUSED_VALUE)}::text"
 
 
+# A JSON column read as a list of strings: as stored when it is one, else REFUSED_VALUE (the general path writes a
+# number as text and reports anything else).
+_STRING_LIST = (
+    "CASE WHEN {0} IS NULL OR {0} = 'null'::jsonb THEN NULL WHEN jsonb_typeof({0}) = 'array' AND NOT EXISTS "
+    "(SELECT FROM jsonb_array_elements({0}) AS item WHERE jsonb_typeof(item) <> 'string') THEN {0} "
+    f"ELSE to_jsonb({_REFUSED}) END"
+)
+
+
 def _enum_name(enum_type: GraphQLEnumType, stored: Any) -> _Sql:
     """The name of the enum value stored (as text) in `stored`."""
     cases = []
@@ -519,7 +528,7 @@ def _column_value(model_field: Any, field_def: Any, where: str) -> Any:
     column = F(model_field.attname)
     if isinstance(graphql_type, GraphQLList):
         if isinstance(model_field, JSONField) and get_named_type(graphql_type).name == "String":
-            return column
+            return _Sql(_STRING_LIST, column)
         raise NotCompiled(where, "a list column")
     if isinstance(graphql_type, GraphQLEnumType) and isinstance(model_field, CharField):
         return _enum_name(graphql_type, column)

@@ -31,7 +31,7 @@ from tests.support import compiled_reads as crosscheck
 from tests.support.documents import example
 from tests.support.ids import gid
 from users import services as user_services
-from workflow_design.models import TaskDefinition
+from workflow_design.models import TaskDefinition, TicketDefinition
 from workflow_design.services import workflow_upload
 
 postgresql_only = pytest.mark.skipif(
@@ -506,6 +506,23 @@ def test_timestamps_and_stored_json_as_the_general_path_writes_them(gql, setting
     first = json.loads(compiled)["data"]["workflowDefinition"]["tasks"][0]
     assert (first["createdAt"], first["updatedAt"]) == ("2026-03-01T12:30:05+00:00", "2026-03-01T12:30:05.000007+00:00")
     assert first["extRef"] == [{"label": "a label", "uri": "https://example.com", "desc": None}]
+
+
+@postgresql_only
+@pytest.mark.django_db
+@pytest.mark.parametrize("stored", [[1, "sre"], ["sre", None], "sre", {"sre": True}], ids=str)
+def test_a_string_list_column_holding_other_json_is_left_to_the_general_path(
+    gql, settings, tenant_a, design, caplog, stored
+):
+    """companyRoleAccess ([String!]!) is a JSON column: stored otherwise than as a list of strings (the API
+    never writes it so, a migration or a hand edit may), the general path writes numbers as text and reports
+    the rest; the compiled path wrote the stored JSON as is."""
+    caplog.set_level(logging.DEBUG, logger=COMPILED_LOGGER)
+    TicketDefinition.objects.filter(title="Outage").update(company_role_access=stored)
+    query = "{ ticketDefinitions { edges { node { title companyRoleAccess } } } }"
+    compiled, general = both_paths(gql, settings, query, None, tenant_a.token)
+    assert compiled == general
+    assert compiled_fields(caplog)["ticketDefinitions"] == "its rows hold a value only the general path answers"
 
 
 @postgresql_only
