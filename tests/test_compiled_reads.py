@@ -144,7 +144,8 @@ class TestBenchReads:
         finally:
             tracemalloc.stop()
         assert len(compiled_reads._statements) == 9
-        assert retained < 2_000_000, f"{retained:,} bytes kept after 8 requests of 1 MB"
+        # The last request may still be referenced (about 1 MB); each kept one was about 6 MB.
+        assert retained < 4_000_000, f"{retained:,} bytes kept after 8 requests of 1 MB"
 
     def test_statements_do_not_grow_with_the_data(self, gql, tenant_a, design):
         def statements() -> int:
