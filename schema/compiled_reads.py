@@ -233,6 +233,15 @@ REFUSED_VALUE = f"refused-{uuid.uuid4().hex}"
 _REFUSED = f"{_literal(REFUSED_VALUE)}::text"
 
 
+# A JSON column read as a list of strings: as stored when it is one, else REFUSED_VALUE (the general path writes a
+# number as text and reports anything else).
+_STRING_LIST = (
+    "CASE WHEN {0} IS NULL OR {0} = 'null'::jsonb THEN NULL WHEN jsonb_typeof({0}) = 'array' AND NOT EXISTS "
+    "(SELECT FROM jsonb_array_elements({0}) AS item WHERE jsonb_typeof(item) <> 'string') THEN {0} "
+    f"ELSE to_jsonb({_REFUSED}) END"
+)
+
+
 def _enum_name(enum_type: GraphQLEnumType, stored: Any) -> _Sql:
     """The name of the enum value stored (as text) in `stored`."""
     cases = []
@@ -435,7 +444,9 @@ class _Compiler:
                 pairs.append((response_name, self.edges(edge_type, field_details, start, size, where)))
             elif name == "pageInfo":
                 info_type = get_nullable_type(connection_type.fields["pageInfo"].type)
-                pairs.append((response_name, self.page_info(info_type, field_details, start, size, shown, nested)))
+                # strawberry-django prefetches a nested page only when its edges' node is selected.
+                prefetched = nested and node.template != "NULL::json"
+                pairs.append((response_name, self.page_info(info_type, field_details, start, size, shown, prefetched)))
             else:
                 raise NotCompiled(where, f"{connection_type.name}.{name}")
         count = _Sql("NULL")
@@ -470,13 +481,17 @@ class _Compiler:
             _object(pairs, where),
         )
 
-    def page_info(self, info_type, details, start: int, size: int, shown: str, nested: bool) -> _Sql:
+    def page_info(self, info_type, details, start: int, size: int, shown: str, prefetched: bool) -> _Sql:
         where = info_type.name
         # strawberry's pages: a previous page when the slice starts past 0; strawberry-django's prefetched
         # (nested) pages: only when the page has rows.
-        previous = f"({start} > 0 AND cardinality(c.page) > 0)" if nested else f"{start} > 0"
+        previous = f"({start} > 0 AND {shown} > 0)" if prefetched else f"{start} > 0"
+        # strawberry's pages: the overfetched row (its test: rows == size + 1; an `after` at or past `before`
+        # makes the size negative, the slice empty, and a next page for a size of -1 only). Prefetched pages:
+        # rows after the page's last, of which an empty page (first: 0) has none.
+        following = "false" if prefetched and size == 0 else f"cardinality(c.page) = {size} + 1"
         values = {
-            "hasNextPage": f"cardinality(c.page) > {size}",
+            "hasNextPage": following,
             "hasPreviousPage": previous,
             "startCursor": f"CASE WHEN {shown} > 0 THEN {_cursor(str(start))} END",
             "endCursor": f"CASE WHEN {shown} > 0 THEN {_cursor(f'{start} + {shown} - 1')} END",
@@ -513,7 +528,7 @@ def _column_value(model_field: Any, field_def: Any, where: str) -> Any:
     column = F(model_field.attname)
     if isinstance(graphql_type, GraphQLList):
         if isinstance(model_field, JSONField) and get_named_type(graphql_type).name == "String":
-            return column
+            return _Sql(_STRING_LIST, column)
         raise NotCompiled(where, "a list column")
     if isinstance(graphql_type, GraphQLEnumType) and isinstance(model_field, CharField):
         return _enum_name(graphql_type, column)
@@ -587,7 +602,8 @@ def compiled_answer(executor: Any, parent_type, source, field_details_list, path
     try:
         answer = statement()
     except Exception as raw_error:  # a database failure: located at the field, as graphql-core locates it
-        executor.handle_field_error(raw_error, parent_type.fields[path.key].type, field_details_list, path)
+        field_name = field_details_list[0].node.name.value  # path.key is the response name: maybe an alias
+        executor.handle_field_error(raw_error, parent_type.fields[field_name].type, field_details_list, path)
         return None
     if answer is not None and REFUSED_VALUE in answer.text:
         logger.debug("%s takes the general path: its rows hold a value only the general path answers", path.key)
@@ -626,14 +642,14 @@ def compiled_root_field(
                 rows = queryset if queryset.ordered else queryset.order_by("pk")  # as QuerySet.first()
                 expression = _one_row(rows.values(json=compiler.node(return_type, field_details_list, where)))
         except NotCompiled as refusal:
-            _statements[key] = refusal
+            _statements[key] = _kept(refusal)
             raise
         query = Query(queryset.model)
         statement = expression.resolve_expression(query).as_sql(query.get_compiler(connection=connection), connection)
-        if len(statement[0]) <= MAX_KEPT_STATEMENT_CHARACTERS:
+        if kept_statement_characters(statement) <= MAX_KEPT_STATEMENT_CHARACTERS:
             _statements[key] = statement
     if isinstance(statement, NotCompiled):
-        raise statement
+        raise _kept(statement)
     return functools.partial(_run, connection, *statement)
 
 
@@ -642,12 +658,24 @@ def compiled_root_field(
 # who reads: the user, their company and their permissions (which the scoping rules of nested relations read).
 # The root field's resolver chain (its permission check) still runs on every request, before the lookup. Data
 # are not part of a statement: writes leave the kept statements valid.
-# At most 256 x 50,000 characters per worker (R1's and R3's statements are about 10,000 characters).
+# At most 256 x 50,000 characters per worker, parameters included (a filter's value is one, and a request may
+# be megabytes); R1's and R3's statements are about 10,000 characters.
 MAX_KEPT_STATEMENTS = 256
 MAX_KEPT_STATEMENT_CHARACTERS = 50_000
 _statements: cachetools.LRUCache[str, tuple[str, list[Any]] | NotCompiled] = cachetools.LRUCache(
     maxsize=MAX_KEPT_STATEMENTS
 )
+
+
+def kept_statement_characters(statement: tuple[str, list[Any]]) -> int:
+    """The size of a statement kept: its SQL and its parameters (strings, numbers...) as text."""
+    sql, params = statement
+    return len(sql) + sum(len(str(param)) for param in params)
+
+
+def _kept(refusal: NotCompiled) -> NotCompiled:
+    """A refusal without the traceback a raised one carries: its frames hold the request (body, variables)."""
+    return NotCompiled(refusal.where, refusal.reason)
 
 
 def _statement_key(executor: Any, info: Any, path: Any, queryset: QuerySet) -> str:
