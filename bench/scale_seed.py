@@ -41,10 +41,10 @@ TASKS = """
 INSERT INTO task_definitions
     (company_id, version, created_at, updated_at, created_by_id, workflow_id, key, position, title, description,
      ext_ref, task_type, input_schema, output_schema, edit_layout, display_layout, action_url, input_transform,
-     output_transform, timeout_seconds)
+     output_transform, timeout_seconds, assignee_roles)
 SELECT w.company_id, 1, w.created_at, w.created_at, w.created_by_id, w.id, 't' || p, p, 'Step ' || p,
        NULL, '[]'::jsonb, 'FORM', NULL, %(schema)s::jsonb, 'export default function Form() { return null; }',
-       NULL, NULL, NULL, NULL, NULL
+       NULL, NULL, NULL, NULL, NULL, '[]'::jsonb
 FROM workflow_definitions w
 JOIN (SELECT company_id, min(id) AS id FROM workflow_definitions GROUP BY company_id) AS first
     ON first.company_id = w.company_id
@@ -60,10 +60,12 @@ WITH chain AS (
     WHERE company_id = ANY(%(companies)s::bigint[])
     WINDOW steps AS (PARTITION BY workflow_id ORDER BY position)
 )
-INSERT INTO workflow_transitions (company_id, workflow_id, from_task_id, to_task_id, condition, priority, position)
-SELECT company_id, workflow_id, previous, id, NULL::jsonb, 0, position FROM chain
+INSERT INTO workflow_transitions
+    (company_id, workflow_id, from_task_id, to_task_id, condition, priority, position, on_error)
+SELECT company_id, workflow_id, previous, id, NULL::jsonb, 0, position, '[]'::jsonb FROM chain
 UNION ALL
-SELECT company_id, workflow_id, id, NULL::bigint, NULL::jsonb, 0, position + 1 FROM chain WHERE following IS NULL
+SELECT company_id, workflow_id, id, NULL::bigint, NULL::jsonb, 0, position + 1, '[]'::jsonb FROM chain
+WHERE following IS NULL
 """
 
 
