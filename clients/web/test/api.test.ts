@@ -32,6 +32,8 @@ import {
   UsersDocument,
   ValidateWorkflowDocument,
   WorkflowDefinitionsDocument,
+  WorkflowDiagramDocument,
+  WorkflowDiffDocument,
   WorkflowDocument,
   WorkflowSummaryFragmentDoc,
   WorkflowVersionsDocument,
@@ -450,6 +452,50 @@ describe("a designer UI on Apollo Client", () => {
     const workflow = await ask(admin.client, WorkflowDocument, { id: state.workflowId }, "workflowDefinition");
     assert.equal(workflow.version, 3);
     assert.equal(workflow.title, "IT incident v3");
+  });
+
+  it("reviews a change: two stored versions, a proposal, and the workflow drawn", async () => {
+    const stored = await ask(admin.client, WorkflowDiffDocument, { id: state.workflowId, from: 2, to: 3 }, "workflowDiff");
+    assert.deepEqual(stored.errors, []);
+    assert.deepEqual([stored.fromVersion, stored.toVersion], [2, 3]);
+    // Version 2 renamed the workflow and edited triage's inputSchema; version 3 is the demo again, retitled.
+    assert.deepEqual(
+      stored.changes.map((change) => [change.kind, change.what, change.key, change.properties, change.fromPath, change.toPath]),
+      [
+        ["CHANGED", "WORKFLOW", null, ["title"], "", ""],
+        ["CHANGED", "TASK", "triage", ["inputSchema"], "/tasks/0", "/tasks/0"],
+      ],
+    );
+
+    // A proposal (an assistant's, say) is reviewed before it is uploaded: nothing is written.
+    const proposal = demoWorkflow("it-incident");
+    proposal.title = "IT incident v3";
+    proposal.transitions = [...(proposal.transitions ?? []), { fromTask: "resolve", toTask: "triage", priority: 5 }];
+    const reviewed = await ask(admin.client, WorkflowDiffDocument, { id: state.workflowId, proposed: proposal }, "workflowDiff");
+    assert.deepEqual(reviewed.errors, []);
+    assert.deepEqual([reviewed.fromVersion, reviewed.toVersion], [3, null]);
+    assert.deepEqual(
+      reviewed.changes.map((change) => [change.kind, change.what, change.fromTask, change.toTask, change.toPath]),
+      [["ADDED", "TRANSITION", "resolve", "triage", `/transitions/${proposal.transitions.length - 1}`]],
+    );
+    const broken = { ...proposal, transitions: [{ fromTask: null, toTask: "nowhere" }] };
+    const refused = await ask(admin.client, WorkflowDiffDocument, { id: state.workflowId, proposed: broken }, "workflowDiff");
+    assert.deepEqual(refused.changes, []);
+    assert.ok(refused.errors.some((problem) => problem.path === "/proposed/transitions/0/toTask"), "located in the proposal");
+    assert.equal(admin.cachedWorkflow(state.workflowId)?.version, 3);
+
+    const drawn = await ask(
+      admin.client,
+      WorkflowDiagramDocument,
+      { id: state.workflowId, version: 1, format: "MERMAID" },
+      "workflowDiagram",
+    );
+    assert.deepEqual(drawn.errors, []);
+    assert.equal(drawn.version, 1);
+    assert.match(drawn.text ?? "", /^flowchart TD\n/);
+    for (const key of ["triage", "page_oncall", "resolve", "notify_reporter"]) {
+      assert.ok(drawn.text?.includes(key), `the diagram names ${key}`);
+    }
   });
 
   it("keeps each version's typed document apart", async () => {
