@@ -52,6 +52,7 @@ MAX_FIELDS = 500
 MAX_EXT_REFS = 50
 MAX_ROLE_ACCESS = 200
 MAX_SYNC_TIMEOUT_SECONDS = 300
+MAX_URL_LENGTH = 8192  # what common HTTP servers accept in a request line; real URLs stay far below
 MAX_ASSIGNEE_ROLES = MAX_ROLE_ACCESS
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 DEFAULT_HTTP_METHOD = "POST"  # the first edition's actions, which named no method, POST
@@ -244,7 +245,14 @@ EXT_REF = DocObject(
     (
         Prop("label", STRING, "Short text shown for the link.", required=True),
         Prop("desc", TEXT, "What the linked resource is about (at most 4 KiB).", max_bytes=MAX_LINK_DESCRIPTION_BYTES),
-        Prop("uri", URL, "Absolute http(s) URL of the resource.", required=True, invalid_code="INVALID_URL"),
+        Prop(
+            "uri",
+            URL,
+            "Absolute http(s) URL of the resource (at most 8192 characters).",
+            required=True,
+            max_length=MAX_URL_LENGTH,
+            invalid_code="INVALID_URL",
+        ),
     ),
 )
 
@@ -408,7 +416,9 @@ TASK = DocObject(
             URL,
             "Absolute http(s) URL template an action task calls, e.g. https://shop.example/orders/{ticket.orderId}: "
             "each {placeholder} is a variable (ticket.<field>, tasks.<key>.<property>, visits.<key>), filled in "
-            "percent-encoded; {{ and }} are literal braces; no placeholder before the path. Actions only.",
+            "percent-encoded; {{ and }} are literal braces; no placeholder before the path; at most 8192 characters. "
+            "Actions only.",
+            max_length=MAX_URL_LENGTH,
             invalid_code="INVALID_URL",
             content=URL_TEMPLATE,
         ),
@@ -586,6 +596,8 @@ def _prop_json_schema(prop: Prop) -> dict[str, Any]:
         schema = {"type": ["string", _NULL], "enum": [*prop.values, None]}
     elif prop.kind == URL:
         schema = {"type": ["string", _NULL], "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"}
+        if prop.max_length is not None:
+            schema["maxLength"] = prop.max_length
     elif prop.kind == JSON:
         schema = {}
         if prop.json_types:

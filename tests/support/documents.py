@@ -117,6 +117,13 @@ ERROR_CASES = [
         "/transitions/1/condition",
         set_at("/transitions/1/condition", {"in": [SEVERITY, ["x" * 300] * 1000]}),
     ),
+    # A URL is capped before its template is read: 1,000 placeholders are not 1,000 variables to check.
+    (
+        "TOO_LONG",
+        "/tasks/1/actionUrl",
+        set_at("/tasks/1/actionUrl", "https://pager.example.com/" + "{ticket.service}/" * 1000),
+    ),
+    ("TOO_LONG", "/extRef/0/uri", set_at("/extRef/0/uri", "https://wiki.example.com/" + "x" * 8192)),
     ("TOO_MANY", "/tasks", set_at("/tasks", [EXAMPLE["tasks"][0]] * (MAX_TASKS + 1))),
     ("TOO_MANY", "/transitions", set_at("/transitions", [EXAMPLE["transitions"][0]] * 5001)),
     ("INVALID_KEY", "/tasks/2/key", rename_task("resolve", "Resolve")),

@@ -166,6 +166,8 @@ def is_http_url(value: Any) -> bool:
 
 
 def _check_url(value: Any, prop: doc.Prop, path: str) -> list[Problem]:
+    if isinstance(value, str) and (too_long := _check_string(value, prop, path)):
+        return too_long
     if prop.content == doc.URL_TEMPLATE and isinstance(value, str):
         template, problems = parse_url_template(value, path)
         if template is None:
