@@ -47,8 +47,10 @@ class PermissionsBackend(ModelBackend):
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         if obj is not None or not user_obj.is_active or user_obj.is_anonymous or user_obj.is_superuser:
             return super().get_all_permissions(user_obj, obj)
-        preloaded = getattr(user_obj, PRELOADED, None)
-        if preloaded is None:  # read once per user object, as ModelBackend caches it
-            preloaded = [row["qualified_name"] for row in _permission_names(_held_by(user_obj))]
-            setattr(user_obj, PRELOADED, preloaded)
-        return set(preloaded)
+        held = getattr(user_obj, PRELOADED, None)
+        if not isinstance(held, set):  # the annotation's list, or nothing yet: made a set once per user object
+            if held is None:
+                held = [row["qualified_name"] for row in _permission_names(_held_by(user_obj))]
+            held = set(held)
+            setattr(user_obj, PRELOADED, held)
+        return held
